@@ -1,0 +1,64 @@
+# SCM Console. `make run` serves the demo, `make test` runs the whole suite; `make help` lists the rest.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help run test test-fast lint format migrate seed reset-demo lock clean
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "SCM Console needs Python 3.11 or newer (PYTHON=$(PYTHON))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.lock | $(PY)
+	$(PY) -m pip install --quiet -r requirements.lock
+	@touch $@
+
+$(VENV)/.dev: requirements-dev.lock | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.lock
+	@touch $@ $(VENV)/.runtime
+
+run: $(VENV)/.runtime ## create the venv, migrate, seed the demo and serve it on http://127.0.0.1:8000
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "Open http://$(HOST):$(PORT)/ — applicants alice and bob, CA staff 'staff' at /admin/, password 'demo'."
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.dev ## install the dev dependencies and run the whole suite, browser tests included
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: $(VENV)/.dev ## the suite without the browser tests
+	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev ## ruff check and ruff format --check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev ## fix what ruff can fix and format the code
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrate: $(VENV)/.runtime ## apply database migrations
+	$(PY) manage.py migrate --noinput
+
+seed: migrate ## create the demo users and certificates (safe to run again)
+	$(PY) manage.py seed_demo
+
+reset-demo: migrate ## delete the demo users' certificates and seed them again
+	$(PY) manage.py seed_demo --reset
+
+lock: $(VENV)/.dev ## re-pin requirements*.lock from pyproject.toml
+	$(PY) -m pip install --quiet pip-tools
+	$(VENV)/bin/pip-compile -q --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+	$(VENV)/bin/pip-compile -q --strip-extras --no-header --no-emit-index-url --no-emit-find-links --extra dev -o requirements-dev.lock pyproject.toml
+
+clean: ## remove the venv and the local SQLite database
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm

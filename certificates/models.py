@@ -1,0 +1,540 @@
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import models, transaction
+from django.dispatch import receiver
+from django.utils import timezone
+from django_fsm import (
+    GET_STATE,
+    ConcurrentTransition,
+    ConcurrentTransitionMixin,
+    FSMField,
+    can_proceed,
+    has_transition_perm,
+    post_transition,
+    transition,
+)
+
+from certificates.choices import Brand, CertificateType, DomainType, KeyAlgorithm, Status
+from certificates.querysets import CertificateQuerySet
+from certificates.validity import validity_period
+
+User = AbstractBaseUser | AnonymousUser
+
+VALIDATE = "certificates.validate_certificate"
+ISSUE = "certificates.issue_certificate"
+REVOKE = "certificates.revoke_certificate"
+
+
+class TransitionRefused(Exception):
+    """A transition that was not applied; the message says why in the user's words."""
+
+
+def generate_name() -> str:
+    """A default certificate name in the console's style: scs + milliseconds + 3 digits."""
+    return f"scs{time.time_ns() // 1_000_000}{secrets.randbelow(1000):03d}"
+
+
+# Who may run a transition. django-fsm calls these with (certificate, user).
+
+
+def is_owner(certificate: "Certificate", user: User) -> bool:
+    return user.is_authenticated and certificate.owner_id == user.pk
+
+
+def is_validator(certificate: "Certificate", user: User) -> bool:
+    return user.has_perm(VALIDATE)
+
+
+def is_validator_or_issuer(certificate: "Certificate", user: User) -> bool:
+    return user.has_perm(VALIDATE) or user.has_perm(ISSUE)
+
+
+def system_only(certificate: "Certificate", user: User) -> bool:
+    return False
+
+
+# When a transition may run. Each condition explains itself when it is not met.
+
+
+def explains(message: str) -> Callable[[Callable[..., bool]], Callable[..., bool]]:
+    def decorate(condition: Callable[..., bool]) -> Callable[..., bool]:
+        condition.refusal = message  # type: ignore[attr-defined]
+        return condition
+
+    return decorate
+
+
+@explains("the application is not complete: it needs at least the primary domain")
+def is_complete(certificate: "Certificate") -> bool:
+    return bool(certificate.primary_domain)
+
+
+@explains("its expiry date has not passed yet")
+def has_expired(certificate: "Certificate") -> bool:
+    return certificate.not_after is not None and certificate.not_after <= timezone.now()
+
+
+def after_domain_verification(certificate: "Certificate", *args: Any, **kwargs: Any) -> Status:
+    """DV goes straight to 90%; OV and EV wait for organization verification at 70%."""
+    if certificate.product.needs_org_verification:
+        return Status.PENDING_ORG_VERIFICATION
+    return Status.TO_BE_ISSUED
+
+
+def _owner(label: str, done: str) -> dict[str, Any]:
+    return {"label": label, "done": done, "owner": True, "admin": False}
+
+
+def _staff(label: str, done: str, *, reason: bool = False) -> dict[str, Any]:
+    custom: dict[str, Any] = {"label": label, "done": done}
+    if reason:
+        custom["form"] = "certificates.forms.ReasonForm"
+    return custom
+
+
+def _required(reason: str, why: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise TransitionRefused(f"A reason is required {why}.")
+    return reason
+
+
+class Certificate(ConcurrentTransitionMixin, models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates"
+    )
+    name = models.CharField(max_length=64, default=generate_name)
+    certificate_type = models.CharField(
+        "type", max_length=10, choices=CertificateType.choices, default=CertificateType.DV
+    )
+    domain_type = models.CharField(
+        max_length=10, choices=DomainType.choices, default=DomainType.SINGLE
+    )
+    brand = models.CharField(max_length=20, choices=Brand.choices, default=Brand.AURORA)
+    key_algorithm = models.CharField(
+        max_length=10, choices=KeyAlgorithm.choices, default=KeyAlgorithm.RSA_2048
+    )
+    is_test = models.BooleanField(
+        "test certificate", default=False, help_text="Free DV certificate valid for 3 months."
+    )
+    # Denormalised from the primary Domain row so the list can show, sort and search it
+    # without a join; set_domains() is the one writer of both.
+    primary_domain = models.CharField(max_length=253, blank=True)
+
+    status = FSMField(
+        max_length=40, choices=Status.choices, default=Status.PENDING_APPLICATION, protected=True
+    )
+    manual_review = models.BooleanField(
+        default=False, help_text="A domain contains a special word; the CA checks it by hand."
+    )
+    failure_reason = models.TextField(blank=True)
+    revocation_reason = models.TextField(blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    domains_verified_at = models.DateTimeField(null=True, blank=True)
+    org_verified_at = models.DateTimeField(null=True, blank=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_requested_at = models.DateTimeField(null=True, blank=True)
+    revocation_requested_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    not_before = models.DateTimeField(null=True, blank=True)
+    not_after = models.DateTimeField(null=True, blank=True)
+
+    objects = CertificateQuerySet.as_manager()
+
+    class Meta:
+        permissions = [
+            (
+                "validate_certificate",
+                "Can verify domains and organizations, reject and complete withdrawals",
+            ),
+            ("issue_certificate", "Can issue certificates"),
+            ("revoke_certificate", "Can approve or deny revocations"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["owner", "status", "-updated_at"], name="cert_owner_status_updated"
+            ),
+            models.Index(fields=["owner", "-updated_at"], name="cert_owner_updated"),
+            models.Index(fields=["owner", "not_after"], name="cert_owner_expiry"),
+            models.Index(fields=["primary_domain"], name="cert_primary_domain"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The log entries queued by transitions are written in the same transaction as
+        # the state; a save that fails (a lost race) takes them down with it.
+        pending = self.__dict__.pop("_pending_log", [])
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            TransitionLog.objects.bulk_create(pending)
+
+    def refresh_from_db(
+        self, using: str | None = None, fields: Any = None, from_queryset: Any = None
+    ) -> None:
+        # django-fsm reloads a protected field by switching the field's class-wide
+        # `protected` flag off and on again, which races between threads (the live server,
+        # threaded workers). Copy the row's values in instead: no descriptor is involved.
+        if fields is not None and "status" not in fields:
+            models.Model.refresh_from_db(self, using, fields, from_queryset)
+            return
+        queryset = from_queryset or type(self)._base_manager.db_manager(using)
+        fresh = queryset.get(pk=self.pk)
+        for field in self._meta.concrete_fields:
+            if fields is None or field.name in fields or field.attname in fields:
+                self.__dict__[field.attname] = fresh.__dict__[field.attname]
+                if field.is_relation and field.is_cached(self):
+                    field.delete_cached_value(self)
+        self._state.db = fresh._state.db
+        self._update_initial_state()
+
+    # Derived facts
+
+    @property
+    def state(self) -> Status:
+        return Status(self.status)
+
+    @property
+    def product(self) -> CertificateType:
+        return CertificateType(self.certificate_type)
+
+    @property
+    def progress(self) -> int | None:
+        return self.state.progress
+
+    def days_left(self, now: Any = None) -> int | None:
+        """Whole days until not_after, or None before issuance."""
+        if self.not_after is None:
+            return None
+        return (self.not_after - (now or timezone.now())).days
+
+    @property
+    def expires_soon(self) -> bool:
+        days = self.days_left()
+        return (
+            self.status == Status.ISSUED
+            and days is not None
+            and days <= settings.SCM_EXPIRY_WARNING_DAYS
+        )
+
+    def set_domains(self, primary: str, additional: Sequence[str] = ()) -> None:
+        """Replace the application's domains (the certificate must already be saved)."""
+        with transaction.atomic():
+            self.primary_domain = primary
+            Certificate.objects.filter(pk=self.pk).update(primary_domain=primary)
+            self.domains.all().delete()
+            Domain.objects.bulk_create(
+                [Domain(certificate=self, name=primary, is_primary=True)]
+                + [Domain(certificate=self, name=name) for name in additional]
+            )
+
+    # Transitions (SPEC §3). Each changes state and records facts; run_transition() saves.
+
+    @transition(
+        field=status,
+        source=Status.PENDING_APPLICATION,
+        target=Status.PENDING_DOMAIN_VERIFICATION,
+        conditions=[is_complete],
+        permission=is_owner,
+        custom=_owner("Submit", "Application submitted"),
+    )
+    def submit(self, by: User | None = None, reason: str = "") -> None:
+        """Send the completed application to the CA; domain verification starts."""
+        self.submitted_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=Status.PENDING_DOMAIN_VERIFICATION,
+        target=GET_STATE(
+            after_domain_verification,
+            states=[Status.PENDING_ORG_VERIFICATION, Status.TO_BE_ISSUED],
+        ),
+        permission=is_validator,
+        custom=_staff("Mark domains verified", "Domain ownership verified", reason=True),
+    )
+    def verify_domains(self, by: User | None = None, reason: str = "") -> None:
+        """Every domain passed; staff may override the checker, with a reason."""
+        if by is not None:
+            _required(reason, "to mark domains verified by hand")
+        self.domains_verified_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=Status.PENDING_ORG_VERIFICATION,
+        target=Status.TO_BE_ISSUED,
+        permission=is_validator,
+        custom=_staff("Organization verified", "Organization verified"),
+    )
+    def verify_organization(self, by: User | None = None, reason: str = "") -> None:
+        """The CA confirmed the organization (registry, phone call, address)."""
+        self.org_verified_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=Status.TO_BE_ISSUED,
+        target=Status.ISSUED,
+        permission=ISSUE,
+        custom=_staff("Issue", "Certificate issued"),
+    )
+    def issue(self, by: User | None = None, reason: str = "") -> None:
+        """Issue the certificate with the longest validity allowed today."""
+        self.issued_at = timezone.now()
+        self.not_before, self.not_after = validity_period(self.issued_at, is_test=self.is_test)
+
+    @transition(
+        field=status,
+        source=[
+            Status.PENDING_DOMAIN_VERIFICATION,
+            Status.PENDING_ORG_VERIFICATION,
+            Status.TO_BE_ISSUED,
+        ],
+        target=Status.APPLICATION_FAILED,
+        permission=is_validator_or_issuer,
+        custom=_staff("Reject", "Application rejected", reason=True),
+    )
+    def reject(self, by: User | None = None, reason: str = "") -> None:
+        """Refuse the application; the reason is shown to the applicant."""
+        self.failure_reason = _required(reason, "to reject an application")
+        self.failed_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=[Status.PENDING_DOMAIN_VERIFICATION, Status.PENDING_ORG_VERIFICATION],
+        target=Status.WITHDRAWING,
+        permission=is_owner,
+        custom=_owner("Withdraw", "Withdrawal requested"),
+    )
+    def withdraw(self, by: User | None = None, reason: str = "") -> None:
+        """The owner asks the CA to stop verifying this application."""
+        self.withdrawal_requested_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=Status.WITHDRAWING,
+        target=Status.PENDING_APPLICATION,
+        permission=is_validator,
+        custom=_staff("Complete withdrawal", "Application withdrawn"),
+    )
+    def complete_withdrawal(self, by: User | None = None, reason: str = "") -> None:
+        """The CA stopped verifying; verification will restart from scratch."""
+        self.submitted_at = self.domains_verified_at = self.org_verified_at = None
+        self.withdrawal_requested_at = None
+
+    @transition(
+        field=status,
+        source=Status.APPLICATION_FAILED,
+        target=Status.PENDING_APPLICATION,
+        permission=is_owner,
+        custom=_owner("Edit", "Reopened for editing"),
+    )
+    def edit(self, by: User | None = None, reason: str = "") -> None:
+        """Reopen a failed application; the failure stays in the timeline."""
+        self.failure_reason = ""
+        self.failed_at = self.submitted_at = self.domains_verified_at = None
+        self.org_verified_at = None
+
+    @transition(
+        field=status,
+        source=Status.ISSUED,
+        target=Status.REVOKING,
+        permission=is_owner,
+        custom=_owner("Revoke", "Revocation requested"),
+    )
+    def request_revocation(self, by: User | None = None, reason: str = "") -> None:
+        """The owner asks the CA to revoke; the CA reviews the request."""
+        self.revocation_reason = _required(reason, "to revoke a certificate")
+        self.revocation_requested_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=Status.REVOKING,
+        target=Status.REVOKED,
+        permission=REVOKE,
+        custom=_staff("Approve revocation", "Certificate revoked"),
+    )
+    def approve_revocation(self, by: User | None = None, reason: str = "") -> None:
+        """The CA revokes the certificate."""
+        self.revoked_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=Status.REVOKING,
+        target=Status.ISSUED,
+        permission=REVOKE,
+        custom=_staff("Deny revocation", "Revocation denied", reason=True),
+    )
+    def deny_revocation(self, by: User | None = None, reason: str = "") -> None:
+        """The CA keeps the certificate valid; the reason is shown to the owner."""
+        _required(reason, "to deny a revocation")
+        self.revocation_reason = ""
+        self.revocation_requested_at = None
+
+    @transition(
+        field=status,
+        source=Status.ISSUED,
+        target=Status.EXPIRED,
+        conditions=[has_expired],
+        permission=system_only,
+        custom={"label": "Expire", "done": "Certificate expired", "admin": False},
+    )
+    def expire(self, by: User | None = None, reason: str = "") -> None:
+        """not_after has passed."""
+        self.expired_at = timezone.now()
+
+    @transition(
+        field=status,
+        source=[
+            Status.PENDING_APPLICATION,
+            Status.APPLICATION_FAILED,
+            Status.REVOKED,
+            Status.EXPIRED,
+        ],
+        target=Status.DELETED,
+        permission=is_owner,
+        custom=_owner("Delete", "Deleted by the owner"),
+    )
+    def discard(self, by: User | None = None, reason: str = "") -> None:
+        """Hide the certificate from the owner's list; the record and its log stay."""
+        self.deleted_at = timezone.now()
+
+    # Running transitions
+
+    @classmethod
+    def transition_custom(cls, name: str) -> dict[str, Any]:
+        """The label, past-tense wording and flags of a transition, by method name."""
+        meta = getattr(getattr(cls, name, None), "_django_fsm", None)
+        if meta is None:
+            raise TransitionRefused(f"There is no “{name}” action.")
+        return next(iter(meta.transitions.values())).custom
+
+    def owner_actions(self) -> list[str]:
+        """Names of the owner's transitions the current state allows, in definition order."""
+        return [
+            t.name
+            for t in self.get_available_status_transitions()  # type: ignore[attr-defined]
+            if t.custom.get("owner")
+        ]
+
+    def run_transition(self, name: str, *, by: User | None, **kwargs: Any) -> None:
+        """Apply a transition as `by` (None for the system) and save, or change nothing.
+
+        Raises TransitionRefused with a message for the user when the state, the user's
+        permission or a concurrent change forbids it.
+        """
+        label = self.transition_custom(name)["label"]
+        method = getattr(self, name)
+        if not can_proceed(method, check_conditions=False):
+            raise TransitionRefused(
+                f"“{label}” is not possible: the certificate is “{self.get_status_display()}”."
+            )
+        if not can_proceed(method):
+            unmet = [c.refusal for c in method._django_fsm.transitions[self.status].conditions]
+            raise TransitionRefused(f"“{label}” is not possible yet: {'; '.join(unmet)}.")
+        if by is not None and not has_transition_perm(method, by):
+            raise TransitionRefused(f"You are not allowed to “{label}” this certificate.")
+        try:
+            with transaction.atomic():
+                method(by=by, **kwargs)
+                self.save()
+        except ConcurrentTransition:
+            self.refresh_from_db()
+            raise TransitionRefused(
+                f"Someone else changed this certificate first; it is now "
+                f"“{self.get_status_display()}”. Nothing was changed."
+            ) from None
+        except TransitionRefused:
+            self.refresh_from_db()
+            raise
+
+
+@receiver(post_transition, sender=Certificate)
+def queue_log_entry(
+    sender: type[Certificate],
+    instance: Certificate,
+    name: str,
+    source: str,
+    target: str,
+    method_kwargs: dict[str, Any],
+    **kwargs: Any,
+) -> None:
+    instance.__dict__.setdefault("_pending_log", []).append(
+        TransitionLog(
+            certificate=instance,
+            transition=name,
+            source=source,
+            target=target,
+            actor=method_kwargs.get("by"),
+            reason=(method_kwargs.get("reason") or "").strip(),
+        )
+    )
+
+
+class Domain(models.Model):
+    """One domain of an application; the primary one is also on the certificate."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="domains")
+    name = models.CharField(max_length=253)
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "name"], name="domain_unique_per_cert")
+        ]
+        indexes = [models.Index(fields=["name"], name="domain_name")]
+        ordering = ["-is_primary", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TransitionLog(models.Model):
+    """One state change: immutable, written in the transaction that changed the state."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="log")
+    transition = models.CharField(max_length=40)
+    source = models.CharField(max_length=40, choices=Status.choices)
+    target = models.CharField(max_length=40, choices=Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text="Empty when the system made the change.",
+    )
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["certificate", "at"], name="log_certificate_at")]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id}: {self.source} → {self.target}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("Transition log entries are immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("Transition log entries are kept for audit.")
+
+    @property
+    def summary(self) -> str:
+        return Certificate.transition_custom(self.transition)["done"]
+
+    @property
+    def actor_display(self) -> str:
+        return self.actor.get_username() if self.actor else "System"

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from certificates import views
+
+app_name = "certificates"
+
+urlpatterns = [
+    path("", views.certificate_list, name="list"),
+    path("<int:pk>/", views.certificate_detail, name="detail"),
+    # One confirmation page per owner action: /certificates/<id>/withdraw/, …/delete/, …
+    *(
+        path(f"<int:pk>/{slug}/", views.certificate_action, {"slug": slug}, name=slug)
+        for slug in views.OWNER_ACTIONS
+    ),
+]

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="certificates:list", permanent=False)),
+    path("certificates/", include("certificates.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "SCM Console — CA staff"
+admin.site.site_title = "SCM Console admin"
+admin.site.index_title = "Certificate authority"

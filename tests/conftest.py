@@ -1,0 +1,74 @@
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.SCM_POLL_INTERVAL = 0.3
+
+
+def _staff(username: str, *groups: str):
+    user = UserFactory(username=username, is_staff=True)
+    user.groups.set(Group.objects.filter(name__in=groups))
+    return user
+
+
+@pytest.fixture
+def alice(db):
+    return UserFactory(username="alice")
+
+
+@pytest.fixture
+def bob(db):
+    return UserFactory(username="bob")
+
+
+@pytest.fixture
+def staff(db):
+    """Staff in all three groups, like the demo's."""
+    return _staff("staff", "Validation", "Issuance", "Revocation")
+
+
+@pytest.fixture
+def validator(db):
+    return _staff("val", "Validation")
+
+
+@pytest.fixture
+def issuer(db):
+    return _staff("iss", "Issuance")
+
+
+@pytest.fixture
+def revoker(db):
+    return _staff("rev", "Revocation")
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def alice_client(alice) -> Client:
+    return _client_for(alice)
+
+
+@pytest.fixture
+def bob_client(bob) -> Client:
+    return _client_for(bob)
+
+
+@pytest.fixture
+def staff_client(staff) -> Client:
+    return _client_for(staff)
+
+
+@pytest.fixture
+def htmx_headers() -> dict[str, str]:
+    return {"HX-Request": "true"}
