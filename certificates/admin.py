@@ -68,6 +68,10 @@ class CertificateAdmin(FSMAdminMixin, admin.ModelAdmin):
     )
     inlines = [DomainInline, TransitionLogInline]
 
+    @staticmethod
+    def get_fsm_block_label(fsm_field_name: str) -> str:
+        return "CA decision"
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Certificates are bought by applicants in the console, never made up by staff.
         return False

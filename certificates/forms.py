@@ -19,19 +19,17 @@ class ReasonForm(forms.Form):
 class ActionForm(forms.Form):
     """Confirms an owner's action; some actions need a reason."""
 
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Please say why, in a few words."},
+    )
 
     def __init__(self, *args, reason_required: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reason"].required = reason_required
         if not reason_required:
             self.fields["reason"].widget = forms.HiddenInput()
-
-    def clean_reason(self) -> str:
-        reason = self.cleaned_data["reason"].strip()
-        if self.fields["reason"].required and not reason:
-            raise forms.ValidationError("Please say why, in a few words.")
-        return reason
 
 
 class ListFilterForm(forms.Form):

@@ -130,7 +130,8 @@ def certificate_action(request: HttpRequest, pk: int, slug: str) -> HttpResponse
     action = OWNER_ACTIONS.get(slug)
     if action is None:
         raise Http404("No such action.")
-    form = ActionForm(request.POST or None, reason_required=action.reason_required)
+    data = request.POST if request.method == "POST" else None
+    form = ActionForm(data, reason_required=action.reason_required)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:

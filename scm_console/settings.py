@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_fsm",
     "django_htmx",
     "template_partials",
     "certificates",
@@ -123,7 +124,7 @@ STORAGES = {
 # Serve straight from the apps' static folders until `collectstatic` has been run, and
 # don't warn that STATIC_ROOT does not exist before then.
 WHITENOISE_USE_FINDERS = True
-warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+warnings.filterwarnings("ignore", message="No directory at: .*staticfiles")
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

@@ -1,7 +1,9 @@
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group
 from django.test import Client
 
+from certificates.staff_groups import ensure_staff_groups
 from tests.factories import UserFactory
 
 
@@ -12,6 +14,9 @@ def _fast_settings(settings):
 
 
 def _staff(username: str, *groups: str):
+    # A transactional test (browser, races) starts from a flushed database: the groups
+    # made by the data migration are gone, so make sure they exist.
+    ensure_staff_groups(apps)
     user = UserFactory(username=username, is_staff=True)
     user.groups.set(Group.objects.filter(name__in=groups))
     return user

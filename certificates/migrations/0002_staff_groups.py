@@ -1,14 +1,7 @@
-"""Staff groups that split the CA's duties (SPEC §1): validation, issuance, revocation."""
-
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-COMMON = ["view_certificate", "change_certificate", "view_domain", "view_transitionlog"]
-GROUPS = {
-    "Validation": [*COMMON, "validate_certificate"],
-    "Issuance": [*COMMON, "issue_certificate"],
-    "Revocation": [*COMMON, "revoke_certificate"],
-}
+from certificates.staff_groups import STAFF_GROUPS, ensure_staff_groups
 
 
 def create_groups(apps, schema_editor):
@@ -17,20 +10,11 @@ def create_groups(apps, schema_editor):
     app_config.models_module = True
     create_permissions(app_config, apps=apps, verbosity=0)
     app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, codenames in GROUPS.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.add(
-            *Permission.objects.filter(
-                content_type__app_label="certificates", codename__in=codenames
-            )
-        )
+    ensure_staff_groups(apps)
 
 
 def remove_groups(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=GROUPS).delete()
+    apps.get_model("auth", "Group").objects.filter(name__in=STAFF_GROUPS).delete()
 
 
 class Migration(migrations.Migration):

@@ -3,6 +3,7 @@
 import datetime as dt
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
@@ -11,10 +12,10 @@ from django.utils import timezone
 
 from certificates.choices import Brand, CertificateType, DomainType, Status
 from certificates.models import Certificate, TransitionLog
+from certificates.staff_groups import STAFF_GROUPS, ensure_staff_groups
 
 APPLICANTS = {"alice": "northwind-demo.com", "bob": "fabrikam-demo.net"}
 STAFF = "staff"
-STAFF_GROUPS = ["Validation", "Issuance", "Revocation"]
 
 # The steps from "Pending application" to each state; "owner", "staff" or None (the system)
 # acts, so every demo certificate has the timeline a real one would have.
@@ -83,6 +84,7 @@ class Command(BaseCommand):
             user.is_staff = username == STAFF
             user.save()
             users[username] = user
+        ensure_staff_groups(apps)
         users[STAFF].groups.set(Group.objects.filter(name__in=STAFF_GROUPS))
         return users
 

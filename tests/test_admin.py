@@ -1,0 +1,170 @@
+"""Staff work in the Django admin: transitions through FSMAdminMixin's buttons."""
+
+from html.parser import HTMLParser
+
+import pytest
+from django.test import Client
+
+from certificates.choices import Status
+from certificates.models import TransitionLog
+from tests.factories import CertificateFactory
+
+
+class FormInputs(HTMLParser):
+    """The values a browser would submit from the admin's change form (no button)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[str, str] = {}
+        self.in_form = False
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        attrs = dict(attrs)
+        if tag == "form" and attrs.get("id", "").endswith("_form"):
+            self.in_form = True
+        elif self.in_form and tag == "input" and attrs.get("name"):
+            if attrs.get("type") == "checkbox" and "checked" not in attrs:
+                return
+            self.data[attrs["name"]] = attrs.get("value", "on")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.in_form = False
+
+
+def change_url(certificate) -> str:
+    return f"/admin/certificates/certificate/{certificate.pk}/change/"
+
+
+def press(client: Client, certificate, transition: str):
+    """Press a transition button on the change page, as a browser would."""
+    page = client.get(change_url(certificate))
+    assert page.status_code == 200
+    parser = FormInputs()
+    parser.feed(page.text)
+    return client.post(change_url(certificate), {**parser.data, "_fsm_transition_to": transition})
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_changelist_filters_and_search(staff_client, alice):
+    CertificateFactory(owner=alice, primary_domain="shop.example.com", ov=True, org=True)
+    CertificateFactory(owner=alice, primary_domain="blog.example.org")
+    assert staff_client.get("/admin/certificates/certificate/").status_code == 200
+    found = staff_client.get("/admin/certificates/certificate/", {"q": "shop.example"})
+    assert "shop.example.com" in found.text and "blog.example.org" not in found.text
+    filtered = staff_client.get(
+        "/admin/certificates/certificate/", {"status__exact": "pending_org_verification"}
+    )
+    assert "shop.example.com" in filtered.text and "blog.example.org" not in filtered.text
+    by_owner = staff_client.get("/admin/certificates/certificate/", {"q": "alice"})
+    assert "shop.example.com" in by_owner.text
+
+
+def test_transition_posted_on_the_change_page_applies(validator, alice):
+    certificate = CertificateFactory(owner=alice, ov=True, org=True)
+    client = client_for(validator)
+
+    response = press(client, certificate, "verify_organization")
+
+    assert response.status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.status == Status.TO_BE_ISSUED
+    entry = TransitionLog.objects.get(certificate=certificate)
+    assert entry.actor == validator
+    assert "Organization verified" in client.get(response.url).text
+
+
+def test_buttons_show_only_what_state_and_permissions_allow(validator, issuer, alice):
+    certificate = CertificateFactory(owner=alice, ov=True, org=True)
+    validator_page = client_for(validator).get(change_url(certificate)).text
+    issuer_page = client_for(issuer).get(change_url(certificate)).text
+
+    assert 'value="verify_organization"' in validator_page
+    assert 'value="reject"' in validator_page
+    assert 'value="issue"' not in validator_page  # wrong state
+    assert 'value="withdraw"' not in validator_page  # the owner's action
+    assert 'value="verify_organization"' not in issuer_page  # no permission
+
+
+def test_forbidden_transition_is_refused_with_a_message(revoker, alice):
+    certificate = CertificateFactory(owner=alice, ov=True, org=True)
+    client = client_for(revoker)
+
+    response = press(client, certificate, "verify_organization")
+
+    assert response.status_code == 302
+    message = client.get(response.url).text
+    assert "You are not allowed to “Organization verified” this certificate." in message
+    certificate.refresh_from_db()
+    assert certificate.status == Status.PENDING_ORG_VERIFICATION
+    assert not TransitionLog.objects.exists()
+
+
+def test_transition_from_the_wrong_state_is_refused(staff_client, alice):
+    certificate = CertificateFactory(owner=alice, issued=True)
+    response = press(staff_client, certificate, "verify_organization")
+    assert "is not possible" in staff_client.get(response.url).text
+    certificate.refresh_from_db()
+    assert certificate.status == Status.ISSUED
+
+
+def test_owner_transitions_cannot_be_posted_by_staff(staff_client, alice):
+    certificate = CertificateFactory(owner=alice, domain=True)
+    press(staff_client, certificate, "withdraw")
+    certificate.refresh_from_db()
+    assert certificate.status == Status.PENDING_DOMAIN_VERIFICATION
+
+
+def test_reject_asks_for_a_reason_and_shows_it_to_the_applicant(validator, alice, alice_client):
+    certificate = CertificateFactory(owner=alice, ov=True, org=True)
+    client = client_for(validator)
+
+    to_form = press(client, certificate, "reject")
+    form_url = f"/admin/certificates/certificate/{certificate.pk}/transition/reject/"
+    assert to_form.url == form_url
+    assert "Reason" in client.get(form_url).text
+
+    empty = client.post(form_url, {"reason": ""})
+    assert empty.status_code == 200
+    assert "This field is required" in empty.text
+    certificate.refresh_from_db()
+    assert certificate.status == Status.PENDING_ORG_VERIFICATION
+
+    client.post(form_url, {"reason": "The phone number does not belong to the company."})
+    certificate.refresh_from_db()
+    assert certificate.status == Status.APPLICATION_FAILED
+    listed = alice_client.get("/certificates/").text
+    assert "The phone number does not belong to the company." in listed
+
+
+def test_domain_override_needs_a_reason(validator, alice):
+    certificate = CertificateFactory(owner=alice, domain=True)
+    client = client_for(validator)
+    form_url = f"/admin/certificates/certificate/{certificate.pk}/transition/verify_domains/"
+    client.post(form_url, {"reason": "TXT record checked by hand from two resolvers."})
+    certificate.refresh_from_db()
+    assert certificate.status == Status.TO_BE_ISSUED
+    assert certificate.log.get().reason == "TXT record checked by hand from two resolvers."
+
+
+def test_transition_log_is_a_read_only_inline(staff_client, alice):
+    certificate = CertificateFactory(owner=alice)
+    certificate.run_transition("submit", by=alice)
+    page = staff_client.get(change_url(certificate)).text
+    assert "Transition log" in page
+    assert "Application submitted" in page
+    assert 'name="log-0-reason"' not in page
+
+
+@pytest.mark.parametrize("group", ["Validation", "Issuance", "Revocation"])
+def test_staff_groups_exist_with_their_permission(db, group):
+    from django.contrib.auth.models import Group
+
+    codenames = set(Group.objects.get(name=group).permissions.values_list("codename", flat=True))
+    expected = {"Validation": "validate", "Issuance": "issue", "Revocation": "revoke"}[group]
+    assert f"{expected}_certificate" in codenames

@@ -1,0 +1,166 @@
+"""What only a browser can prove: rows move by themselves, without reloading the page."""
+
+import os
+import shutil
+import time
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group
+
+from certificates.choices import Status
+from certificates.staff_groups import ensure_staff_groups
+from tests.factories import CertificateFactory, UserFactory
+
+# serialized_rollback restores what the migrations created (the staff groups) after the
+# flush that ends every transactional test.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+CHROMIUM = "/usr/bin/chromium"
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+# between browser steps are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM):
+        message = f"No Chromium at {CHROMIUM}: install Debian's chromium to run browser tests."
+        if os.environ.get("CI"):
+            pytest.fail(message)  # In CI a missing browser is a failure, never a skip.
+        pytest.skip(f"!!! BROWSER TESTS SKIPPED !!! {message}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+def log_in(browser, live_server, username: str, *, admin: bool = False):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}{'/admin/login/' if admin else '/accounts/login/'}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "demo")
+    page.locator("form [type=submit]").click()
+    page.wait_for_load_state()
+    return page
+
+
+def progress_of(page, certificate) -> str:
+    row = page.locator(f'tr[data-certificate-id="{certificate.pk}"]')
+    return row.locator('[role="progressbar"]').get_attribute("aria-valuenow")
+
+
+def wait_for_progress(page, certificate, value: int) -> None:
+    page.wait_for_function(
+        """([id, value]) => {
+            const bar = document.querySelector(
+                `tr[data-certificate-id="${id}"] [role="progressbar"]`);
+            return bar && bar.getAttribute("aria-valuenow") === value;
+        }""",
+        arg=[certificate.pk, str(value)],
+    )
+
+
+@pytest.fixture
+def people():
+    alice = UserFactory(username="alice")
+    ensure_staff_groups(apps)  # the flush before a transactional test removed them
+    staff = UserFactory(username="staff", is_staff=True)
+    staff.groups.set(Group.objects.filter(name__in=["Validation", "Issuance", "Revocation"]))
+    return alice, staff
+
+
+def test_staff_approvals_move_alices_row_live_and_polling_stops(browser, live_server, people):
+    alice, _ = people
+    certificate = CertificateFactory(owner=alice, ov=True, domain=True)
+    CertificateFactory(owner=alice, issued=True)  # not in progress: must not keep polling
+
+    applicant = log_in(browser, live_server, "alice")
+    applicant.goto(f"{live_server.url}/certificates/")
+    assert progress_of(applicant, certificate) == "40"
+    applicant.evaluate("window.__loadedOnce = 'same page'")
+    polls = []
+    applicant.on("request", lambda r: polls.append(r.url) if "/certificates/?" in r.url else None)
+
+    ca = log_in(browser, live_server, "staff", admin=True)
+    change_page = f"{live_server.url}/admin/certificates/certificate/{certificate.pk}/change/"
+
+    ca.goto(change_page)
+    ca.get_by_role("button", name="Mark domains verified").click()
+    ca.fill("#id_reason", "TXT record checked by hand.")
+    ca.get_by_role("button", name="Apply").click()
+    wait_for_progress(applicant, certificate, 70)
+
+    ca.goto(change_page)
+    ca.get_by_role("button", name="Organization verified").click()
+    wait_for_progress(applicant, certificate, 90)
+
+    ca.goto(change_page)
+    ca.get_by_role("button", name="Issue").click()
+    wait_for_progress(applicant, certificate, 100)
+
+    row = applicant.locator(f'tr[data-certificate-id="{certificate.pk}"]')
+    assert row.get_attribute("data-status") == Status.ISSUED
+    assert applicant.evaluate("window.__loadedOnce") == "same page"  # never reloaded
+
+    # Nothing left in progress: the new rows carry no trigger and no request follows.
+    assert applicant.locator("#certificate-rows[hx-trigger]").count() == 0
+    seen = len(polls)
+    applicant.wait_for_timeout(1500)  # five poll intervals
+    assert len(polls) == seen
+
+
+def test_one_request_per_poll_for_the_whole_page(browser, live_server, people, settings):
+    alice, _ = people
+    for _ in range(5):
+        CertificateFactory(owner=alice, domain=True)
+
+    applicant = log_in(browser, live_server, "alice")
+    polls = []
+    applicant.on("request", lambda r: polls.append(r) if "/certificates/?" in r.url else None)
+    applicant.goto(f"{live_server.url}/certificates/")
+    started = time.monotonic()
+    applicant.wait_for_timeout(3000)
+    elapsed = time.monotonic() - started
+
+    assert polls, "the page never polled"
+    assert all(r.headers.get("hx-request") == "true" for r in polls)
+    # Five rows in progress, yet one request per interval: a per-row poll would be 5x.
+    assert len(polls) <= elapsed / settings.SCM_POLL_INTERVAL + 2
+
+
+def test_page_works_without_javascript(browser, live_server, people):
+    alice, _ = people
+    certificate = CertificateFactory(owner=alice, domain=True)
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", "demo")
+    page.locator("form [type=submit]").click()
+
+    page.locator(f'tr[data-certificate-id="{certificate.pk}"] a', has_text="Withdraw").click()
+    page.get_by_role("button", name="Withdraw").click()
+
+    assert "Withdrawal requested" in page.content()
+    certificate.refresh_from_db()
+    assert certificate.status == Status.WITHDRAWING

@@ -1,0 +1,56 @@
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from certificates.choices import CertificateType, Status
+from certificates.models import Certificate, TransitionLog
+
+
+def test_seed_demo_creates_every_type_in_every_state_and_can_run_again(db):
+    call_command("seed_demo")
+    alice = Certificate.objects.filter(owner__username="alice")
+    combinations = set(alice.values_list("certificate_type", "status"))
+    for product in CertificateType:
+        for status in Status:
+            if status == Status.PENDING_ORG_VERIFICATION and product == CertificateType.DV:
+                continue
+            assert (product, status) in combinations
+
+    total, logs = Certificate.objects.count(), TransitionLog.objects.count()
+    call_command("seed_demo")
+    assert (Certificate.objects.count(), TransitionLog.objects.count()) == (total, logs)
+
+
+def test_seed_demo_users_and_password(db):
+    call_command("seed_demo", password="s3cret-demo")
+    staff = authenticate(username="staff", password="s3cret-demo")
+    assert staff.is_staff
+    assert set(staff.groups.values_list("name", flat=True)) == {
+        "Validation",
+        "Issuance",
+        "Revocation",
+    }
+    assert not authenticate(username="alice", password="s3cret-demo").is_staff
+    assert authenticate(username="bob", password="s3cret-demo")
+
+
+def test_demo_timelines_were_made_by_real_transitions(db):
+    call_command("seed_demo")
+    revoked = Certificate.objects.get(owner__username="alice", name="demo-ov-revoked")
+    steps = list(revoked.log.values_list("transition", "actor__username"))
+    assert steps == [
+        ("submit", "alice"),
+        ("verify_domains", None),
+        ("verify_organization", "staff"),
+        ("issue", "staff"),
+        ("request_revocation", "alice"),
+        ("approve_revocation", "staff"),
+    ]
+
+
+def test_reset_starts_over(db):
+    call_command("seed_demo")
+    first = set(Certificate.objects.values_list("pk", flat=True))
+    call_command("seed_demo", reset=True)
+    second = set(Certificate.objects.values_list("pk", flat=True))
+    assert len(second) == len(first)
+    assert not first & second

@@ -1,0 +1,160 @@
+import pytest
+from django.test import Client
+
+from certificates.choices import Status
+from certificates.models import TransitionLog
+from tests.factories import CertificateFactory
+
+
+def detail(certificate) -> str:
+    return f"/certificates/{certificate.pk}/"
+
+
+def test_details_show_the_timeline_with_who_and_why(alice_client, alice, validator):
+    certificate = CertificateFactory(owner=alice, ov=True, domains=["api.example.com"])
+    certificate.run_transition("submit", by=alice)
+    certificate.run_transition("verify_domains", by=None)
+    certificate.run_transition("reject", by=validator, reason="Registry record not found.")
+
+    html = alice_client.get(detail(certificate)).text
+
+    assert "Application submitted</strong> by alice" in html
+    assert "Domain ownership verified</strong> by System" in html
+    assert "Application rejected</strong> by val" in html
+    assert "Registry record not found." in html
+    assert "api.example.com" in html
+
+
+def test_other_users_certificate_is_404(bob_client, alice):
+    certificate = CertificateFactory(owner=alice)
+    assert bob_client.get(detail(certificate)).status_code == 404
+    assert bob_client.get(f"{detail(certificate)}delete/").status_code == 404
+    assert bob_client.post(f"{detail(certificate)}delete/").status_code == 404
+    certificate.refresh_from_db()
+    assert certificate.status == Status.PENDING_APPLICATION
+
+
+def test_deleted_certificate_is_404(alice_client, alice):
+    assert (
+        alice_client.get(detail(CertificateFactory(owner=alice, deleted=True))).status_code == 404
+    )
+
+
+def test_anonymous_user_goes_to_login(client, alice):
+    response = client.get(detail(CertificateFactory(owner=alice)))
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/")
+
+
+def test_withdraw_asks_first_then_withdraws(alice_client, alice):
+    certificate = CertificateFactory(owner=alice, domain=True)
+    url = f"{detail(certificate)}withdraw/"
+
+    confirm = alice_client.get(url)
+    assert confirm.status_code == 200
+    assert "Withdraw this application?" in confirm.text
+    certificate.refresh_from_db()
+    assert certificate.status == Status.PENDING_DOMAIN_VERIFICATION
+
+    response = alice_client.post(url)
+    assert response.status_code == 302
+    assert response.url == detail(certificate)
+    certificate.refresh_from_db()
+    assert certificate.status == Status.WITHDRAWING
+    assert TransitionLog.objects.get(certificate=certificate).actor == alice
+
+
+def test_revoke_needs_a_reason(alice_client, alice):
+    certificate = CertificateFactory(owner=alice, issued=True)
+    url = f"{detail(certificate)}revoke/"
+
+    refused = alice_client.post(url, {"reason": "   "})
+    assert refused.status_code == 400
+    assert "Please say why" in refused.text
+    certificate.refresh_from_db()
+    assert certificate.status == Status.ISSUED
+
+    alice_client.post(url, {"reason": "Key compromised."})
+    certificate.refresh_from_db()
+    assert certificate.status == Status.REVOKING
+    assert certificate.revocation_reason == "Key compromised."
+
+
+def test_action_the_state_does_not_allow_is_409_and_changes_nothing(alice_client, alice):
+    certificate = CertificateFactory(owner=alice, issued=True)
+    response = alice_client.post(f"{detail(certificate)}withdraw/")
+    assert response.status_code == 409
+    assert "“Withdraw” is not possible: the certificate is “Issued”." in response.text
+    certificate.refresh_from_db()
+    assert certificate.status == Status.ISSUED
+    assert not TransitionLog.objects.exists()
+
+
+def test_stale_form_loses_the_race_with_a_clear_message(alice_client, alice, validator):
+    certificate = CertificateFactory(owner=alice, ov=True, org=True)
+    page = alice_client.get(f"{detail(certificate)}withdraw/")
+    assert page.status_code == 200
+    certificate.run_transition("verify_organization", by=validator)  # the CA was faster
+
+    response = alice_client.post(f"{detail(certificate)}withdraw/")
+
+    assert response.status_code == 409
+    assert "To be issued" in response.text
+    certificate.refresh_from_db()
+    assert certificate.status == Status.TO_BE_ISSUED
+
+
+def test_delete_hides_the_row_but_keeps_the_record_and_log(alice_client, alice):
+    certificate = CertificateFactory(owner=alice, expired=True)
+    response = alice_client.post(f"{detail(certificate)}delete/")
+    assert response.status_code == 302
+    assert response.url == "/certificates/"
+    certificate.refresh_from_db()
+    assert certificate.status == Status.DELETED
+    assert certificate.log.get().transition == "discard"
+    assert f'data-certificate-id="{certificate.pk}"' not in alice_client.get("/certificates/").text
+
+
+def test_submit_from_details(alice_client, alice):
+    certificate = CertificateFactory(owner=alice)
+    assert f"{detail(certificate)}submit/" in alice_client.get(detail(certificate)).text
+    alice_client.post(f"{detail(certificate)}submit/")
+    certificate.refresh_from_db()
+    assert certificate.status == Status.PENDING_DOMAIN_VERIFICATION
+
+
+@pytest.mark.parametrize("method", ["put", "delete", "patch"])
+def test_other_methods_are_405(alice_client, alice, method):
+    certificate = CertificateFactory(owner=alice)
+    assert getattr(alice_client, method)(f"{detail(certificate)}delete/").status_code == 405
+    assert getattr(alice_client, method)(detail(certificate)).status_code == 405
+
+
+def test_unknown_action_is_404(alice_client, alice):
+    certificate = CertificateFactory(owner=alice)
+    assert alice_client.post(f"{detail(certificate)}destroy/").status_code == 404
+
+
+def test_post_without_csrf_token_is_refused(alice):
+    certificate = CertificateFactory(owner=alice)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    assert client.post(f"{detail(certificate)}delete/").status_code == 403
+    certificate.refresh_from_db()
+    assert certificate.status == Status.PENDING_APPLICATION
+
+
+def test_htmx_post_with_the_csrf_header_is_accepted(alice):
+    certificate = CertificateFactory(owner=alice)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    page = client.get("/certificates/").text
+    token = page.split('"X-CSRFToken": "', 1)[1].split('"', 1)[0]
+
+    response = client.post(
+        f"{detail(certificate)}delete/", headers={"X-CSRFToken": token, "HX-Request": "true"}
+    )
+
+    assert response.status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.status == Status.DELETED

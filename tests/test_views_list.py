@@ -1,0 +1,223 @@
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from certificates.choices import Status
+from certificates.models import Certificate
+from tests.factories import CertificateFactory, in_state
+
+LIST = "/certificates/"
+
+
+def row_ids(response) -> list[int]:
+    return [int(i) for i in re.findall(r'<tr data-certificate-id="(\d+)"', response.text)]
+
+
+def test_root_redirects_to_the_list(alice_client):
+    assert alice_client.get("/").url == LIST
+
+
+def test_anonymous_user_goes_to_login(client):
+    response = client.get(LIST)
+    assert response.status_code == 302
+    assert response.url == f"/accounts/login/?next={LIST}"
+
+
+def test_owner_sees_only_own_certificates(alice_client, alice, bob):
+    mine = CertificateFactory(owner=alice)
+    CertificateFactory(owner=bob)
+    assert row_ids(alice_client.get(LIST)) == [mine.pk]
+
+
+def test_deleted_certificates_are_not_listed(alice_client, alice):
+    CertificateFactory(owner=alice, deleted=True)
+    assert row_ids(alice_client.get(LIST)) == []
+
+
+def test_post_is_not_allowed(alice_client):
+    assert alice_client.post(LIST).status_code == 405
+
+
+@pytest.mark.parametrize("status", [s for s in Status if s != Status.DELETED])
+def test_row_follows_the_markup_contract(alice_client, alice, status):
+    certificate = in_state(status, owner=alice)
+    html = alice_client.get(LIST).text
+    assert f'<tr data-certificate-id="{certificate.pk}" data-status="{status}">' in html
+    assert Status(status).label in html
+    if status.progress is None:
+        assert 'role="progressbar"' not in html
+    else:
+        assert f'aria-valuenow="{status.progress}"' in html
+        assert 'role="progressbar"' in html
+
+
+def test_operations_are_only_those_the_state_allows(alice_client, alice):
+    issued = CertificateFactory(owner=alice, issued=True)
+    failed = CertificateFactory(owner=alice, failed=True)
+    html = alice_client.get(LIST).text
+    assert f"/certificates/{issued.pk}/revoke/" in html
+    assert f"/certificates/{issued.pk}/delete/" not in html
+    assert f"/certificates/{failed.pk}/edit/" in html
+    assert f"/certificates/{failed.pk}/delete/" in html
+    assert f"/certificates/{failed.pk}/withdraw/" not in html
+
+
+def test_row_context_failure_reason_manual_review_and_expiry(alice_client, alice):
+    CertificateFactory(owner=alice, failed=True, failure_reason="Domain not under your control.")
+    CertificateFactory(owner=alice, domain=True, manual_review=True)
+    CertificateFactory(
+        owner=alice, issued=True, not_after=timezone.now() + dt.timedelta(days=12, hours=1)
+    )
+    html = alice_client.get(LIST).text
+    assert "Domain not under your control." in html
+    assert "Manual review — this can take longer" in html
+    assert "Expires in 12 days" in html
+
+
+def test_tabs_split_ssl_and_test_certificates(alice_client, alice):
+    ssl = CertificateFactory(owner=alice)
+    test = CertificateFactory(owner=alice, is_test=True)
+    assert set(row_ids(alice_client.get(LIST))) == {ssl.pk, test.pk}
+    assert row_ids(alice_client.get(LIST, {"tab": "ssl"})) == [ssl.pk]
+    assert row_ids(alice_client.get(LIST, {"tab": "test"})) == [test.pk]
+
+
+def test_status_filter(alice_client, alice):
+    issued = CertificateFactory(owner=alice, issued=True)
+    CertificateFactory(owner=alice)
+    assert row_ids(alice_client.get(LIST, {"status": "issued"})) == [issued.pk]
+
+
+def test_search_by_name_primary_or_additional_domain(alice_client, alice, bob):
+    by_name = CertificateFactory(owner=alice, name="payroll-frontend")
+    by_extra = CertificateFactory(owner=alice, domains=["api.shop.example.org"])
+    CertificateFactory(owner=alice, primary_domain="other.example.com")
+    CertificateFactory(owner=bob, name="payroll-bob", primary_domain="api.shop.example.org")
+
+    assert row_ids(alice_client.get(LIST, {"q": "PAYROLL"})) == [by_name.pk]
+    assert row_ids(alice_client.get(LIST, {"q": "shop.example"})) == [by_extra.pk]
+
+
+def test_sort_by_expiry_puts_soonest_first_and_unissued_last(alice_client, alice):
+    now = timezone.now()
+    late = CertificateFactory(owner=alice, issued=True, not_after=now + dt.timedelta(days=90))
+    soon = CertificateFactory(owner=alice, issued=True, not_after=now + dt.timedelta(days=9))
+    pending = CertificateFactory(owner=alice)
+    assert row_ids(alice_client.get(LIST, {"sort": "expiry"})) == [soon.pk, late.pk, pending.pk]
+
+
+def test_pagination_shows_every_row_once(alice_client, alice, settings):
+    settings.SCM_PAGE_SIZE = 3
+    created = {CertificateFactory(owner=alice).pk for _ in range(7)}
+    pages = [row_ids(alice_client.get(LIST, {"page": n})) for n in (1, 2, 3)]
+    assert [len(p) for p in pages] == [3, 3, 1]
+    assert set().union(*pages) == created
+    assert "Page 1 of 3" in alice_client.get(LIST).text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"page": "abc"},
+        {"page": "-4"},
+        {"page": "99999"},
+        {"sort": "drop table"},
+        {"tab": "x"},
+        {"status": "nonsense"},
+        {"q": "x" * 1000},
+    ],
+)
+def test_malformed_query_falls_back_to_defaults(alice_client, alice, query):
+    certificate = CertificateFactory(owner=alice)
+    response = alice_client.get(LIST, query)
+    assert response.status_code == 200
+    assert row_ids(response) == [certificate.pk] or "q" in query
+
+
+def test_htmx_request_gets_only_the_rows_partial(alice_client, alice, htmx_headers):
+    CertificateFactory(owner=alice, domain=True)
+    full = alice_client.get(LIST)
+    partial = alice_client.get(LIST, headers=htmx_headers)
+    assert "<html" in full.text and "<html" not in partial.text
+    assert partial.text.strip().startswith('<tbody id="certificate-rows"')
+    assert "HX-Request" in full["Vary"] and "HX-Request" in partial["Vary"]
+
+
+def poll_url(html: str) -> str:
+    return re.search(r'hx-get="([^"]+)"', html).group(1).replace("&amp;", "&")
+
+
+def test_unchanged_poll_is_204_and_a_change_returns_the_rows(
+    alice_client, alice, staff, htmx_headers
+):
+    certificate = CertificateFactory(owner=alice, ov=True, org=True)
+    url = poll_url(alice_client.get(LIST).text)
+
+    unchanged = alice_client.get(url, headers=htmx_headers)
+    assert unchanged.status_code == 204
+    assert unchanged.content == b""
+
+    certificate.run_transition("verify_organization", by=staff)
+    changed = alice_client.get(url, headers=htmx_headers)
+    assert changed.status_code == 200
+    assert 'aria-valuenow="90"' in changed.text
+    assert poll_url(changed.text) != url  # the next poll compares against the new rows
+
+
+def test_polling_stops_when_nothing_is_in_progress(alice_client, alice, staff, htmx_headers):
+    certificate = CertificateFactory(owner=alice, ready=True)
+    page = alice_client.get(LIST).text
+    assert 'hx-trigger="every 300ms"' in page
+    url = poll_url(page)
+
+    certificate.run_transition("issue", by=staff)
+    last = alice_client.get(url, headers=htmx_headers)
+
+    assert last.status_code == 200
+    assert 'data-status="issued"' in last.text
+    assert "hx-trigger" not in last.text
+
+
+def test_page_without_rows_in_progress_does_not_poll(alice_client, alice):
+    CertificateFactory(owner=alice, issued=True)
+    CertificateFactory(owner=alice)
+    assert "hx-trigger" not in alice_client.get(LIST).text
+
+
+def test_poll_interval_is_a_setting(alice_client, alice, settings):
+    settings.SCM_POLL_INTERVAL = 7
+    CertificateFactory(owner=alice, domain=True)
+    assert 'hx-trigger="every 7000ms"' in alice_client.get(LIST).text
+
+
+def count_queries(client, *args, **kwargs) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(*args, **kwargs).status_code in (200, 204)
+    return len(queries)
+
+
+def test_list_costs_the_same_queries_for_1_and_50_rows(alice_client, alice, settings):
+    settings.SCM_PAGE_SIZE = 50
+    CertificateFactory(owner=alice, domains=["a.example.com"])
+    one = count_queries(alice_client, LIST)
+    for index in range(49):
+        in_state(list(Status)[index % 10], owner=alice, domains=[f"x{index}.example.com"])
+    assert Certificate.objects.for_user(alice).count() == 50
+    assert count_queries(alice_client, LIST) == one
+    # session, user, count, rows
+    assert one == 4
+
+
+def test_poll_costs_the_same_queries_for_1_and_50_rows(alice_client, alice, settings, htmx_headers):
+    settings.SCM_PAGE_SIZE = 50
+    CertificateFactory(owner=alice, domain=True)
+    one = count_queries(alice_client, LIST, {"fp": "stale"}, headers=htmx_headers)
+    for _ in range(49):
+        CertificateFactory(owner=alice, domain=True)
+    assert count_queries(alice_client, LIST, {"fp": "stale"}, headers=htmx_headers) == one
+    # session, user, rows
+    assert one == 3
