@@ -47,24 +47,42 @@ class CertificateAdmin(FSMAdminMixin, admin.ModelAdmin):
     list_select_related = ("owner",)
     show_full_result_count = False
     ordering = ("-updated_at",)
-    fields = (
-        ("name", "owner"),
-        ("certificate_type", "domain_type", "brand", "key_algorithm", "is_test"),
-        "status",
-        "manual_review",
-        "failure_reason",
-        "revocation_reason",
-        ("created_at", "submitted_at", "domains_verified_at", "org_verified_at"),
-        ("issued_at", "not_before", "not_after"),
-        ("failed_at", "withdrawal_requested_at", "revocation_requested_at", "revoked_at"),
-        ("expired_at", "deleted_at", "updated_at"),
+    change_form_template = "admin/certificates/certificate/change_form.html"
+    fieldsets = (
+        (None, {"fields": (("name", "owner"), ("certificate_type", "brand", "is_test"))}),
+        ("Application", {"fields": (("domain_type", "key_algorithm"), "primary_domain")}),
+        (
+            "Status",
+            {
+                "fields": (
+                    "status_with_progress",
+                    "manual_review",
+                    "failure_reason",
+                    "revocation_reason",
+                )
+            },
+        ),
+        (
+            "Dates",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    ("created_at", "submitted_at", "domains_verified_at", "org_verified_at"),
+                    ("issued_at", "not_before", "not_after"),
+                    ("failed_at", "withdrawal_requested_at"),
+                    ("revocation_requested_at", "revoked_at"),
+                    ("expired_at", "deleted_at", "updated_at"),
+                ),
+            },
+        ),
     )
     # Staff decide through transitions; the application itself belongs to the applicant.
     readonly_fields = tuple(
         name
-        for entry in fields
+        for _, options in fieldsets
+        for entry in options["fields"]
         for name in (entry if isinstance(entry, tuple) else (entry,))
-        if name not in {"status", "manual_review"}
+        if name != "manual_review"
     )
     inlines = [DomainInline, TransitionLogInline]
 

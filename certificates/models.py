@@ -537,4 +537,10 @@ class TransitionLog(models.Model):
 
     @property
     def actor_display(self) -> str:
-        return self.actor.get_username() if self.actor else "System"
+        """Who acted, as the applicant sees it: themselves, the CA (not which staff
+        member), or the system."""
+        if self.actor_id is None:
+            return "System"
+        if self.actor_id == self.certificate.owner_id:
+            return self.actor.get_username()
+        return "the CA"

@@ -1,15 +1,17 @@
 import datetime as dt
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
 from certificates.choices import WAITING_FOR_CA, Status
 
+# Status sorts in workflow order (as declared in Status), not alphabetically.
+WORKFLOW_ORDER = Case(*(When(status=s, then=Value(i)) for i, s in enumerate(Status)))
 SORTS = {
     "updated": ("-updated_at", "-pk"),
     "expiry": (models.F("not_after").asc(nulls_last=True), "-pk"),
-    "status": ("status", "-updated_at", "-pk"),
+    "status": (WORKFLOW_ORDER, "-updated_at", "-pk"),
 }
 
 

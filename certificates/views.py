@@ -64,7 +64,7 @@ def _operations(certificate: Certificate) -> list[tuple[str, str]]:
             Certificate.transition_custom(name)["label"],
             reverse(f"certificates:{SLUG_OF[name]}", args=[certificate.pk]),
         )
-        for name in certificate.owner_actions()
+        for name in sorted(certificate.owner_actions(), key=list(SLUG_OF).index)
     ]
 
 

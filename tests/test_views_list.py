@@ -221,3 +221,16 @@ def test_poll_costs_the_same_queries_for_1_and_50_rows(alice_client, alice, sett
     assert count_queries(alice_client, LIST, {"fp": "stale"}, headers=htmx_headers) == one
     # session, user, rows
     assert one == 3
+
+
+def test_sort_by_status_follows_the_workflow(alice_client, alice):
+    issued = CertificateFactory(owner=alice, issued=True)
+    failed = CertificateFactory(owner=alice, failed=True)
+    pending = CertificateFactory(owner=alice)
+    org = CertificateFactory(owner=alice, ov=True, org=True)
+    assert row_ids(alice_client.get(LIST, {"sort": "status"})) == [
+        pending.pk,
+        org.pk,
+        issued.pk,
+        failed.pk,
+    ]
