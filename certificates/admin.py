@@ -97,6 +97,12 @@ class CertificateAdmin(FSMAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def save_model(self, request: HttpRequest, obj: Certificate, form: Any, change: bool) -> None:
+        # Write only what staff changed (the manual-review flag): pressing a transition
+        # button must not rewrite the whole row, which could race the applicant.
+        if form.changed_data:
+            obj.save(update_fields=[*form.changed_data, "updated_at"])
+
     @admin.display(description="Status", ordering="status")
     def status_with_progress(self, certificate: Certificate) -> str:
         if certificate.progress is None:

@@ -1,6 +1,7 @@
 from django import forms
 
 from certificates.choices import Status
+from certificates.models import Certificate
 
 TABS = {"all": "All", "ssl": "SSL certificates", "test": "Test certificates"}
 LISTED_STATUSES = [(s.value, s.label) for s in Status if s != Status.DELETED]
@@ -14,6 +15,19 @@ class ReasonForm(forms.Form):
         max_length=2000,
         help_text="Shown to the applicant in the certificate's timeline.",
     )
+
+
+class RenameForm(forms.ModelForm):
+    class Meta:
+        model = Certificate
+        fields = ["name"]
+        help_texts = {"name": "Up to 64 characters; only you see it."}
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name.isprintable():
+            raise forms.ValidationError("Use letters, digits, spaces and punctuation only.")
+        return name
 
 
 class ActionForm(forms.Form):

@@ -240,6 +240,11 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
                 + [Domain(certificate=self, name=name) for name in additional]
             )
 
+    def rename(self, name: str) -> None:
+        """Change the display name; touches nothing else, so it never races a transition."""
+        self.name, self.updated_at = name, timezone.now()
+        Certificate.objects.filter(pk=self.pk).update(name=name, updated_at=self.updated_at)
+
     # Transitions (SPEC §3). Each changes state and records facts; run_transition() saves.
 
     @transition(

@@ -7,6 +7,7 @@ app_name = "certificates"
 urlpatterns = [
     path("", views.certificate_list, name="list"),
     path("<int:pk>/", views.certificate_detail, name="detail"),
+    path("<int:pk>/rename/", views.certificate_rename, name="rename"),
     # One confirmation page per owner action: /certificates/<id>/withdraw/, …/delete/, …
     *(
         path(f"<int:pk>/{slug}/", views.certificate_action, {"slug": slug}, name=slug)

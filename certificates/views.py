@@ -5,15 +5,17 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
 
 from certificates.choices import Status
-from certificates.forms import TABS, ActionForm, ListFilterForm
+from certificates.forms import TABS, ActionForm, ListFilterForm, RenameForm
 from certificates.models import Certificate, TransitionRefused
 
 
@@ -87,10 +89,14 @@ def _rows_context(rows: list[Certificate], filters: dict) -> dict:
     }
 
 
-@login_required
 @require_GET
 @vary_on_headers("HX-Request")
 def certificate_list(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        # A poll from a page whose session ended: send the whole page to the login form
+        # instead of swapping the login form into the table.
+        login = redirect_to_login(request.get_full_path())
+        return HttpResponseClientRedirect(login.url) if request.htmx else login
     form = ListFilterForm(request.GET)
     filters = form.values()
     certificates = form.filter(Certificate.objects.for_user(request.user).with_domain_count())
@@ -156,3 +162,17 @@ def certificate_action(request: HttpRequest, pk: int, slug: str) -> HttpResponse
         "allowed": action.transition in certificate.owner_actions(),
     }
     return render(request, "certificates/action.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def certificate_rename(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = _get_certificate_for_user(request, pk)
+    form = RenameForm(request.POST if request.method == "POST" else None, instance=certificate)
+    if form.is_valid():
+        certificate.rename(form.cleaned_data["name"])
+        messages.success(request, f"Renamed to “{certificate.name}”.")
+        return redirect("certificates:detail", pk=certificate.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"certificate": certificate, "form": form}
+    return render(request, "certificates/rename.html", context, status=status)

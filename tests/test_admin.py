@@ -168,3 +168,15 @@ def test_staff_groups_exist_with_their_permission(db, group):
     codenames = set(Group.objects.get(name=group).permissions.values_list("codename", flat=True))
     expected = {"Validation": "validate", "Issuance": "issue", "Revocation": "revoke"}[group]
     assert f"{expected}_certificate" in codenames
+
+
+def test_staff_can_flag_manual_review(staff_client, alice):
+    certificate = CertificateFactory(owner=alice, domain=True)
+    page = staff_client.get(change_url(certificate))
+    parser = FormInputs()
+    parser.feed(page.text)
+    response = staff_client.post(change_url(certificate), {**parser.data, "manual_review": "on"})
+    assert response.status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.manual_review
+    assert certificate.status == Status.PENDING_DOMAIN_VERIFICATION

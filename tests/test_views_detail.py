@@ -177,3 +177,32 @@ def test_details_cost_the_same_queries_for_a_short_and_a_long_timeline(alice_cli
         long.run_transition("submit", by=alice)
         long.run_transition("reject", by=None, reason="Again.")
     assert queries(short) == queries(long)
+
+
+def test_owner_renames_a_certificate(alice_client, alice):
+    certificate = CertificateFactory(owner=alice, name="scs1732000000000")
+    response = alice_client.post(f"{detail(certificate)}rename/", {"name": "  Shop frontend "})
+    assert response.status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.name == "Shop frontend"
+    assert "Shop frontend" in alice_client.get("/certificates/").text
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("", "This field is required"), ("x" * 65, "at most 64"), ("bad\x00name", "Null characters")],
+)
+def test_rename_refuses_bad_names_with_a_message(alice_client, alice, name, message):
+    certificate = CertificateFactory(owner=alice, name="keep-me")
+    response = alice_client.post(f"{detail(certificate)}rename/", {"name": name})
+    assert response.status_code == 400
+    assert message in response.text
+    certificate.refresh_from_db()
+    assert certificate.name == "keep-me"
+
+
+def test_strangers_cannot_rename(bob_client, alice):
+    certificate = CertificateFactory(owner=alice, name="keep-me")
+    assert bob_client.post(f"{detail(certificate)}rename/", {"name": "mine"}).status_code == 404
+    certificate.refresh_from_db()
+    assert certificate.name == "keep-me"

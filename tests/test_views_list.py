@@ -234,3 +234,9 @@ def test_sort_by_status_follows_the_workflow(alice_client, alice):
         issued.pk,
         failed.pk,
     ]
+
+
+def test_poll_after_the_session_ended_redirects_the_whole_page(client, htmx_headers):
+    response = client.get(LIST, {"fp": "x"}, headers=htmx_headers)
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"/accounts/login/?next={LIST}%3Ffp%3Dx"
