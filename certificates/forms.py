@@ -1,7 +1,23 @@
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
 
-from certificates.choices import Status
-from certificates.models import Certificate
+from certificates import x509
+from certificates.choices import (
+    MAX_ADDITIONAL_DOMAINS,
+    Brand,
+    CertificateType,
+    CsrSource,
+    DomainType,
+    KeyAlgorithm,
+    Status,
+)
+from certificates.domains import normalise, special_words_in, split_domains, unicode_form
+from certificates.models import Certificate, Organization
+from certificates.services import Application, Purchase
+
+PHONE_HELP = "Enter the number in international format, such as +44 20 7946 0000."
 
 TABS = {"all": "All", "ssl": "SSL certificates", "test": "Test certificates"}
 LISTED_STATUSES = [(s.value, s.label) for s in Status if s != Status.DELETED]
@@ -75,3 +91,300 @@ class ListFilterForm(forms.Form):
         if values["status"]:
             queryset = queryset.filter(status=values["status"])
         return queryset.search(values["q"]).sorted_by(values["sort"])
+
+
+class PurchaseForm(forms.Form):
+    certificate_type = forms.ChoiceField(
+        label="Certificate type", choices=CertificateType.choices, initial=CertificateType.DV
+    )
+    brand = forms.ChoiceField(choices=Brand.choices, initial=Brand.AURORA)
+    domain_type = forms.ChoiceField(
+        label="Domain type", choices=DomainType.choices, initial=DomainType.SINGLE
+    )
+    additional_domains = forms.IntegerField(
+        label="Additional domains",
+        required=False,
+        min_value=1,
+        max_value=MAX_ADDITIONAL_DOMAINS,
+        help_text="Multiple domains only: how many besides the primary domain (1–99).",
+        error_messages={
+            "min_value": "A multiple-domain certificate covers at least 1 additional domain.",
+            "max_value": "A multiple-domain certificate covers at most 99 additional domains.",
+        },
+    )
+    key_algorithm = forms.ChoiceField(
+        label="Key algorithm", choices=KeyAlgorithm.choices, initial=KeyAlgorithm.RSA_2048
+    )
+    quantity = forms.IntegerField(
+        min_value=1,
+        max_value=100,
+        initial=1,
+        help_text="One list row per certificate.",
+        error_messages={
+            "min_value": "Buy at least 1 certificate.",
+            "max_value": "At most 100 certificates at a time.",
+        },
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        product, domain_type = cleaned.get("certificate_type"), cleaned.get("domain_type")
+        if product and CertificateType(product).is_ev and domain_type == DomainType.WILDCARD:
+            self.add_error(
+                "domain_type",
+                "EV certificates cannot be wildcard (CA/Browser Forum rules): choose single "
+                "or multiple domains.",
+            )
+        if domain_type == DomainType.MULTIPLE:
+            if not cleaned.get("additional_domains") and "additional_domains" not in self.errors:
+                self.add_error(
+                    "additional_domains", "Say how many additional domains (1–99) to cover."
+                )
+        else:
+            cleaned["additional_domains"] = 0
+        return cleaned
+
+    def purchase(self) -> Purchase:
+        data = self.cleaned_data
+        return Purchase(
+            certificate_type=CertificateType(data["certificate_type"]),
+            brand=data["brand"],
+            domain_type=DomainType(data["domain_type"]),
+            key_algorithm=KeyAlgorithm(data["key_algorithm"]),
+            additional_domain_slots=data["additional_domains"] or 0,
+            quantity=data["quantity"],
+        )
+
+
+class TestCertificateForm(forms.Form):
+    brand = forms.ChoiceField(choices=Brand.choices, initial=Brand.AURORA)
+
+
+class OrganizationForm(forms.ModelForm):
+    """A new organization entered on the application form (prefix "org")."""
+
+    class Meta:
+        model = Organization
+        fields = [
+            "legal_name",
+            "country",
+            "state",
+            "city",
+            "address",
+            "registration_number",
+            "phone",
+        ]
+        error_messages = {
+            "phone": {"invalid": PHONE_HELP},
+        }
+
+    def __init__(self, *args, owner, **kwargs) -> None:
+        super().__init__(*args, instance=Organization(owner=owner), **kwargs)
+        self.fields["phone"].widget.attrs["placeholder"] = "+44 20 7946 0000"
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        existing = self.instance.owner.organizations.filter(
+            country=cleaned.get("country"), registration_number=cleaned.get("registration_number")
+        ).first()
+        if existing:
+            raise forms.ValidationError(
+                f"You already saved this organization as “{existing.legal_name}”: pick it "
+                "from the list above."
+            )
+        return cleaned
+
+
+CONTACT_FIELDS = [
+    "applicant_name",
+    "applicant_email",
+    "applicant_phone",
+    "technical_name",
+    "technical_email",
+    "technical_phone",
+]
+
+
+class ApplicationForm(forms.ModelForm):
+    """Domains, CSR source and (OV/EV) organization and contacts of one application.
+
+    With submitting=False (save as draft) nothing is required, but whatever is entered
+    must be valid; with submitting=True the application must be complete.
+    """
+
+    primary_domain = forms.CharField(
+        label="Primary domain",
+        max_length=1000,
+        required=False,
+        help_text="For example www.example.com; internationalised names are fine.",
+    )
+    additional_domains = forms.CharField(
+        label="Additional domains",
+        required=False,
+        max_length=30_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="One per line.",
+    )
+    csr_source = forms.ChoiceField(
+        label="CSR", choices=CsrSource.choices, widget=forms.RadioSelect, initial=CsrSource.SYSTEM
+    )
+    key_algorithm = forms.ChoiceField(label="Key algorithm", choices=KeyAlgorithm.choices)
+    csr_text = forms.CharField(
+        label="Paste your CSR",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
+    )
+    csr_file = forms.FileField(label="…or upload it", required=False)
+    organization = forms.ModelChoiceField(
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label="A new organization (enter it below)",
+    )
+
+    class Meta:
+        model = Certificate
+        fields = CONTACT_FIELDS
+        error_messages = {
+            "applicant_phone": {"invalid": PHONE_HELP},
+            "technical_phone": {"invalid": PHONE_HELP},
+        }
+
+    def __init__(self, *args, submitting: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        certificate = self.instance
+        self.submitting = submitting
+        self.wildcard = certificate.domain_type == DomainType.WILDCARD
+        self.needs_organization = certificate.product.needs_org_verification
+        if certificate.domain_type != DomainType.MULTIPLE:
+            del self.fields["additional_domains"]
+        if self.needs_organization:
+            self.fields["organization"].queryset = certificate.owner.organizations.all()
+        else:
+            for name in ["organization", *CONTACT_FIELDS]:
+                del self.fields[name]
+        if not self.is_bound:
+            names = certificate.domain_names
+            self.initial.update(
+                primary_domain=unicode_form(names[0]) if names else "",
+                additional_domains="\n".join(unicode_form(name) for name in names[1:]),
+                csr_source=certificate.csr_source,
+                key_algorithm=certificate.key_algorithm,
+                csr_text=certificate.csr_pem if certificate.csr_source == CsrSource.OWN else "",
+                organization=certificate.organization_id,
+            )
+        if self.wildcard:
+            self.fields["primary_domain"].help_text = "A wildcard name such as *.example.com."
+        # While typing, htmx asks the server how the domains read (apply.html#domain-check).
+        check = {
+            "hx-get": reverse("certificates:apply-check", args=[certificate.pk]),
+            "hx-trigger": "input changed delay:300ms",
+            "hx-target": "#domain-check",
+            "hx-swap": "outerHTML",
+            "hx-include": "[name=primary_domain],[name=additional_domains]",
+        }
+        for name in ("primary_domain", "additional_domains"):
+            if name in self.fields:
+                self.fields[name].widget.attrs.update(check)
+
+    def clean_primary_domain(self) -> str:
+        raw = self.cleaned_data["primary_domain"]
+        if not raw.strip():
+            if self.submitting:
+                raise forms.ValidationError("Enter the primary domain, such as www.example.com.")
+            return ""
+        name = normalise(raw, wildcard_allowed=self.wildcard)
+        if self.wildcard and not name.startswith("*."):
+            raise forms.ValidationError(
+                f"A wildcard certificate covers *.{name}: start the domain with *."
+            )
+        return name
+
+    def clean_additional_domains(self) -> list[str]:
+        raws = split_domains(self.cleaned_data["additional_domains"])
+        slots = self.instance.additional_domain_slots
+        names, errors = [], []
+        for raw in raws:
+            try:
+                names.append(normalise(raw, wildcard_allowed=self.wildcard))
+            except forms.ValidationError as error:
+                errors.extend(error.messages)
+        if errors:
+            raise forms.ValidationError(errors)
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise forms.ValidationError(f"Listed twice: {', '.join(duplicates)}.")
+        if len(names) > slots:
+            raise forms.ValidationError(
+                f"This certificate covers {slots} additional domain{pluralize(slots)}; "
+                f"remove {len(names) - slots}."
+            )
+        if self.submitting and not names:
+            raise forms.ValidationError("Enter at least one additional domain.")
+        return names
+
+    def clean_csr_file(self):
+        upload = self.cleaned_data["csr_file"]
+        if upload and upload.size > settings.SCM_MAX_CSR_BYTES:
+            raise forms.ValidationError(
+                f"That file has {upload.size:,} bytes; a CSR is a few kilobytes "
+                f"(at most {settings.SCM_MAX_CSR_BYTES // 1024} KB). Upload the .csr file."
+            )
+        return upload
+
+    def clean_csr_text(self) -> str:
+        text = self.cleaned_data["csr_text"].strip()
+        if len(text.encode()) > settings.SCM_MAX_CSR_BYTES:
+            raise forms.ValidationError(
+                f"That is too long for a CSR (at most {settings.SCM_MAX_CSR_BYTES // 1024} KB)."
+            )
+        return text
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        primary = cleaned.get("primary_domain", "")
+        additional = cleaned.get("additional_domains", [])
+        if primary and primary in additional:
+            self.add_error("additional_domains", f"{primary} is already the primary domain.")
+        if cleaned.get("csr_source") == CsrSource.OWN:
+            cleaned["csr_pem"] = self._clean_own_csr(primary, additional)
+        if self.submitting and self.needs_organization:
+            for name in ("applicant_name", "applicant_email", "applicant_phone"):
+                if name in self.fields and not cleaned.get(name) and name not in self.errors:
+                    self.add_error(name, "Required to submit: the CA contacts the applicant.")
+        return cleaned
+
+    def _clean_own_csr(self, primary: str, additional: list[str]) -> str:
+        upload = self.cleaned_data.get("csr_file")
+        data = upload.read() if upload else self.cleaned_data.get("csr_text", "")
+        field = "csr_file" if upload else "csr_text"
+        if not data:
+            if self.submitting and "csr_file" not in self.errors:
+                self.add_error("csr_text", "Paste your CSR or upload it, or let us generate one.")
+            return ""
+        try:
+            csr = x509.load_csr(data)
+            x509.check_csr(csr, [primary, *additional] if primary else [])
+        except x509.CSRError as error:
+            self.add_error(field, str(error))
+            return ""
+        return x509.csr_pem(csr)
+
+    def application(self, organization: Organization | None) -> Application:
+        data = self.cleaned_data
+        return Application(
+            primary_domain=data.get("primary_domain", ""),
+            additional_domains=data.get("additional_domains", []),
+            csr_source=CsrSource(data["csr_source"]),
+            key_algorithm=KeyAlgorithm(data["key_algorithm"]),
+            csr_pem=data.get("csr_pem", ""),
+            organization=organization,
+            contacts={name: data[name] for name in CONTACT_FIELDS if name in data},
+        )
+
+    def special_words(self) -> list[str]:
+        """Special words in the domains entered so far (manual review warning)."""
+        if not hasattr(self, "cleaned_data"):
+            return special_words_in(self.instance.domain_names)
+        names = [self.cleaned_data.get("primary_domain", "")]
+        names += self.cleaned_data.get("additional_domains", []) or []
+        return special_words_in([name for name in names if name])

@@ -1,3 +1,4 @@
+import datetime as dt
 import secrets
 import time
 from collections.abc import Callable, Sequence
@@ -8,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models, transaction
 from django.dispatch import receiver
 from django.utils import timezone
+from django_countries.fields import CountryField
 from django_fsm import (
     GET_STATE,
     ConcurrentTransition,
@@ -18,10 +20,21 @@ from django_fsm import (
     post_transition,
     transition,
 )
+from phonenumber_field.modelfields import PhoneNumberField
 
-from certificates.choices import Brand, CertificateType, DomainType, KeyAlgorithm, Status
+from certificates.choices import (
+    ISSUE_WORKING_DAYS,
+    Brand,
+    CertificateType,
+    CsrSource,
+    DomainType,
+    KeyAlgorithm,
+    Status,
+)
+from certificates.domains import special_words_in
 from certificates.querysets import CertificateQuerySet
 from certificates.validity import validity_period
+from certificates.workdays import add_working_days
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -69,9 +82,21 @@ def explains(message: str) -> Callable[[Callable[..., bool]], Callable[..., bool
     return decorate
 
 
-@explains("the application is not complete: it needs at least the primary domain")
+@explains(
+    "the application is not complete: it needs the domains, a CSR and, for OV and EV, "
+    "the organization and the applicant contact"
+)
 def is_complete(certificate: "Certificate") -> bool:
-    return bool(certificate.primary_domain)
+    if not (certificate.primary_domain and certificate.csr_pem):
+        return False
+    if certificate.product.needs_org_verification:
+        return bool(
+            certificate.organization_id
+            and certificate.applicant_name
+            and certificate.applicant_email
+            and certificate.applicant_phone
+        )
+    return True
 
 
 @explains("its expiry date has not passed yet")
@@ -104,6 +129,36 @@ def _required(reason: str, why: str) -> str:
     return reason
 
 
+class Organization(models.Model):
+    """An applicant's organization (OV/EV), saved so it can be picked again."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="organizations"
+    )
+    legal_name = models.CharField(max_length=200)
+    country = CountryField()
+    state = models.CharField("state/province", max_length=100)
+    city = models.CharField(max_length=100)
+    address = models.CharField(max_length=300)
+    registration_number = models.CharField(max_length=64)
+    phone = PhoneNumberField(
+        "public phone number", help_text="A number listed publicly for the organization."
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["legal_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "country", "registration_number"], name="org_unique_per_owner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.legal_name} ({self.country.code} {self.registration_number})"
+
+
 class Certificate(ConcurrentTransitionMixin, models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates"
@@ -122,6 +177,9 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
     is_test = models.BooleanField(
         "test certificate", default=False, help_text="Free DV certificate valid for 3 months."
     )
+    additional_domain_slots = models.PositiveSmallIntegerField(
+        default=0, help_text="Additional domains bought with a multiple-domain certificate."
+    )
     # Denormalised from the primary Domain row so the list can show, sort and search it
     # without a join; set_domains() is the one writer of both.
     primary_domain = models.CharField(max_length=253, blank=True)
@@ -134,6 +192,29 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
     )
     failure_reason = models.TextField(blank=True)
     revocation_reason = models.TextField(blank=True)
+
+    # The application (SPEC §4)
+    csr_source = models.CharField(
+        "CSR source", max_length=10, choices=CsrSource.choices, default=CsrSource.SYSTEM
+    )
+    csr_pem = models.TextField("CSR", blank=True)
+    # Fernet ciphertext of the PKCS#8 PEM (keystore.py); only for system-generated keys.
+    private_key = models.BinaryField(null=True, blank=True, editable=False)
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certificates",
+    )
+    applicant_name = models.CharField("applicant contact", max_length=100, blank=True)
+    applicant_email = models.EmailField("applicant email", blank=True)
+    applicant_phone = PhoneNumberField(
+        "applicant phone", blank=True, help_text="The CA may call this number."
+    )
+    technical_name = models.CharField("technical contact", max_length=100, blank=True)
+    technical_email = models.EmailField("technical email", blank=True)
+    technical_phone = PhoneNumberField("technical phone", blank=True)
 
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -220,6 +301,25 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
             return None
         return (self.not_after - (now or timezone.now())).days
 
+    def expected_issue_dates(self) -> tuple[dt.date, dt.date] | None:
+        """While in progress, the first and last day issuance is expected (SPEC §4):
+        working days counted from domain verification (today, while it is pending)."""
+        if self.status not in {
+            Status.PENDING_DOMAIN_VERIFICATION,
+            Status.PENDING_ORG_VERIFICATION,
+            Status.TO_BE_ISSUED,
+        }:
+            return None
+        start = timezone.localdate(self.domains_verified_at or timezone.now())
+        low, high = ISSUE_WORKING_DAYS[self.product]
+        extra = settings.SCM_MANUAL_REVIEW_EXTRA_DAYS if self.manual_review else 0
+        return add_working_days(start, low + extra), add_working_days(start, high + extra)
+
+    @property
+    def domain_names(self) -> list[str]:
+        """All domains, the primary one first (one query unless prefetched)."""
+        return [domain.name for domain in self.domains.all()]
+
     @property
     def expires_soon(self) -> bool:
         days = self.days_left()
@@ -230,10 +330,14 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         )
 
     def set_domains(self, primary: str, additional: Sequence[str] = ()) -> None:
-        """Replace the application's domains (the certificate must already be saved)."""
+        """Replace the application's domains (the certificate must already be saved); a
+        special word in any of them puts the application in manual review."""
+        self.primary_domain = primary
+        self.manual_review = bool(special_words_in([primary, *additional]))
         with transaction.atomic():
-            self.primary_domain = primary
-            Certificate.objects.filter(pk=self.pk).update(primary_domain=primary)
+            Certificate.objects.filter(pk=self.pk).update(
+                primary_domain=primary, manual_review=self.manual_review
+            )
             self.domains.all().delete()
             Domain.objects.bulk_create(
                 [Domain(certificate=self, name=primary, is_primary=True)]
@@ -445,7 +549,8 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
                 f"“{label}” is not possible: the certificate is “{self.get_status_display()}”."
             )
         if not can_proceed(method):
-            unmet = [c.refusal for c in method._django_fsm.transitions[self.status].conditions]
+            conditions = method._django_fsm.transitions[self.status].conditions
+            unmet = [condition.refusal for condition in conditions if not condition(self)]
             raise TransitionRefused(f"“{label}” is not possible yet: {'; '.join(unmet)}.")
         if by is not None and not has_transition_perm(method, by):
             raise TransitionRefused(f"You are not allowed to “{label}” this certificate.")

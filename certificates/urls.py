@@ -6,7 +6,10 @@ app_name = "certificates"
 
 urlpatterns = [
     path("", views.certificate_list, name="list"),
+    path("buy/", views.certificate_buy, name="buy"),
     path("<int:pk>/", views.certificate_detail, name="detail"),
+    path("<int:pk>/apply/", views.certificate_apply, name="apply"),
+    path("<int:pk>/apply/check/", views.certificate_apply_check, name="apply-check"),
     path("<int:pk>/rename/", views.certificate_rename, name="rename"),
     # One confirmation page per owner action: /certificates/<id>/withdraw/, …/delete/, …
     *(

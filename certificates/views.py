@@ -15,8 +15,24 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from certificates.choices import Status
-from certificates.forms import TABS, ActionForm, ListFilterForm, RenameForm
-from certificates.models import Certificate, TransitionRefused
+from certificates.forms import (
+    TABS,
+    ActionForm,
+    ApplicationForm,
+    ListFilterForm,
+    OrganizationForm,
+    PurchaseForm,
+    RenameForm,
+    TestCertificateForm,
+)
+from certificates.models import Certificate, Organization, TransitionRefused
+from certificates.services import (
+    QuotaExceeded,
+    buy,
+    buy_test_certificate,
+    save_application,
+    test_certificates_left,
+)
 
 
 @dataclass(frozen=True)
@@ -61,7 +77,10 @@ def _get_certificate_for_user(request: HttpRequest, pk: int) -> Certificate:
 
 def _operations(certificate: Certificate) -> list[tuple[str, str]]:
     """(label, url) of each action the owner can take on this certificate now."""
-    return [
+    operations = []
+    if certificate.status == Status.PENDING_APPLICATION:
+        operations.append(("Apply", reverse("certificates:apply", args=[certificate.pk])))
+    return operations + [
         (
             Certificate.transition_custom(name)["label"],
             reverse(f"certificates:{SLUG_OF[name]}", args=[certificate.pk]),
@@ -151,6 +170,8 @@ def certificate_action(request: HttpRequest, pk: int, slug: str) -> HttpResponse
             messages.success(request, Certificate.transition_custom(action.transition)["done"])
             if certificate.status == Status.DELETED:
                 return redirect("certificates:list")
+            if certificate.status == Status.PENDING_APPLICATION:
+                return redirect("certificates:apply", pk=certificate.pk)
             return redirect("certificates:detail", pk=certificate.pk)
     elif request.method == "POST":
         status = 400
@@ -176,3 +197,95 @@ def certificate_rename(request: HttpRequest, pk: int) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     context = {"certificate": certificate, "form": form}
     return render(request, "certificates/rename.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def certificate_buy(request: HttpRequest) -> HttpResponse:
+    kind = request.POST.get("kind")
+    form = PurchaseForm(request.POST if kind == "ssl" else None)
+    test_form = TestCertificateForm(request.POST if kind == "test" else None)
+    if kind == "test" and test_form.is_valid():
+        try:
+            certificate = buy_test_certificate(request.user, test_form.cleaned_data["brand"])
+        except QuotaExceeded as refused:
+            test_form.add_error(None, str(refused))
+        else:
+            messages.success(request, "Test certificate created: fill in its application.")
+            return redirect("certificates:apply", pk=certificate.pk)
+    elif kind == "ssl" and form.is_valid():
+        bought = buy(request.user, form.purchase())
+        messages.success(
+            request,
+            "Bought 1 certificate: fill in its application."
+            if len(bought) == 1
+            else f"Bought {len(bought)} certificates: fill in each application.",
+        )
+        if len(bought) == 1:
+            return redirect("certificates:apply", pk=bought[0].pk)
+        return redirect(f"{reverse('certificates:list')}?status={Status.PENDING_APPLICATION}")
+    context = {
+        "form": form,
+        "test_form": test_form,
+        "test_left": test_certificates_left(request.user),
+        "test_quota": settings.SCM_TEST_CERTIFICATE_QUOTA,
+        "tab": "test" if kind == "test" or request.GET.get("tab") == "test" else "ssl",
+    }
+    return render(request, "certificates/buy.html", context, status=400 if kind else 200)
+
+
+def _organization(
+    form: ApplicationForm, org_form: OrganizationForm | None, submitting: bool
+) -> tuple[bool, Organization | None]:
+    """(ok, organization): the one picked, or a new one entered (and saved) on the form."""
+    chosen = form.cleaned_data.get("organization")
+    if chosen or org_form is None:
+        return True, chosen
+    if not (submitting or org_form.has_changed()):
+        return True, None
+    if org_form.is_valid():
+        return True, org_form.save()
+    return False, None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def certificate_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = _get_certificate_for_user(request, pk)
+    if certificate.status != Status.PENDING_APPLICATION:
+        messages.error(request, "This application was submitted: withdraw it to change it.")
+        return redirect("certificates:detail", pk=certificate.pk)
+    data = request.POST if request.method == "POST" else None
+    submitting = "submit" in request.POST
+    form = ApplicationForm(data, request.FILES or None, instance=certificate, submitting=submitting)
+    org_form = None
+    if form.needs_organization:
+        org_form = OrganizationForm(data, prefix="org", owner=request.user)
+    status = 200
+    if data is not None:
+        status = 400
+        if form.is_valid():
+            ok, organization = _organization(form, org_form, submitting)
+            try:
+                if ok:
+                    save_application(certificate, form.application(organization), submit=submitting)
+                    messages.success(request, "Submitted." if submitting else "Draft saved.")
+                    return redirect(
+                        "certificates:detail" if submitting else "certificates:apply", pk=pk
+                    )
+            except TransitionRefused as refused:
+                messages.error(request, str(refused))
+                status = 409
+    context = {"certificate": certificate, "form": form, "org_form": org_form}
+    return render(request, "certificates/apply.html", context, status=status)
+
+
+@login_required
+@require_GET
+def certificate_apply_check(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx, while typing: how the domains read, what is wrong, and the special words."""
+    certificate = _get_certificate_for_user(request, pk)
+    form = ApplicationForm(request.GET, instance=certificate)
+    form.is_valid()
+    context = {"certificate": certificate, "form": form}
+    return render(request, "certificates/apply.html#domain-check", context)

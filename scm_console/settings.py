@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_fsm",
     "django_htmx",
+    "django_countries",
+    "phonenumber_field",
     "template_partials",
     "certificates",
 ]
@@ -142,3 +144,18 @@ SCM_POLL_INTERVAL = float(os.environ.get("SCM_POLL_INTERVAL", "5"))
 SCM_PAGE_SIZE = int(os.environ.get("SCM_PAGE_SIZE", "20"))
 # Certificates that expire within this many days say so in the list.
 SCM_EXPIRY_WARNING_DAYS = 30
+# A domain containing one of these words goes to manual review (SPEC §4).
+SCM_SPECIAL_WORDS = env_list("SCM_SPECIAL_WORDS", "bank,pay,live")
+# Expected issue dates count working days: weekends, this country's public holidays and
+# the CA's own suspension dates (ISO dates, comma-separated) are skipped.
+SCM_CA_HOLIDAY_COUNTRY = os.environ.get("SCM_CA_HOLIDAY_COUNTRY", "US")
+SCM_CA_SUSPENSION_DATES = env_list("SCM_CA_SUSPENSION_DATES", "")
+SCM_MANUAL_REVIEW_EXTRA_DAYS = int(os.environ.get("SCM_MANUAL_REVIEW_EXTRA_DAYS", "3"))
+SCM_TEST_CERTIFICATE_QUOTA = 20
+# Encrypts private keys at rest (Fernet: 32 url-safe base64 bytes). Kept apart from
+# SECRET_KEY so rotating one does not touch the other; production must set it.
+SCM_KEY_ENCRYPTION_KEY = os.environ.get("SCM_KEY_ENCRYPTION_KEY", "")
+# Largest CSR accepted, pasted or uploaded; checked before any parsing.
+SCM_MAX_CSR_BYTES = 16 * 1024
+
+PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"

@@ -1,11 +1,27 @@
 import datetime as dt
+from functools import cache
+from pathlib import Path
 
 import factory
+from cryptography.hazmat.primitives import serialization
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from certificates.choices import CertificateType, Status
-from certificates.models import Certificate, Domain
+from certificates import x509
+from certificates.choices import CertificateType, CsrSource, Status
+from certificates.models import Certificate, Domain, Organization
+
+KEYS = Path(__file__).parent / "fixtures" / "keys"
+
+
+@cache
+def fixture_key(name: str):
+    """A checked-in private key: rsa2048, rsa1024, ec_p256, ec_p384, ec_p521, ed25519."""
+    return serialization.load_pem_private_key((KEYS / f"{name}.pem").read_bytes(), None)
+
+
+def make_csr(domains: list[str], key: str = "ec_p256") -> str:
+    return x509.csr_pem(x509.build_csr(fixture_key(key), domains))
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -16,6 +32,20 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     password = factory.django.Password("demo")
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+
+    owner = factory.SubFactory(UserFactory)
+    legal_name = "Northwind Traders Ltd"
+    country = "GB"
+    state = "Greater London"
+    city = "London"
+    address = "1 Example Street"
+    registration_number = factory.Sequence(lambda n: f"0{n:07d}")
+    phone = "+442079460000"
 
 
 class CertificateFactory(factory.django.DjangoModelFactory):
@@ -29,6 +59,21 @@ class CertificateFactory(factory.django.DjangoModelFactory):
     certificate_type = CertificateType.DV
     primary_domain = factory.Sequence(lambda n: f"www{n}.example.com")
     status = Status.PENDING_APPLICATION
+    # A complete application by default: an own CSR and, for OV/EV, organization and contact.
+    csr_source = CsrSource.OWN
+    csr_pem = factory.LazyAttribute(
+        lambda o: make_csr([o.primary_domain]) if o.primary_domain else ""
+    )
+    organization = factory.Maybe(
+        factory.LazyAttribute(lambda o: o.certificate_type != CertificateType.DV),
+        yes_declaration=factory.SubFactory(
+            OrganizationFactory, owner=factory.SelfAttribute("..owner")
+        ),
+        no_declaration=None,
+    )
+    applicant_name = "Ada Applicant"
+    applicant_email = "ada@example.com"
+    applicant_phone = "+442079460001"
 
     class Params:
         ov = factory.Trait(certificate_type=CertificateType.OV)

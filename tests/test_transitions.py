@@ -163,9 +163,18 @@ def test_dv_cannot_be_organization_verified(db):
         certificate.run_transition("verify_organization", by=None)
 
 
-def test_submit_needs_a_complete_application(alice):
-    certificate = CertificateFactory(owner=alice, primary_domain="")
-    with pytest.raises(TransitionRefused, match="needs at least the primary domain"):
+@pytest.mark.parametrize(
+    "missing",
+    [
+        {"primary_domain": ""},
+        {"csr_pem": ""},
+        {"ov": True, "organization": None},
+        {"ev": True, "applicant_phone": ""},
+    ],
+)
+def test_submit_needs_a_complete_application(alice, missing):
+    certificate = CertificateFactory(owner=alice, **missing)
+    with pytest.raises(TransitionRefused, match="the application is not complete"):
         certificate.run_transition("submit", by=alice)
     assert certificate.status == Status.PENDING_APPLICATION
 

@@ -10,11 +10,32 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from certificates.choices import Brand, CertificateType, DomainType, Status
-from certificates.models import Certificate, TransitionLog
+from certificates.choices import Brand, CertificateType, CsrSource, DomainType, KeyAlgorithm, Status
+from certificates.models import Certificate, Organization, TransitionLog
+from certificates.services import Application, save_application
 from certificates.staff_groups import STAFF_GROUPS, ensure_staff_groups
 
 APPLICANTS = {"alice": "northwind-demo.com", "bob": "fabrikam-demo.net"}
+ORGANIZATIONS = {
+    "alice": {
+        "legal_name": "Northwind Traders Ltd",
+        "country": "GB",
+        "state": "Greater London",
+        "city": "London",
+        "address": "12 Example Wharf",
+        "registration_number": "09876543",
+        "phone": "+442079460000",
+    },
+    "bob": {
+        "legal_name": "Fabrikam, Inc.",
+        "country": "US",
+        "state": "Washington",
+        "city": "Redmond",
+        "address": "1 Example Way",
+        "registration_number": "WA-604-123-456",
+        "phone": "+12025550123",
+    },
+}
 STAFF = "staff"
 
 # The steps from "Pending application" to each state; "owner", "staff" or None (the system)
@@ -67,6 +88,12 @@ class Command(BaseCommand):
             self.reset(users)
         created = 0
         for username, domain in APPLICANTS.items():
+            Organization.objects.get_or_create(
+                owner=users[username],
+                country=ORGANIZATIONS[username]["country"],
+                registration_number=ORGANIZATIONS[username]["registration_number"],
+                defaults=ORGANIZATIONS[username],
+            )
             created += self.seed(users[username], users[STAFF], domain)
         self.stdout.write(f"Demo ready: {created} certificates created.")
         self.stdout.write(
@@ -93,6 +120,7 @@ class Command(BaseCommand):
         owned = Certificate.objects.filter(owner__in=users.values())
         TransitionLog.objects.filter(certificate__in=owned).delete()
         owned.delete()
+        Organization.objects.filter(owner__in=users.values()).delete()
 
     def seed(self, owner: Any, staff: Any, domain: str) -> int:
         existing = set(owner.certificates.values_list("name", flat=True))
@@ -120,23 +148,34 @@ class Command(BaseCommand):
         domain: str,
     ) -> None:
         brands = list(Brand)
+        multiple = product == CertificateType.OV_PRO
         certificate = Certificate.objects.create(
             owner=owner,
             name=name,
             certificate_type=product,
             brand=brands[list(Status).index(state) % len(brands)],
-            domain_type=DomainType.MULTIPLE
-            if product == CertificateType.OV_PRO
-            else DomainType.SINGLE,
-            # One certificate in manual review: its domain carries the special word "pay".
-            manual_review=product == CertificateType.OV and state == Status.TO_BE_ISSUED,
+            domain_type=DomainType.MULTIPLE if multiple else DomainType.SINGLE,
+            additional_domain_slots=2 if multiple else 0,
         )
-        host = "pay" if certificate.manual_review else HOSTS[product]
-        additional = (
-            [f"api.{domain}", f"mail.{domain}"] if product == CertificateType.OV_PRO else []
+        # One application in manual review: its domain carries the special word "pay".
+        host = (
+            "pay"
+            if (product, state) == (CertificateType.OV, Status.TO_BE_ISSUED)
+            else HOSTS[product]
         )
-        certificate.set_domains(f"{host}.{domain}", additional)
-        for transition_name, actor, reason in steps:
+        # EC keys are generated in a millisecond; a few RSA ones show the other choice.
+        algorithm = KeyAlgorithm.RSA_2048 if state == Status.ISSUED else KeyAlgorithm.EC_P256
+        application = Application(
+            primary_domain=f"{host}.{domain}",
+            additional_domains=[f"api.{domain}", f"mail.{domain}"] if multiple else [],
+            csr_source=CsrSource.SYSTEM,
+            key_algorithm=algorithm,
+            organization=owner.organizations.first() if product.needs_org_verification else None,
+            contacts=self.contacts(owner) if product.needs_org_verification else {},
+        )
+        submitted = bool(steps) and steps[0][0] == "submit"
+        save_application(certificate, application, submit=submitted)
+        for transition_name, actor, reason in steps[1:] if submitted else steps:
             if not product.needs_org_verification:
                 if transition_name == "verify_organization":
                     continue  # DV skips 70%
@@ -149,6 +188,18 @@ class Command(BaseCommand):
         if state == Status.ISSUED and product == CertificateType.DV:
             # Shows the "Expires in N days" warning in the list.
             self.backdate(certificate, days_left=12)
+
+    @staticmethod
+    def contacts(owner: Any) -> dict[str, str]:
+        name = owner.get_username().capitalize()
+        return {
+            "applicant_name": f"{name} Applicant",
+            "applicant_email": f"{owner.get_username()}@example.com",
+            "applicant_phone": "+442079460001",
+            "technical_name": f"{name}'s web team",
+            "technical_email": f"webmaster@{APPLICANTS[owner.get_username()]}",
+            "technical_phone": "+442079460002",
+        }
 
     def backdate(self, certificate: Certificate, *, days_left: int) -> None:
         lifetime = certificate.not_after - certificate.not_before

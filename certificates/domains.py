@@ -1,0 +1,136 @@
+"""Domain names on an application (SPEC §4): normalise, check, and explain in plain words."""
+
+import ipaddress
+import re
+from collections.abc import Iterable
+from functools import cache
+
+import idna
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from publicsuffixlist import PublicSuffixList
+
+MAX_NAME = 253  # RFC 1035, without the trailing dot
+MAX_LABEL = 63
+_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+@cache
+def _public_suffixes() -> PublicSuffixList:
+    # The list ships inside the package: nothing is fetched at run time.
+    return PublicSuffixList()
+
+
+def split_domains(text: str) -> list[str]:
+    """Domains typed one per line, or separated by commas, semicolons or spaces."""
+    return [part for part in _SEPARATORS.split(text or "") if part]
+
+
+def normalise(raw: str, *, wildcard_allowed: bool) -> str:
+    """The ASCII (punycode) form of a domain, or ValidationError saying what to fix."""
+    shown = raw.strip()
+    name = shown.lower().rstrip(".")
+    if not name:
+        raise ValidationError("Enter a domain name, such as www.example.com.")
+    if len(name) > 1000:
+        raise ValidationError("That is far too long for a domain name (at most 253 characters).")
+    _refuse_ip_address(name, shown)
+    wildcard = name.startswith("*.")
+    if "*" in (name[2:] if wildcard else name):
+        raise ValidationError(
+            f"{shown}: a wildcard may only be the whole left-most label, as in *.example.com."
+        )
+    if wildcard and not wildcard_allowed:
+        raise ValidationError(
+            f"{shown}: only wildcard certificates can contain *. — remove it, or buy a wildcard "
+            "certificate."
+        )
+    host = name[2:] if wildcard else name
+    if "_" in host:
+        raise ValidationError(f"{shown}: underscores are not allowed in host names.")
+    if ".." in host or host.startswith("."):
+        raise ValidationError(f"{shown}: has an empty label (two dots in a row).")
+    labels = [_to_ascii(label, shown) for label in host.split(".")]
+    for label in labels:
+        if len(label) > MAX_LABEL:
+            raise ValidationError(
+                f"{shown}: the label “{label[:20]}…” has {len(label)} characters; "
+                f"a label may have at most {MAX_LABEL}."
+            )
+        if not _LABEL.match(label):
+            raise ValidationError(
+                f"{shown}: “{label}” may contain only letters, digits and hyphens, "
+                "and may not start or end with a hyphen."
+            )
+    ascii_name = ".".join(labels)
+    if len(ascii_name) + (2 if wildcard else 0) > MAX_NAME:
+        raise ValidationError(
+            f"{shown}: the name has {len(ascii_name)} characters; at most {MAX_NAME} are allowed."
+        )
+    _require_registrable(ascii_name, shown, wildcard)
+    return f"*.{ascii_name}" if wildcard else ascii_name
+
+
+def _refuse_ip_address(name: str, shown: str) -> None:
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return
+    raise ValidationError(
+        f"{shown} is an IP address; certificates here are for domain names such as www.example.com."
+    )
+
+
+def _to_ascii(label: str, shown: str) -> str:
+    if label.isascii() and not label.startswith("xn--"):
+        return label
+    try:
+        if label.isascii():  # already punycode: it must decode to a valid label
+            idna.decode(label)
+            return label
+        return idna.encode(label, uts46=True).decode("ascii")
+    except idna.IDNAError as error:
+        raise ValidationError(
+            f"{shown}: “{label}” is not a valid internationalised domain label ({error})."
+        ) from None
+
+
+def _require_registrable(name: str, shown: str, wildcard: bool) -> None:
+    psl = _public_suffixes()
+    if "." not in name:
+        raise ValidationError(
+            f"{shown} is a bare host name; use a registered domain such as {name}.example.com."
+        )
+    if psl.publicsuffix(name, accept_unknown=False) is None:
+        tld = unicode_form(name.rsplit(".", 1)[-1])
+        raise ValidationError(f"{shown}: “.{tld}” is not a top-level domain on the public list.")
+    if psl.privatesuffix(name, accept_unknown=False) is None:
+        if wildcard:
+            raise ValidationError(
+                f"{shown}: a wildcard cannot cover a whole public suffix such as {name}."
+            )
+        raise ValidationError(
+            f"{shown}: {name} is a public suffix, not a domain someone can register."
+        )
+
+
+def unicode_form(name: str) -> str:
+    """How a punycode name reads to people (xn--bcher-kva.example → bücher.example)."""
+    if "xn--" not in name:
+        return name
+    prefix = "*." if name.startswith("*.") else ""
+    try:
+        return prefix + idna.decode(name.removeprefix("*."))
+    except idna.IDNAError:
+        return name
+
+
+def special_words_in(names: Iterable[str]) -> list[str]:
+    """The configured special words that any of these names contains (manual review)."""
+    words = settings.SCM_SPECIAL_WORDS
+    found: list[str] = []
+    for name in names:
+        readable = f"{name} {unicode_form(name)}".lower()
+        found.extend(w for w in words if w in readable and w not in found)
+    return found

@@ -1,0 +1,166 @@
+"""CSR and key helpers on `cryptography` objects. Pure: no ORM, no settings."""
+
+from collections.abc import Sequence
+
+import idna
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+
+from certificates.choices import KeyAlgorithm
+
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+
+ALLOWED_CURVES = {"secp256r1": "P-256", "secp384r1": "P-384"}
+MIN_RSA_BITS = 2048
+MAX_RSA_BITS = 8192
+
+
+class CSRError(ValueError):
+    """A CSR that cannot be used; the message says which rule it breaks."""
+
+
+def generate_private_key(algorithm: KeyAlgorithm | str) -> PrivateKey:
+    """A new private key of the kind the applicant chose."""
+    match KeyAlgorithm(algorithm):
+        case KeyAlgorithm.RSA_2048:
+            return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        case KeyAlgorithm.RSA_3072:
+            return rsa.generate_private_key(public_exponent=65537, key_size=3072)
+        case KeyAlgorithm.RSA_4096:
+            return rsa.generate_private_key(public_exponent=65537, key_size=4096)
+        case KeyAlgorithm.EC_P256:
+            return ec.generate_private_key(ec.SECP256R1())
+        case KeyAlgorithm.EC_P384:
+            return ec.generate_private_key(ec.SECP384R1())
+
+
+def build_csr(key: PrivateKey, domains: Sequence[str]) -> x509.CertificateSigningRequest:
+    """A CSR for these domains: the first is the common name, all are SANs."""
+    return (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domains[0])]))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(name) for name in domains]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+
+
+def private_key_pem(key: PrivateKey) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def csr_pem(csr: x509.CertificateSigningRequest) -> str:
+    return csr.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+def load_csr(data: bytes | str) -> x509.CertificateSigningRequest:
+    """Parse a CSR in PEM (pasted or uploaded) or DER (uploaded)."""
+    raw = data.encode("utf-8", "replace") if isinstance(data, str) else data
+    text = raw.strip()
+    try:
+        if text.startswith(b"-----BEGIN"):
+            if b"-----BEGIN NEW CERTIFICATE REQUEST-----" in text:
+                text = text.replace(b" NEW CERTIFICATE REQUEST", b" CERTIFICATE REQUEST")
+            return x509.load_pem_x509_csr(text)
+        return x509.load_der_x509_csr(raw)
+    except ValueError:
+        if b"-----BEGIN CERTIFICATE-----" in text:
+            raise CSRError(
+                "This is a certificate, not a certificate signing request (CSR)."
+            ) from None
+        if b"PRIVATE KEY-----" in text:
+            raise CSRError(
+                "This is a private key. Never share it: paste the CSR "
+                "(-----BEGIN CERTIFICATE REQUEST-----) instead."
+            ) from None
+        raise CSRError(
+            "This is not a certificate signing request (CSR): paste the PEM text that starts "
+            "with -----BEGIN CERTIFICATE REQUEST-----."
+        ) from None
+
+
+def csr_names(csr: x509.CertificateSigningRequest) -> list[str]:
+    """The subject common name(s) and DNS SANs of a CSR, lower case, without duplicates."""
+    names = [
+        str(attribute.value)
+        for attribute in csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    ]
+    try:
+        extension = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        pass
+    else:
+        names += extension.value.get_values_for_type(x509.DNSName)
+    return list(dict.fromkeys(_ascii_name(name) for name in names))
+
+
+def _ascii_name(name: str) -> str:
+    name = name.strip().lower().rstrip(".")
+    if name.isascii():
+        return name
+    try:
+        return idna.encode(name, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        return name
+
+
+def describe_key(csr: x509.CertificateSigningRequest) -> str:
+    """The CSR's key in words (RSA 2048, EC P-256), or raise CSRError if it is not allowed."""
+    try:
+        key = csr.public_key()
+    except (ValueError, TypeError):
+        raise CSRError("The CSR's public key cannot be read.") from None
+    if isinstance(key, rsa.RSAPublicKey):
+        if key.key_size < MIN_RSA_BITS:
+            raise CSRError(
+                f"The CSR's RSA key has {key.key_size} bits; at least {MIN_RSA_BITS} are needed."
+            )
+        if key.key_size > MAX_RSA_BITS:
+            raise CSRError(f"The CSR's RSA key has {key.key_size} bits; at most {MAX_RSA_BITS}.")
+        return f"RSA {key.key_size}"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        curve = ALLOWED_CURVES.get(key.curve.name)
+        if curve is None:
+            raise CSRError(
+                f"The CSR's key uses the curve {key.curve.name}; only EC P-256 and P-384 "
+                "are allowed."
+            )
+        return f"EC {curve}"
+    raise CSRError(
+        f"The CSR's key type ({type(key).__name__.removeprefix('_')}) is not accepted; "
+        "use RSA (2048 bits or more) or EC P-256/P-384."
+    )
+
+
+def check_csr(csr: x509.CertificateSigningRequest, domains: Sequence[str]) -> str:
+    """Apply every rule to an applicant's CSR; return its key description or raise CSRError.
+
+    `domains` are the application's normalised names, the primary one first.
+    """
+    if not csr.is_signature_valid:
+        raise CSRError(
+            "The CSR's signature does not verify: it was changed after it was signed, or is "
+            "damaged. Generate it again."
+        )
+    key = describe_key(csr)
+    names = csr_names(csr)
+    if not names:
+        raise CSRError("The CSR names no domain: put the primary domain in its common name.")
+    if domains:
+        unknown = [name for name in names if name not in domains]
+        if unknown:
+            raise CSRError(
+                f"The CSR names {', '.join(unknown)}, which "
+                f"{'is' if len(unknown) == 1 else 'are'} not in this application."
+            )
+        if domains[0] not in names:
+            raise CSRError(f"The CSR does not name the primary domain {domains[0]}.")
+    return key
