@@ -98,18 +98,19 @@ def _to_ascii(label: str, shown: str) -> str:
 
 def _require_registrable(name: str, shown: str, wildcard: bool) -> None:
     psl = _public_suffixes()
+    suffix = psl.publicsuffix(name, accept_unknown=False)
+    if wildcard and suffix == name:
+        raise ValidationError(
+            f"{shown}: a wildcard cannot cover a whole public suffix such as {name}."
+        )
     if "." not in name:
         raise ValidationError(
             f"{shown} is a bare host name; use a registered domain such as {name}.example.com."
         )
-    if psl.publicsuffix(name, accept_unknown=False) is None:
+    if suffix is None:
         tld = unicode_form(name.rsplit(".", 1)[-1])
         raise ValidationError(f"{shown}: “.{tld}” is not a top-level domain on the public list.")
-    if psl.privatesuffix(name, accept_unknown=False) is None:
-        if wildcard:
-            raise ValidationError(
-                f"{shown}: a wildcard cannot cover a whole public suffix such as {name}."
-            )
+    if suffix == name:
         raise ValidationError(
             f"{shown}: {name} is a public suffix, not a domain someone can register."
         )

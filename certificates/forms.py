@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django_countries import countries
 
 from certificates import x509
 from certificates.choices import (
@@ -17,6 +18,7 @@ from certificates.domains import normalise, special_words_in, split_domains, uni
 from certificates.models import Certificate, Organization
 from certificates.services import Application, Purchase
 
+COUNTRY_CODES = frozenset(dict(countries))
 PHONE_HELP = "Enter the number in international format, such as +44 20 7946 0000."
 
 TABS = {"all": "All", "ssl": "SSL certificates", "test": "Test certificates"}
@@ -181,6 +183,10 @@ class OrganizationForm(forms.ModelForm):
     def __init__(self, *args, owner, **kwargs) -> None:
         super().__init__(*args, instance=Organization(owner=owner), **kwargs)
         self.fields["phone"].widget.attrs["placeholder"] = "+44 20 7946 0000"
+        # A number written the national way is read in the organization's country.
+        country = str(self.data.get(self.add_prefix("country"), "")).upper()
+        if country in COUNTRY_CODES:
+            self.fields["phone"].region = country
 
     def clean(self) -> dict:
         cleaned = super().clean()

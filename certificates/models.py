@@ -31,7 +31,7 @@ from certificates.choices import (
     KeyAlgorithm,
     Status,
 )
-from certificates.domains import special_words_in
+from certificates.domains import special_words_in, unicode_form
 from certificates.querysets import CertificateQuerySet
 from certificates.validity import validity_period
 from certificates.workdays import add_working_days
@@ -314,6 +314,10 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         low, high = ISSUE_WORKING_DAYS[self.product]
         extra = settings.SCM_MANUAL_REVIEW_EXTRA_DAYS if self.manual_review else 0
         return add_working_days(start, low + extra), add_working_days(start, high + extra)
+
+    @property
+    def primary_domain_unicode(self) -> str:
+        return unicode_form(self.primary_domain)
 
     @property
     def domain_names(self) -> list[str]:
@@ -607,6 +611,11 @@ class Domain(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def unicode_name(self) -> str:
+        """How an internationalised name reads (bücher.example for xn--bcher-kva.example)."""
+        return unicode_form(self.name)
 
 
 class TransitionLog(models.Model):
