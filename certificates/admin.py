@@ -1,10 +1,21 @@
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db.models import Count
 from django.http import HttpRequest
-from django_fsm.admin import FSMAdminMixin
+from django.utils.html import format_html
+from django_fsm.admin import FSMAdminMixin, FSMObjectTransition, FSMTransitionContext
 
-from certificates.models import Certificate, Domain, TransitionLog, TransitionRefused
+from certificates.choices import Status
+from certificates.models import (
+    VALIDATE,
+    Certificate,
+    ContactAttempt,
+    Domain,
+    OrganizationReview,
+    TransitionLog,
+    TransitionRefused,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -20,13 +31,40 @@ class ReadOnlyInline(admin.TabularInline):
 
 class DomainInline(ReadOnlyInline):
     model = Domain
-    fields = readonly_fields = ("name", "is_primary")
+    fields = readonly_fields = (
+        "name",
+        "is_primary",
+        "method",
+        "status",
+        "last_checked_at",
+        "last_result",
+        "next_check_at",
+    )
+
+
+class ContactAttemptInline(admin.TabularInline):
+    """The CA's phone calls; the applicant sees them on the certificate's page."""
+
+    model = ContactAttempt
+    extra = 1
+    fields = ("number", "outcome", "notes", "at", "staff")
+    readonly_fields = ("at", "staff")
+    can_delete = False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a call, once logged, is history
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm(VALIDATE)
 
 
 class TransitionLogInline(ReadOnlyInline):
     model = TransitionLog
     verbose_name_plural = "Transition log"
     fields = readonly_fields = ("at", "summary", "source", "target", "actor", "reason")
+
+
+EDITABLE = {"manual_review", "org_registry_checked", "org_phone_checked", "org_address_checked"}
 
 
 @admin.register(Certificate)
@@ -63,6 +101,16 @@ class CertificateAdmin(FSMAdminMixin, admin.ModelAdmin):
             },
         ),
         (
+            "Organization verification",
+            {
+                "fields": (
+                    "organization_details",
+                    "applicant_details",
+                    ("org_registry_checked", "org_phone_checked", "org_address_checked"),
+                )
+            },
+        ),
+        (
             "Dates",
             {
                 "classes": ("collapse",),
@@ -82,9 +130,9 @@ class CertificateAdmin(FSMAdminMixin, admin.ModelAdmin):
         for _, options in fieldsets
         for entry in options["fields"]
         for name in (entry if isinstance(entry, tuple) else (entry,))
-        if name != "manual_review"
+        if name not in EDITABLE
     )
-    inlines = [DomainInline, TransitionLogInline]
+    inlines = [DomainInline, ContactAttemptInline, TransitionLogInline]
 
     @staticmethod
     def get_fsm_block_label(fsm_field_name: str) -> str:
@@ -103,11 +151,68 @@ class CertificateAdmin(FSMAdminMixin, admin.ModelAdmin):
         if form.changed_data:
             obj.save(update_fields=[*form.changed_data, "updated_at"])
 
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        for attempt in formset.save(commit=False):
+            attempt.staff = request.user
+            attempt.save()
+
+    @admin.display(description="Organization")
+    def organization_details(self, certificate: Certificate) -> str:
+        org = certificate.organization
+        if org is None:
+            return "—"
+        verified = f"verified {org.verified_at:%Y-%m-%d}" if org.verified_at else "not verified yet"
+        return format_html(
+            "<strong>{}</strong><br>{}, {}, {}, {}<br>Registration {} · public phone {} · {}",
+            org.legal_name,
+            org.address,
+            org.city,
+            org.state,
+            org.country.name,
+            org.registration_number,
+            org.phone,
+            verified,
+        )
+
+    @admin.display(description="Applicant")
+    def applicant_details(self, certificate: Certificate) -> str:
+        if not certificate.applicant_name:
+            return "—"
+        return format_html(
+            "{} · {} · {} (the CA may call this number)<br>Technical: {} · {} · {}",
+            certificate.applicant_name,
+            certificate.applicant_email,
+            certificate.applicant_phone,
+            certificate.technical_name or "—",
+            certificate.technical_email or "—",
+            certificate.technical_phone or "—",
+        )
+
     @admin.display(description="Status", ordering="status")
     def status_with_progress(self, certificate: Certificate) -> str:
         if certificate.progress is None:
             return certificate.get_status_display()
         return f"{certificate.get_status_display()} ({certificate.progress}%)"
+
+    def _get_fsm_extra_context(self, *, request: HttpRequest, obj: Any) -> Any:
+        # Offer every transition the state and the user's permissions allow, even when a
+        # condition is not met yet (the checklist): pressing the button submits the form,
+        # ticks included, and an unmet condition is then explained instead of hidden.
+        if obj is None:
+            return
+        transitions = [
+            FSMTransitionContext(name=t.name, label=self.get_fsm_label(t))
+            for t in obj.get_all_status_transitions()
+            if t.source == obj.status
+            and t.has_perm(obj, request.user)
+            and self.is_fsm_transition_visible(t)
+        ]
+        if transitions:
+            yield FSMObjectTransition(
+                fsm_field="status",
+                block_label=self.get_fsm_block_label("status"),
+                available_transitions=transitions,
+            )
 
     def _apply_fsm_transition(
         self,
@@ -145,3 +250,49 @@ class TransitionLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(OrganizationReview)
+class OrganizationReviewAdmin(CertificateAdmin):
+    """The Validation group's queue: applications at 70%, oldest first."""
+
+    list_display = (
+        "name",
+        "organization",
+        "primary_domain",
+        "certificate_type",
+        "domains_verified_at",
+        "checklist",
+        "calls",
+    )
+    list_filter = ("certificate_type", "brand", "manual_review")
+    ordering = ("domains_verified_at", "pk")
+    list_select_related = ("owner", "organization")
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        queryset = super().get_queryset(request).filter(status=Status.PENDING_ORG_VERIFICATION)
+        return queryset.annotate(call_count=Count("contact_attempts"))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(VALIDATE)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm(VALIDATE)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm(VALIDATE)
+
+    @admin.display(description="Checklist")
+    def checklist(self, certificate: Certificate) -> str:
+        done = sum(
+            [
+                certificate.org_registry_checked,
+                certificate.org_phone_checked,
+                certificate.org_address_checked,
+            ]
+        )
+        return f"{done}/3"
+
+    @admin.display(description="Calls", ordering="call_count")
+    def calls(self, certificate: Certificate) -> int:
+        return certificate.call_count

@@ -7,4 +7,5 @@ class CertificatesConfig(AppConfig):
     verbose_name = "Certificates"
 
     def ready(self) -> None:
-        from certificates import checks  # noqa: F401 (registers the system checks)
+        # Imported for their side effects: system checks and state_entered receivers.
+        from certificates import checks, workflow  # noqa: F401

@@ -102,3 +102,27 @@ ISSUE_WORKING_DAYS = {
     CertificateType.EV_PRO: (7, 10),
 }
 MAX_ADDITIONAL_DOMAINS = 99
+
+
+class Method(models.TextChoices):
+    """How an applicant proves they control a domain (SPEC §5)."""
+
+    DNS = "dns", "DNS TXT record"
+    FILE = "file", "File on the web server"
+    EMAIL = "email", "Email to the domain's administrator"
+
+
+class DomainStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    VERIFIED = "verified", "Verified"
+    FAILED = "failed", "Failed"
+
+
+class CallOutcome(models.TextChoices):
+    REACHED = "reached", "reached"
+    NO_ANSWER = "no_answer", "no answer"
+    WRONG_NUMBER = "wrong_number", "wrong number"
+
+
+# The addresses SPEC §5 allows for email validation, before the @.
+EMAIL_LOCAL_PARTS = ["admin", "administrator", "webmaster", "hostmaster", "postmaster"]

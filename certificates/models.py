@@ -1,3 +1,4 @@
+import base64
 import datetime as dt
 import secrets
 import time
@@ -7,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models, transaction
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.utils import timezone
 from django_countries.fields import CountryField
 from django_fsm import (
@@ -22,13 +23,18 @@ from django_fsm import (
 )
 from phonenumber_field.modelfields import PhoneNumberField
 
+from certificates import verification
 from certificates.choices import (
+    EMAIL_LOCAL_PARTS,
     ISSUE_WORKING_DAYS,
     Brand,
+    CallOutcome,
     CertificateType,
     CsrSource,
+    DomainStatus,
     DomainType,
     KeyAlgorithm,
+    Method,
     Status,
 )
 from certificates.domains import special_words_in, unicode_form
@@ -43,8 +49,20 @@ ISSUE = "certificates.issue_certificate"
 REVOKE = "certificates.revoke_certificate"
 
 
+# Sent inside the transaction of every applied transition: certificate, source, name.
+state_entered = Signal()
+
+
 class TransitionRefused(Exception):
     """A transition that was not applied; the message says why in the user's words."""
+
+
+class CAAForbids(TransitionRefused):
+    """A CAA record names other CAs only: this CA must not issue (RFC 8659)."""
+
+
+class CAAUnavailable(TransitionRefused):
+    """CAA could not be looked up; issuance waits and is tried again."""
 
 
 def generate_name() -> str:
@@ -97,6 +115,15 @@ def is_complete(certificate: "Certificate") -> bool:
             and certificate.applicant_phone
         )
     return True
+
+
+@explains("tick the registry, public phone and address checks first")
+def org_checklist_done(certificate: "Certificate") -> bool:
+    return (
+        certificate.org_registry_checked
+        and certificate.org_phone_checked
+        and certificate.org_address_checked
+    )
 
 
 @explains("its expiry date has not passed yet")
@@ -221,6 +248,16 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     domains_verified_at = models.DateTimeField(null=True, blank=True)
     org_verified_at = models.DateTimeField(null=True, blank=True)
+    # The validation staff's checklist for OV/EV (issue 4).
+    org_registry_checked = models.BooleanField(
+        "registry record checked", default=False, help_text="Found in the official registry."
+    )
+    org_phone_checked = models.BooleanField(
+        "public phone checked", default=False, help_text="Called on its publicly listed number."
+    )
+    org_address_checked = models.BooleanField(
+        "address checked", default=False, help_text="The address matches the registry."
+    )
     issued_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
     withdrawal_requested_at = models.DateTimeField(null=True, blank=True)
@@ -348,6 +385,17 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
                 + [Domain(certificate=self, name=name) for name in additional]
             )
 
+    def check_caa(self) -> None:
+        """Refuse issuance when a CAA record allows other CAs only (RFC 8659)."""
+        if not settings.SCM_CHECK_CAA:
+            return
+        try:
+            refusal = verification.caa_refusal(self.domain_names)
+        except verification.CAALookupFailed as failed:
+            raise CAAUnavailable(f"{failed} Issuance waits until CAA can be checked.") from None
+        if refusal:
+            raise CAAForbids(refusal)
+
     def rename(self, name: str) -> None:
         """Change the display name; touches nothing else, so it never races a transition."""
         self.name, self.updated_at = name, timezone.now()
@@ -387,19 +435,25 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=Status.PENDING_ORG_VERIFICATION,
         target=Status.TO_BE_ISSUED,
+        conditions=[org_checklist_done],
         permission=is_validator,
         custom=_staff("Organization verified", "Organization verified"),
     )
     def verify_organization(self, by: User | None = None, reason: str = "") -> None:
         """The CA confirmed the organization (registry, phone call, address)."""
         self.org_verified_at = timezone.now()
+        if self.organization_id:
+            # Remembered for 13 months: the applicant's next application reuses it.
+            Organization.objects.filter(pk=self.organization_id).update(
+                verified_at=self.org_verified_at
+            )
 
     @transition(
         field=status,
         source=Status.TO_BE_ISSUED,
         target=Status.ISSUED,
         permission=ISSUE,
-        custom=_staff("Issue", "Certificate issued"),
+        custom={**_staff("Issue", "Certificate issued"), "prepare": "check_caa"},
     )
     def issue(self, by: User | None = None, reason: str = "") -> None:
         """Issue the certificate with the longest validity allowed today."""
@@ -558,10 +612,16 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
             raise TransitionRefused(f"“{label}” is not possible yet: {'; '.join(unmet)}.")
         if by is not None and not has_transition_perm(method, by):
             raise TransitionRefused(f"You are not allowed to “{label}” this certificate.")
+        if prepare := self.transition_custom(name).get("prepare"):
+            getattr(self, prepare)()  # network checks happen before the transaction opens
+        source = self.status
         try:
             with transaction.atomic():
                 method(by=by, **kwargs)
                 self.save()
+                # Follow-up work (checks, simulated CA, automatic issuance) is queued in
+                # the same transaction: it happens if and only if the change does.
+                state_entered.send(Certificate, certificate=self, source=source, name=name, by=by)
         except ConcurrentTransition:
             self.refresh_from_db()
             raise TransitionRefused(
@@ -595,18 +655,52 @@ def queue_log_entry(
     )
 
 
+class OrganizationReview(Certificate):
+    """Applications waiting for organization verification: the Validation queue."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "organization review"
+        verbose_name_plural = "organization reviews (70%)"
+
+
+def new_token() -> str:
+    """A random validation token: 160 bits, in lower-case base32 (safe in DNS and files)."""
+    return base64.b32encode(secrets.token_bytes(20)).decode("ascii").lower()
+
+
 class Domain(models.Model):
-    """One domain of an application; the primary one is also on the certificate."""
+    """One domain of an application and the proof that the applicant controls it."""
 
     certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="domains")
     name = models.CharField(max_length=253)
     is_primary = models.BooleanField(default=False)
 
+    method = models.CharField(max_length=10, choices=Method.choices, default=Method.DNS)
+    token = models.CharField(max_length=64, default=new_token)
+    status = models.CharField(
+        max_length=10, choices=DomainStatus.choices, default=DomainStatus.PENDING
+    )
+    checks = models.PositiveIntegerField(default=0, help_text="Checks since it became pending.")
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_result = models.CharField(max_length=500, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    # A checker holds this lease while it checks, so no two check the domain at once.
+    checking_until = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    email_address = models.EmailField(blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    # The nonce inside the emailed link; emptied once the link is used (single use).
+    email_nonce = models.CharField(max_length=32, blank=True)
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["certificate", "name"], name="domain_unique_per_cert")
         ]
-        indexes = [models.Index(fields=["name"], name="domain_name")]
+        indexes = [
+            models.Index(fields=["name"], name="domain_name"),
+            models.Index(fields=["status", "next_check_at"], name="domain_due"),
+        ]
         ordering = ["-is_primary", "pk"]
 
     def __str__(self) -> str:
@@ -616,6 +710,31 @@ class Domain(models.Model):
     def unicode_name(self) -> str:
         """How an internationalised name reads (bücher.example for xn--bcher-kva.example)."""
         return unicode_form(self.name)
+
+    @property
+    def base_name(self) -> str:
+        """The name whose control is proven: a wildcard's parent (*.example.com → example.com)."""
+        return self.name.removeprefix("*.")
+
+    @property
+    def txt_name(self) -> str:
+        return f"_dnsauth.{self.base_name}"
+
+    @property
+    def file_url(self) -> str:
+        return f"http://{self.base_name}/.well-known/pki-validation/fileauth.txt"
+
+    @property
+    def email_addresses(self) -> list[str]:
+        return [f"{local}@{self.base_name}" for local in EMAIL_LOCAL_PARTS]
+
+    def allowed_methods(self) -> list[Method]:
+        """DNS for every product; file (not wildcard) and email for OV and EV (SPEC §5)."""
+        if not self.certificate.product.needs_org_verification:
+            return [Method.DNS]
+        if self.name.startswith("*."):
+            return [Method.DNS, Method.EMAIL]
+        return list(Method)
 
 
 class TransitionLog(models.Model):
@@ -663,3 +782,33 @@ class TransitionLog(models.Model):
         if self.actor_id == self.certificate.owner_id:
             return self.actor.get_username()
         return "the CA"
+
+
+class ContactAttempt(models.Model):
+    """A phone call the CA made while verifying the organization (SPEC §4, issue 4)."""
+
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.CASCADE, related_name="contact_attempts"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    number = PhoneNumberField("number dialled")
+    outcome = models.CharField(max_length=20, choices=CallOutcome.choices)
+    notes = models.TextField(blank=True)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.number} at {self.at:%Y-%m-%d %H:%M}: {self.get_outcome_display()}"
+
+    @property
+    def advice(self) -> str:
+        """What the applicant should do after this call."""
+        if self.outcome == CallOutcome.REACHED:
+            return "thank you"
+        if self.outcome == CallOutcome.NO_ANSWER:
+            return "make sure you can be reached"
+        return "check the phone number on the application"

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_countries",
     "phonenumber_field",
+    "django_tasks",
+    "django_tasks_db",
     "template_partials",
     "certificates",
 ]
@@ -159,3 +161,38 @@ SCM_KEY_ENCRYPTION_KEY = os.environ.get("SCM_KEY_ENCRYPTION_KEY", "")
 SCM_MAX_CSR_BYTES = 16 * 1024
 
 PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"
+
+# Domain control validation (SPEC §5). The resolver (host:port) and the HTTP port are
+# configurable so tests and the demo can use real servers on 127.0.0.1.
+SCM_DNS_RESOLVER = os.environ.get("SCM_DNS_RESOLVER", "")
+SCM_DNS_TIMEOUT = float(os.environ.get("SCM_DNS_TIMEOUT", "3"))
+SCM_HTTP_VALIDATION_PORT = int(os.environ.get("SCM_HTTP_VALIDATION_PORT", "80"))
+SCM_HTTP_TIMEOUT = float(os.environ.get("SCM_HTTP_TIMEOUT", "5"))
+# The file check contacts whatever address a domain points to; private and loopback
+# addresses are refused unless allowed here (tests and the demo allow them).
+SCM_VALIDATION_ALLOW_PRIVATE = env_bool("SCM_VALIDATION_ALLOW_PRIVATE", DEBUG)
+# Re-checks of pending domains: first after a minute, doubling, at most hourly, until
+# the deadline, when the application fails.
+SCM_RECHECK_FIRST_SECONDS = int(os.environ.get("SCM_RECHECK_FIRST_SECONDS", "60"))
+SCM_RECHECK_MAX_SECONDS = int(os.environ.get("SCM_RECHECK_MAX_SECONDS", "3600"))
+SCM_VERIFICATION_DEADLINE_DAYS = int(os.environ.get("SCM_VERIFICATION_DEADLINE_DAYS", "30"))
+SCM_EMAIL_LINK_MAX_AGE_DAYS = int(os.environ.get("SCM_EMAIL_LINK_MAX_AGE_DAYS", "3"))
+# CAA identities of this CA (RFC 8659 issuer domain names); checked before issuance.
+SCM_CAA_IDENTITIES = env_list("SCM_CAA_IDENTITIES", "scm-console.example")
+SCM_CHECK_CAA = env_bool("SCM_CHECK_CAA", True)
+# DV certificates without manual review are issued as soon as their domains are verified.
+SCM_AUTO_ISSUE_DV = env_bool("SCM_AUTO_ISSUE_DV", True)
+# Demo: the worker plays the CA (verifies organizations, completes withdrawals) after
+# these delays. Off unless SCM_SIMULATED_CA is set; `make run` sets it.
+SCM_SIMULATED_CA = env_bool("SCM_SIMULATED_CA", False)
+SCM_SIMULATED_CA_DELAY_SECONDS = int(os.environ.get("SCM_SIMULATED_CA_DELAY_SECONDS", "20"))
+# Organization verification is reused for this long (SPEC §3).
+SCM_ORG_VERIFICATION_REUSE_DAYS = 395  # 13 months
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "validation@scm-console.example")
+# Absolute links in emails (the domain-validation link) start with this.
+SCM_PUBLIC_URL = os.environ.get("SCM_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

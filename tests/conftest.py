@@ -77,3 +77,10 @@ def staff_client(staff) -> Client:
 @pytest.fixture
 def htmx_headers() -> dict[str, str]:
     return {"HX-Request": "true"}
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_lookups(settings):
+    # Issuance looks up CAA in DNS; tests that need it point a real local server at it.
+    settings.SCM_CHECK_CAA = False
+    settings.SCM_SIMULATED_CA = False

@@ -79,7 +79,12 @@ class CertificateFactory(factory.django.DjangoModelFactory):
         ov = factory.Trait(certificate_type=CertificateType.OV)
         ev = factory.Trait(certificate_type=CertificateType.EV)
         domain = factory.Trait(status=Status.PENDING_DOMAIN_VERIFICATION)
-        org = factory.Trait(status=Status.PENDING_ORG_VERIFICATION)
+        org = factory.Trait(
+            status=Status.PENDING_ORG_VERIFICATION,
+            org_registry_checked=True,
+            org_phone_checked=True,
+            org_address_checked=True,
+        )
         ready = factory.Trait(status=Status.TO_BE_ISSUED)
         issued = factory.Trait(
             status=Status.ISSUED,
@@ -110,6 +115,8 @@ def in_state(status: Status, **kwargs) -> Certificate:
     """A certificate of a product that can be in this state (OV for 70%)."""
     if status == Status.PENDING_ORG_VERIFICATION:
         kwargs.setdefault("certificate_type", CertificateType.OV)
+        for checked in ("org_registry_checked", "org_phone_checked", "org_address_checked"):
+            kwargs.setdefault(checked, True)
     if status in {Status.ISSUED, Status.REVOKING}:
         kwargs.setdefault("not_before", timezone.now())
         kwargs.setdefault("not_after", timezone.now() + dt.timedelta(days=199))

@@ -23,9 +23,10 @@ class FormInputs(HTMLParser):
         if tag == "form" and attrs.get("id", "").endswith("_form"):
             self.in_form = True
         elif self.in_form and tag == "input" and attrs.get("name"):
-            if attrs.get("type") == "checkbox" and "checked" not in attrs:
+            checkbox = attrs.get("type") == "checkbox"
+            if checkbox and "checked" not in attrs:
                 return
-            self.data[attrs["name"]] = attrs.get("value", "on")
+            self.data[attrs["name"]] = attrs.get("value") or ("on" if checkbox else "")
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":

@@ -20,13 +20,12 @@ pytestmark = [
 ]
 
 CHROMIUM = "/usr/bin/chromium"
-# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
-# between browser steps are still plain synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(django_db_setup):
+    # After the test database exists: once Playwright's loop runs, Django's async-safety
+    # check would refuse to create it.
     if not shutil.which(CHROMIUM):
         message = f"No Chromium at {CHROMIUM}: install Debian's chromium to run browser tests."
         if os.environ.get("CI"):
@@ -34,6 +33,9 @@ def browser():
         pytest.skip(f"!!! BROWSER TESTS SKIPPED !!! {message}")
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in this thread, yet the ORM calls the tests
+    # (and their database teardown) make between browser steps are plain synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -50,6 +52,7 @@ def browser():
         )
         yield browser
         browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def log_in(browser, live_server, username: str, *, admin: bool = False):
@@ -111,6 +114,9 @@ def test_staff_approvals_move_alices_row_live_and_polling_stops(browser, live_se
     wait_for_progress(applicant, certificate, 70)
 
     ca.goto(change_page)
+    ca.get_by_label("Registry record checked").check()
+    ca.get_by_label("Public phone checked").check()
+    ca.get_by_label("Address checked").check()
     ca.get_by_role("button", name="Organization verified").click()
     wait_for_progress(applicant, certificate, 90)
 

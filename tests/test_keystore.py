@@ -35,7 +35,8 @@ def test_invalid_key_is_a_check_error(settings):
         call_command("check")
 
 
-def test_deploy_check_warns_when_the_key_is_derived(settings, capsys):
+def test_deploy_check_warns_when_the_key_is_derived(settings, capsys, monkeypatch):
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)  # set by browser tests
     settings.SCM_KEY_ENCRYPTION_KEY = ""
     call_command("check", deploy=True, fail_level="ERROR")
     assert "scm.W001" in capsys.readouterr().err

@@ -1,0 +1,70 @@
+"""Background jobs (Django's tasks API, database backend). Each is idempotent and safe to
+retry: it re-reads the state and does nothing when there is nothing left to do."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+from django_tasks import task
+
+from certificates import dcv
+from certificates.choices import Status
+from certificates.models import CAAForbids, CAAUnavailable, Certificate, Domain, TransitionRefused
+
+RETRY_ISSUE_AFTER = dt.timedelta(minutes=10)
+
+
+@task()
+def check_domain(domain_pk: int, token: str) -> str:
+    """The worker's re-check of one domain; keeps its own chain of future re-checks."""
+    domain = Domain.objects.filter(pk=domain_pk, token=token).first()
+    if domain is None:
+        return "superseded"  # verification restarted: a newer chain owns this domain
+    outcome = dcv.check_domain(domain_pk)
+    if outcome in (dcv.Outcome.CHECKED, dcv.Outcome.NOT_DUE):
+        domain.refresh_from_db(fields=["status", "next_check_at"])
+        if domain.status == "pending" and domain.next_check_at:
+            check_domain.using(run_after=domain.next_check_at).enqueue(domain_pk, token)
+    return outcome.value
+
+
+@task()
+def issue(certificate_pk: int) -> str:
+    """Issue an application at 90% (automatic DV issuance); CAA is checked first."""
+    certificate = Certificate.objects.get(pk=certificate_pk)
+    if certificate.status != Status.TO_BE_ISSUED:
+        return "not waiting for issuance"
+    try:
+        certificate.run_transition("issue", by=None)
+    except CAAUnavailable as waiting:
+        issue.using(run_after=timezone.now() + RETRY_ISSUE_AFTER).enqueue(certificate_pk)
+        return str(waiting)
+    except CAAForbids as forbidden:
+        certificate.run_transition("reject", by=None, reason=str(forbidden))
+        return str(forbidden)
+    except TransitionRefused as refused:
+        return str(refused)
+    return "issued"
+
+
+@task()
+def simulated_ca(certificate_pk: int) -> str:
+    """Demo only: the CA's decision on an organization or a withdrawal, after a delay."""
+    if not settings.SCM_SIMULATED_CA:
+        return "simulated CA is off"
+    certificate = Certificate.objects.get(pk=certificate_pk)
+    try:
+        if certificate.status == Status.PENDING_ORG_VERIFICATION:
+            certificate.org_registry_checked = True
+            certificate.org_phone_checked = True
+            certificate.org_address_checked = True
+            certificate.run_transition(
+                "verify_organization", by=None, reason="Simulated CA: registry, phone and address."
+            )
+        elif certificate.status == Status.WITHDRAWING:
+            certificate.run_transition("complete_withdrawal", by=None)
+        else:
+            return "nothing to decide"
+    except TransitionRefused as refused:
+        return str(refused)
+    return certificate.status
