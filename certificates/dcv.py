@@ -81,15 +81,18 @@ def restart(certificate: Certificate) -> list[Domain]:
 def check_domain(domain_pk: int, *, force: bool = False) -> Outcome:
     """Check one pending domain now if it is due (or forced) and nobody else is on it."""
     now = timezone.now()
-    pending = Domain.objects.filter(
-        pk=domain_pk,
-        status=DomainStatus.PENDING,
-        certificate__status=Status.PENDING_DOMAIN_VERIFICATION,
+    verifying = Certificate.objects.filter(
+        domains=domain_pk, status=Status.PENDING_DOMAIN_VERIFICATION
     )
+    if not verifying.exists():
+        return Outcome.CLOSED
+    pending = Domain.objects.filter(pk=domain_pk, status=DomainStatus.PENDING)
     free = Q(checking_until__isnull=True) | Q(checking_until__lt=now)
     due = Q(next_check_at__isnull=True) | Q(next_check_at__lte=now)
     claim = pending.filter(free) if force else pending.filter(free, due)
-    # The claim is one UPDATE: of two workers, only one can match the free lease.
+    # The claim is one UPDATE on the domain's own row (no join, which PostgreSQL would run
+    # as a subquery and not re-check after waiting for the row lock): of two workers,
+    # only one can match the free lease.
     if not claim.update(checking_until=now + LEASE):
         if not pending.exists():
             return Outcome.CLOSED
@@ -97,8 +100,9 @@ def check_domain(domain_pk: int, *, force: bool = False) -> Outcome:
     domain = Domain.objects.select_related("certificate").get(pk=domain_pk)
     try:
         result = _probe(domain)
-    finally:
+    except BaseException:
         Domain.objects.filter(pk=domain_pk).update(checking_until=None)
+        raise
     _record(domain, result, now)
     return Outcome.CHECKED
 
@@ -116,16 +120,22 @@ def _probe(domain: Domain) -> verification.CheckResult:
 
 
 def _record(domain: Domain, result: verification.CheckResult, now: dt.datetime) -> None:
+    # The result, the next due time and the lease's release are one UPDATE: a second
+    # checker can never find the domain free but still due.
     fields = {
         "last_checked_at": now,
         "last_result": result.message,
         "checks": F("checks") + 1,
+        "checking_until": None,
     }
     if result.ok:
         fields.update(status=DomainStatus.VERIFIED, verified_at=now, next_check_at=None)
     else:
         fields["next_check_at"] = now + delay_after(domain.checks + 1)
-    Domain.objects.filter(pk=domain.pk, status=DomainStatus.PENDING).update(**fields)
+    recorded = Domain.objects.filter(pk=domain.pk, status=DomainStatus.PENDING).update(**fields)
+    if not recorded:  # settled meanwhile (an email link, a staff override): just let go
+        Domain.objects.filter(pk=domain.pk).update(checking_until=None)
+        return
     certificate = domain.certificate
     if result.ok:
         complete_if_all_verified(certificate)

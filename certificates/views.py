@@ -10,11 +10,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from certificates.choices import Status
+from certificates import dcv
+from certificates.choices import DomainStatus, Method, Status
 from certificates.forms import (
     TABS,
     ActionForm,
@@ -143,9 +144,66 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "certificate": certificate,
         "domains": certificate.domains.all(),
         "log": certificate.log.select_related("actor"),
+        "calls": certificate.contact_attempts.all(),
         "operations": _operations(certificate),
+        "verifying": certificate.status == Status.PENDING_DOMAIN_VERIFICATION,
+        "deadline_days": settings.SCM_VERIFICATION_DEADLINE_DAYS,
     }
     return render(request, "certificates/detail.html", context)
+
+
+@login_required
+@require_POST
+def certificate_verify_now(request: HttpRequest, pk: int) -> HttpResponse:
+    """Check every pending domain at once, instead of waiting for the worker."""
+    certificate = _get_certificate_for_user(request, pk)
+    pending = list(certificate.domains.filter(status=DomainStatus.PENDING))
+    if certificate.status != Status.PENDING_DOMAIN_VERIFICATION or not pending:
+        messages.error(request, "There is nothing to verify now.")
+        return redirect("certificates:detail", pk=pk)
+    for domain in pending:
+        dcv.check_domain(domain.pk, force=True)
+    certificate.refresh_from_db()
+    if certificate.status != Status.PENDING_DOMAIN_VERIFICATION:
+        messages.success(request, "Every domain is verified.")
+    else:
+        messages.warning(request, "Not verified yet: see the result next to each domain.")
+    return redirect("certificates:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def domain_method(request: HttpRequest, pk: int, domain_pk: int) -> HttpResponse:
+    """Switch how one domain is proven; for email, send the link to the chosen address."""
+    certificate = _get_certificate_for_user(request, pk)
+    domain = get_object_or_404(certificate.domains, pk=domain_pk, status=DomainStatus.PENDING)
+    if certificate.status != Status.PENDING_DOMAIN_VERIFICATION:
+        messages.error(request, "Domains can only be changed while they are being verified.")
+        return redirect("certificates:detail", pk=pk)
+    method = request.POST.get("method", "")
+    try:
+        if method not in Method.values:
+            raise TransitionRefused("Choose DNS, file or email.")
+        dcv.choose_method(domain, Method(method), request.POST.get("email_address", ""))
+    except TransitionRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        sent = f": the link was sent to {domain.email_address}" if method == Method.EMAIL else ""
+        messages.success(request, f"{domain.unicode_name} now uses {Method(method).label}{sent}.")
+    return redirect(f"{reverse('certificates:detail', args=[pk])}#domain-{domain.pk}")
+
+
+@require_http_methods(["GET", "POST"])
+def verify_email_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The link emailed to the domain's administrator; no login. GET asks, POST confirms,
+    so mail scanners that open links do not confirm anything."""
+    try:
+        domain = dcv.confirm_link(token) if request.method == "POST" else dcv.domain_for_link(token)
+    except dcv.LinkRefused as refused:
+        context = {"error": str(refused)}
+        return render(request, "certificates/verify_email.html", context, status=400)
+    context = {"domain": domain, "confirmed": request.method == "POST"}
+    return render(request, "certificates/verify_email.html", context)
 
 
 @login_required

@@ -84,3 +84,44 @@ def _no_outside_lookups(settings):
     # Issuance looks up CAA in DNS; tests that need it point a real local server at it.
     settings.SCM_CHECK_CAA = False
     settings.SCM_SIMULATED_CA = False
+
+
+@pytest.fixture(scope="session")
+def _dns_server():
+    from tests.servers import start_dns
+
+    zone, server, port = start_dns()
+    yield zone, port
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def _web_server():
+    from tests.servers import Site, start_http
+
+    site = Site()
+    server, port = start_http(site)
+    yield site, port
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def dns_zone(settings, _dns_server):
+    """A real DNS server on 127.0.0.1, empty at the start of each test, used as resolver."""
+    zone, port = _dns_server
+    zone.reset()
+    settings.SCM_DNS_RESOLVER = f"127.0.0.1:{port}"
+    settings.SCM_DNS_TIMEOUT = 0.5
+    return zone
+
+
+@pytest.fixture
+def web_site(settings, dns_zone, _web_server):
+    """A real HTTP server on 127.0.0.1; names resolve to it through dns_zone."""
+    site, port = _web_server
+    site.reset()
+    settings.SCM_HTTP_VALIDATION_PORT = port
+    settings.SCM_HTTP_TIMEOUT = 1
+    settings.SCM_VALIDATION_ALLOW_PRIVATE = True
+    return site

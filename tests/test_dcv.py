@@ -1,0 +1,328 @@
+"""The verification workflow: re-checks with backoff, deadline, workers, email links, and
+what follows (organization reuse, automatic DV issuance, CAA, the simulated CA)."""
+
+import datetime as dt
+import threading
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from certificates import dcv, tasks
+from certificates.choices import DomainStatus, Method, Status
+from certificates.models import Certificate, Domain, TransitionRefused
+from tests.factories import CertificateFactory, OrganizationFactory
+
+
+def submitted(owner, **kwargs) -> Certificate:
+    """A complete application, submitted: its domains are pending and checks are queued."""
+    certificate = CertificateFactory(owner=owner, **kwargs)
+    certificate.run_transition("submit", by=owner)
+    return certificate
+
+
+def publish(zone, certificate) -> None:
+    for domain in certificate.domains.all():
+        zone.txt(domain.txt_name, domain.token)
+
+
+def queued(name: str) -> list[DBTaskResult]:
+    return [t for t in DBTaskResult.objects.all() if t.task_path.endswith(f".{name}")]
+
+
+def test_backoff_doubles_from_a_minute_up_to_an_hour(settings):
+    settings.SCM_RECHECK_FIRST_SECONDS = 60
+    settings.SCM_RECHECK_MAX_SECONDS = 3600
+    schedule = [dcv.delay_after(n).total_seconds() for n in range(9)]
+    assert schedule == [60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]
+
+
+def test_submit_restarts_verification_and_queues_a_check_per_domain(alice):
+    certificate = CertificateFactory(owner=alice, domains=["api.example.com"])
+    old_tokens = set(certificate.domains.values_list("token", flat=True))
+    certificate.run_transition("submit", by=alice)
+    domains = list(certificate.domains.all())
+    assert {d.status for d in domains} == {DomainStatus.PENDING}
+    assert not old_tokens & {d.token for d in domains}
+    checks = queued("check_domain")
+    assert len(checks) == 2
+    assert all(
+        dt.timedelta(seconds=55) < t.run_after - timezone.now() <= dt.timedelta(seconds=60)
+        for t in checks
+    )
+
+
+def test_check_waits_until_due_unless_forced(alice, dns_zone):
+    certificate = submitted(alice)
+    domain = certificate.domains.get()
+    assert dcv.check_domain(domain.pk) == dcv.Outcome.NOT_DUE
+    assert not dns_zone.queries
+    assert dcv.check_domain(domain.pk, force=True) == dcv.Outcome.CHECKED
+    domain.refresh_from_db()
+    assert domain.last_result == f"TXT record {domain.txt_name} not found (NXDOMAIN)."
+    assert domain.checks == 1
+    assert domain.next_check_at - domain.last_checked_at == dt.timedelta(seconds=120)
+
+
+def test_dv_passes_then_is_issued_automatically(alice, dns_zone):
+    certificate = submitted(alice)
+    publish(dns_zone, certificate)
+    dcv.check_domain(certificate.domains.get().pk, force=True)
+    certificate.refresh_from_db()
+    assert certificate.status == Status.TO_BE_ISSUED
+    assert [entry.actor for entry in certificate.log.filter(transition="verify_domains")] == [None]
+    (job,) = queued("issue")
+    tasks.issue.call(certificate.pk)
+    certificate.refresh_from_db()
+    assert certificate.status == Status.ISSUED
+
+
+def test_dv_in_manual_review_waits_for_staff(alice, dns_zone):
+    certificate = submitted(alice, manual_review=True)
+    publish(dns_zone, certificate)
+    dcv.check_domain(certificate.domains.get().pk, force=True)
+    certificate.refresh_from_db()
+    assert certificate.status == Status.TO_BE_ISSUED
+    assert queued("issue") == []
+
+
+def test_every_domain_must_pass(alice, dns_zone):
+    certificate = submitted(alice, domains=["api.example.com"])
+    primary, extra = certificate.domains.all()
+    dns_zone.txt(primary.txt_name, primary.token)
+    for domain in (primary, extra):
+        dcv.check_domain(domain.pk, force=True)
+    certificate.refresh_from_db()
+    assert certificate.status == Status.PENDING_DOMAIN_VERIFICATION
+    dns_zone.txt(extra.txt_name, extra.token)
+    dcv.check_domain(extra.pk, force=True)
+    certificate.refresh_from_db()
+    assert certificate.status == Status.TO_BE_ISSUED
+
+
+def test_the_task_rechecks_with_backoff_and_is_idempotent(alice, dns_zone):
+    certificate = submitted(alice)
+    domain = certificate.domains.get()
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=61), tick=False):
+        assert tasks.check_domain.call(domain.pk, domain.token) == "checked"
+        assert tasks.check_domain.call(domain.pk, domain.token) == "not due yet"  # re-run
+    domain.refresh_from_db()
+    assert domain.checks == 1
+    assert dns_zone.queries[(domain.txt_name, "TXT")] == 1
+
+
+def test_a_superseded_chain_stops(alice):
+    certificate = submitted(alice)
+    domain = certificate.domains.get()
+    assert tasks.check_domain.call(domain.pk, "an-old-token") == "superseded"
+
+
+def test_deadline_fails_the_application_with_the_reason(alice, dns_zone, settings):
+    settings.SCM_VERIFICATION_DEADLINE_DAYS = 30
+    certificate = submitted(alice)
+    Certificate.objects.filter(pk=certificate.pk).update(
+        submitted_at=timezone.now() - dt.timedelta(days=30, minutes=1)
+    )
+    domain = certificate.domains.get()
+    dns_zone.txt(domain.txt_name, "stale-value")
+    dcv.check_domain(domain.pk, force=True)
+    certificate.refresh_from_db()
+    assert certificate.status == Status.APPLICATION_FAILED
+    assert certificate.failure_reason == (
+        f"Control of {domain.name} was not proven within 30 days. Last check: TXT record "
+        f"{domain.txt_name} found but the value differs: it is “stale-value”."
+    )
+    assert Domain.objects.get(pk=domain.pk).status == DomainStatus.FAILED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_workers_check_each_domain_once(alice, dns_zone):
+    certificate = submitted(alice, domains=["api.example.com", "cdn.example.com"])
+    domains = list(certificate.domains.all())
+    Domain.objects.update(next_check_at=timezone.now() - dt.timedelta(seconds=1))
+    barrier = threading.Barrier(6)
+    outcomes = []
+
+    def worker(domain_pk: int) -> None:
+        try:
+            barrier.wait()
+            outcomes.append(dcv.check_domain(domain_pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(d.pk,)) for d in domains for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert outcomes.count(dcv.Outcome.CHECKED) == 3
+    assert all(dns_zone.queries[(d.txt_name, "TXT")] == 1 for d in domains)
+    assert list(Domain.objects.values_list("checks", flat=True)) == [1, 1, 1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_db_worker_runs_the_queue(alice, dns_zone, settings):
+    settings.SCM_RECHECK_FIRST_SECONDS = 0
+    certificate = submitted(alice)
+    publish(dns_zone, certificate)
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, interval=0.01)
+    certificate.refresh_from_db()
+    assert certificate.status == Status.ISSUED  # checked, verified, then issued
+
+
+# Email links
+
+
+def switch_to_email(certificate) -> Domain:
+    domain = certificate.domains.get()
+    dcv.choose_method(domain, Method.EMAIL, f"admin@{domain.name}")
+    return domain
+
+
+def link_in_outbox() -> str:
+    body = mail.outbox[-1].body
+    return body[body.index("http://") :].split()[0].removeprefix("http://127.0.0.1:8000")
+
+
+def test_email_link_verifies_once(alice, client):
+    certificate = submitted(alice, ov=True)
+    switch_to_email(certificate)
+    assert mail.outbox[-1].to == [f"admin@{certificate.primary_domain}"]
+    link = link_in_outbox()
+
+    page = client.get(link)
+    assert page.status_code == 200 and "Confirm" in page.text
+    assert certificate.domains.get().status == DomainStatus.PENDING  # GET confirms nothing
+    assert "Thank you" in client.post(link).text
+    certificate.refresh_from_db()
+    assert certificate.status == Status.PENDING_ORG_VERIFICATION
+
+    again = client.post(link)
+    assert again.status_code == 400
+    assert "already used" in again.text
+
+
+def test_expired_email_link_is_refused(alice, client, settings):
+    settings.SCM_EMAIL_LINK_MAX_AGE_DAYS = 3
+    certificate = submitted(alice, ov=True)
+    switch_to_email(certificate)
+    link = link_in_outbox()
+    with time_machine.travel(timezone.now() + dt.timedelta(days=3, minutes=1)):
+        response = client.post(link)
+    assert response.status_code == 400
+    assert "This link has expired" in response.text
+    assert certificate.domains.get().status == DomainStatus.PENDING
+
+
+def test_tampered_email_link_is_refused(alice, client):
+    certificate = submitted(alice, ov=True)
+    switch_to_email(certificate)
+    link = link_in_outbox()
+    tampered = link[:-3] + ("AAA" if not link.endswith("AAA/") else "BBB") + "/"
+    response = client.post(tampered)
+    assert response.status_code == 400
+    assert "This link is not valid" in response.text
+    assert certificate.domains.get().status == DomainStatus.PENDING
+
+
+def test_a_newer_email_replaces_the_older_link(alice, client):
+    certificate = submitted(alice, ov=True)
+    switch_to_email(certificate)
+    first = link_in_outbox()
+    switch_to_email(certificate)
+    assert "newer email replaced it" in client.post(first).text
+
+
+# What follows domain verification
+
+
+def test_recent_organization_verification_is_reused(alice, dns_zone):
+    organization = OrganizationFactory(
+        owner=alice, verified_at=timezone.now() - dt.timedelta(days=60)
+    )
+    certificate = submitted(alice, ov=True, organization=organization)
+    publish(dns_zone, certificate)
+    dcv.check_domain(certificate.domains.get().pk, force=True)
+    certificate.refresh_from_db()
+    assert certificate.status == Status.TO_BE_ISSUED
+    reused = certificate.log.get(transition="verify_organization")
+    assert reused.actor is None and "is reused (13 months)" in reused.reason
+
+
+def test_organization_verified_over_13_months_ago_is_checked_again(alice, dns_zone):
+    organization = OrganizationFactory(
+        owner=alice, verified_at=timezone.now() - dt.timedelta(days=400)
+    )
+    certificate = submitted(alice, ov=True, organization=organization)
+    publish(dns_zone, certificate)
+    dcv.check_domain(certificate.domains.get().pk, force=True)
+    certificate.refresh_from_db()
+    assert certificate.status == Status.PENDING_ORG_VERIFICATION
+
+
+def test_staff_approval_records_the_organization_as_verified(alice, validator):
+    certificate = CertificateFactory(owner=alice, ov=True, org=True)
+    certificate.run_transition("verify_organization", by=validator)
+    certificate.organization.refresh_from_db()
+    assert certificate.organization.verified_at == certificate.org_verified_at
+
+
+def test_simulated_ca_verifies_organizations_and_withdrawals(alice, dns_zone, settings):
+    settings.SCM_SIMULATED_CA = True
+    settings.SCM_SIMULATED_CA_DELAY_SECONDS = 20
+    certificate = submitted(alice, ov=True)
+    publish(dns_zone, certificate)
+    dcv.check_domain(certificate.domains.get().pk, force=True)
+    (job,) = queued("simulated_ca")
+    assert dt.timedelta(seconds=15) < job.run_after - timezone.now() <= dt.timedelta(seconds=20)
+    tasks.simulated_ca.call(certificate.pk)
+    certificate.refresh_from_db()
+    assert certificate.status == Status.TO_BE_ISSUED
+
+    second = submitted(alice, ov=True)
+    second.run_transition("withdraw", by=alice)
+    tasks.simulated_ca.call(second.pk)
+    second.refresh_from_db()
+    assert second.status == Status.PENDING_APPLICATION
+
+
+def test_simulated_ca_is_off_by_default(alice):
+    certificate = CertificateFactory(owner=alice, ov=True, org=True)
+    assert tasks.simulated_ca.call(certificate.pk) == "simulated CA is off"
+    certificate.refresh_from_db()
+    assert certificate.status == Status.PENDING_ORG_VERIFICATION
+
+
+def test_caa_for_another_ca_fails_an_automatic_issue(alice, dns_zone, settings):
+    settings.SCM_CHECK_CAA = True
+    certificate = CertificateFactory(owner=alice, ready=True, primary_domain="www.example.com")
+    dns_zone.caa("example.com", "issue", "other-ca.example")
+    tasks.issue.call(certificate.pk)
+    certificate.refresh_from_db()
+    assert certificate.status == Status.APPLICATION_FAILED
+    assert "allows other-ca.example to issue for www.example.com" in certificate.failure_reason
+
+
+def test_caa_refusal_is_shown_to_staff_and_changes_nothing(alice, issuer, dns_zone, settings):
+    settings.SCM_CHECK_CAA = True
+    certificate = CertificateFactory(owner=alice, ready=True, primary_domain="www.example.com")
+    dns_zone.caa("example.com", "issue", "other-ca.example")
+    with pytest.raises(TransitionRefused, match="allows other-ca.example"):
+        certificate.run_transition("issue", by=issuer)
+    certificate.refresh_from_db()
+    assert certificate.status == Status.TO_BE_ISSUED
+
+
+def test_unreachable_caa_retries_later(alice, dns_zone, settings):
+    settings.SCM_CHECK_CAA = True
+    certificate = CertificateFactory(owner=alice, ready=True, primary_domain="www.example.com")
+    dns_zone.silent.add("www.example.com")
+    assert "Issuance waits" in tasks.issue.call(certificate.pk)
+    certificate.refresh_from_db()
+    assert certificate.status == Status.TO_BE_ISSUED
+    assert len(queued("issue")) == 1

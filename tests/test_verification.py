@@ -1,0 +1,168 @@
+"""Domain checks against real servers on 127.0.0.1 (SPEC §5): each result in plain words."""
+
+import pytest
+
+from certificates import verification
+
+TOKEN = "abcdefghijklmnopqrstuvwxyz234567abcdefgh"
+FILE = "/.well-known/pki-validation/fileauth.txt"
+
+
+def test_txt_with_the_right_value_passes(dns_zone):
+    dns_zone.txt("_dnsauth.shop.example.com", "unrelated")
+    dns_zone.txt("_dnsauth.shop.example.com", TOKEN)
+    result = verification.check_txt("_dnsauth.shop.example.com", TOKEN)
+    assert result == verification.CheckResult(
+        True, "TXT record _dnsauth.shop.example.com found with the right value."
+    )
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (
+            lambda z: z.txt("_dnsauth.shop.example.com", "old-token"),
+            "TXT record _dnsauth.shop.example.com found but the value differs: it is “old-token”.",
+        ),
+        (
+            lambda z: z.a("_dnsauth.shop.example.com"),
+            "_dnsauth.shop.example.com exists but has no TXT record.",
+        ),
+        (
+            lambda z: z.a("www.example.com"),
+            "TXT record _dnsauth.shop.example.com not found (NXDOMAIN).",
+        ),
+        (
+            lambda z: z.silent.add("_dnsauth.shop.example.com"),
+            "The DNS lookup of _dnsauth.shop.example.com timed out.",
+        ),
+    ],
+    ids=["wrong-value", "missing-name", "nxdomain", "timeout"],
+)
+def test_txt_failures_each_say_what_is_wrong(dns_zone, setup, message):
+    setup(dns_zone)
+    result = verification.check_txt("_dnsauth.shop.example.com", TOKEN)
+    assert result == verification.CheckResult(False, message)
+
+
+def test_caa_for_another_ca_stops_issuance(dns_zone, settings):
+    settings.SCM_CAA_IDENTITIES = ["scm-console.example"]
+    dns_zone.caa("example.com", "issue", "other-ca.example")
+    refusal = verification.caa_refusal(["www.example.com"])
+    assert refusal.startswith(
+        "The CAA record of example.com allows other-ca.example to issue for www.example.com"
+    )
+    assert 'CAA 0 issue "scm-console.example"' in refusal
+
+
+@pytest.mark.parametrize(
+    ("records", "names"),
+    [
+        ([], ["www.example.com"]),
+        ([("example.com", "issue", "scm-console.example; account=1")], ["www.example.com"]),
+        ([("example.com", "iodef", "mailto:security@example.com")], ["www.example.com"]),
+        (
+            [
+                ("example.com", "issue", "other.example"),
+                ("example.com", "issuewild", "scm-console.example"),
+            ],
+            ["*.example.com"],
+        ),
+        (
+            [
+                ("www.example.com", "issue", "scm-console.example"),
+                ("example.com", "issue", "x.example"),
+            ],
+            ["www.example.com"],
+        ),
+    ],
+    ids=["none", "ours", "iodef-only", "issuewild-for-wildcard", "closest-wins"],
+)
+def test_caa_that_allows_this_ca(dns_zone, records, names):
+    for owner, tag, value in records:
+        dns_zone.caa(owner, tag, value)
+    dns_zone.a("www.example.com")
+    assert verification.caa_refusal(names) is None
+
+
+def test_caa_with_an_empty_issuer_forbids_everyone(dns_zone):
+    dns_zone.caa("example.com", "issue", ";")
+    assert "allows no CA at all" in verification.caa_refusal(["example.com"])
+
+
+def test_caa_lookup_that_times_out_blocks_issuance(dns_zone):
+    dns_zone.silent.add("www.example.com")
+    with pytest.raises(verification.CAALookupFailed, match="www.example.com failed"):
+        verification.caa_refusal(["www.example.com"])
+
+
+def test_file_with_the_right_content_passes(web_site, dns_zone):
+    dns_zone.a("shop.example.com")
+    web_site.serve("shop.example.com", FILE, f"{TOKEN}\n".encode())
+    result = verification.check_file("shop.example.com", TOKEN)
+    assert result.ok
+    assert web_site.requests == [("shop.example.com", FILE)]
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (
+            lambda s: s.serve("shop.example.com", FILE, b"something else"),
+            "File found at http://shop.example.com/.well-known/pki-validation/fileauth.txt but "
+            "its content differs: “something else”.",
+        ),
+        (
+            lambda s: None,
+            "HTTP 404 at http://shop.example.com/.well-known/pki-validation/fileauth.txt.",
+        ),
+        (
+            lambda s: s.serve(
+                "shop.example.com", FILE, b"", 302, Location="http://evil.example.net/x"
+            ),
+            "http://shop.example.com/.well-known/pki-validation/fileauth.txt redirects to another "
+            "host (evil.example.net); redirects are only followed on the same host.",
+        ),
+        (
+            lambda s: s.serve("shop.example.com", FILE, TOKEN.encode() * 100),
+            "The file at http://shop.example.com/.well-known/pki-validation/fileauth.txt is "
+            "larger than 1024 bytes; it should hold only the value shown.",
+        ),
+    ],
+    ids=["wrong-content", "404", "redirect-elsewhere", "oversized"],
+)
+def test_file_failures_each_say_what_is_wrong(web_site, dns_zone, setup, message):
+    dns_zone.a("shop.example.com")
+    setup(web_site)
+    assert verification.check_file("shop.example.com", TOKEN) == verification.CheckResult(
+        False, message
+    )
+    assert all(host == "shop.example.com" for host, _ in web_site.requests)
+
+
+def test_redirect_on_the_same_host_is_followed(web_site, dns_zone):
+    dns_zone.a("shop.example.com")
+    web_site.serve("shop.example.com", FILE, b"", 301, Location="/validation.txt")
+    web_site.serve("shop.example.com", "/validation.txt", TOKEN.encode())
+    assert verification.check_file("shop.example.com", TOKEN).ok
+
+
+def test_private_addresses_are_refused_unless_allowed(web_site, dns_zone, settings):
+    settings.SCM_VALIDATION_ALLOW_PRIVATE = False
+    dns_zone.a("shop.example.com")
+    result = verification.check_file("shop.example.com", TOKEN)
+    assert "points to 127.0.0.1, a private address the CA does not contact" in result.message
+    assert web_site.requests == []
+
+
+def test_name_without_an_address(web_site, dns_zone):
+    result = verification.check_file("nowhere.example.com", TOKEN)
+    assert "nowhere.example.com does not exist in DNS (NXDOMAIN)" in result.message
+
+
+def test_closed_port_is_explained(dns_zone, settings):
+    settings.SCM_VALIDATION_ALLOW_PRIVATE = True
+    settings.SCM_HTTP_VALIDATION_PORT = 9  # discard: nothing listens on 127.0.0.1:9
+    dns_zone.a("shop.example.com")
+    result = verification.check_file("shop.example.com", TOKEN)
+    assert "connection refused on port 9" in result.message

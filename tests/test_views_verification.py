@@ -1,0 +1,124 @@
+"""The applicant's side of verification: instructions, Verify now, methods, the CA's calls."""
+
+from django.core import mail
+
+from certificates.choices import CallOutcome, DomainStatus, Status
+from certificates.models import ContactAttempt
+from tests.factories import CertificateFactory
+
+
+def submitted(owner, **kwargs):
+    certificate = CertificateFactory(owner=owner, **kwargs)
+    certificate.run_transition("submit", by=owner)
+    return certificate
+
+
+def detail(certificate) -> str:
+    return f"/certificates/{certificate.pk}/"
+
+
+def test_details_show_exactly_what_to_create(alice_client, alice):
+    certificate = submitted(alice, primary_domain="shop.example.com")
+    domain = certificate.domains.get()
+    html = alice_client.get(detail(certificate)).text
+    assert "_dnsauth.shop.example.com" in html
+    assert f'data-copy="{domain.token}"' in html
+    assert "Not checked yet." in html
+
+
+def test_verify_now_checks_at_once_and_shows_the_result(alice_client, alice, dns_zone):
+    certificate = submitted(alice, primary_domain="shop.example.com")
+    response = alice_client.post(f"{detail(certificate)}verify/")
+    assert response.url == detail(certificate)
+    page = alice_client.get(detail(certificate)).text
+    assert "Not verified yet" in page
+    assert "TXT record _dnsauth.shop.example.com not found (NXDOMAIN)." in page
+
+    domain = certificate.domains.get()
+    dns_zone.txt(domain.txt_name, domain.token)
+    alice_client.post(f"{detail(certificate)}verify/")
+    certificate.refresh_from_db()
+    assert certificate.status == Status.TO_BE_ISSUED
+    assert "Every domain is verified." in alice_client.get(detail(certificate)).text
+
+
+def test_verify_now_is_post_only_and_for_the_owner(alice_client, bob_client, alice):
+    certificate = submitted(alice)
+    assert alice_client.get(f"{detail(certificate)}verify/").status_code == 405
+    assert bob_client.post(f"{detail(certificate)}verify/").status_code == 404
+
+
+def test_verify_now_when_there_is_nothing_to_verify(alice_client, alice):
+    certificate = CertificateFactory(owner=alice, issued=True)
+    response = alice_client.post(f"{detail(certificate)}verify/")
+    assert "There is nothing to verify now." in alice_client.get(response.url).text
+
+
+def test_switching_to_email_sends_the_link(alice_client, alice):
+    certificate = submitted(alice, ov=True, primary_domain="shop.example.com")
+    domain = certificate.domains.get()
+    response = alice_client.post(
+        f"{detail(certificate)}domains/{domain.pk}/method/",
+        {"method": "email", "email_address": "hostmaster@shop.example.com"},
+    )
+    assert response.status_code == 302
+    assert mail.outbox[-1].to == ["hostmaster@shop.example.com"]
+    html = alice_client.get(detail(certificate)).text
+    assert "We emailed a confirmation link to <strong>hostmaster@shop.example.com</strong>" in html
+
+
+def test_methods_the_product_does_not_allow_are_refused(alice_client, alice):
+    certificate = submitted(alice, primary_domain="shop.example.com")  # DV: DNS only
+    domain = certificate.domains.get()
+    url = f"{detail(certificate)}domains/{domain.pk}/method/"
+    response = alice_client.post(url, {"method": "file"})
+    assert "File on the web server is not available for shop.example.com." in (
+        alice_client.get(response.url).text
+    )
+    assert alice_client.post(url, {"method": "carrier-pigeon"}).status_code == 302
+    domain.refresh_from_db()
+    assert domain.method == "dns"
+
+
+def test_email_only_to_the_allowed_addresses(alice_client, alice):
+    certificate = submitted(alice, ov=True, primary_domain="shop.example.com")
+    domain = certificate.domains.get()
+    response = alice_client.post(
+        f"{detail(certificate)}domains/{domain.pk}/method/",
+        {"method": "email", "email_address": "me@attacker.example"},
+    )
+    assert "Choose one of admin@shop.example.com" in alice_client.get(response.url).text
+    assert mail.outbox == []
+
+
+def test_other_peoples_domains_are_404(bob_client, alice):
+    certificate = submitted(alice, ov=True)
+    domain = certificate.domains.get()
+    url = f"{detail(certificate)}domains/{domain.pk}/method/"
+    assert bob_client.post(url, {"method": "dns"}).status_code == 404
+
+
+def test_the_cas_calls_are_shown_to_the_applicant(alice_client, alice, validator):
+    certificate = CertificateFactory(
+        owner=alice, ov=True, org=True, applicant_phone="+442079460000"
+    )
+    ContactAttempt.objects.create(
+        certificate=certificate,
+        number="+442079460000",
+        outcome=CallOutcome.NO_ANSWER,
+        staff=validator,
+    )
+    html = alice_client.get(detail(certificate)).text
+    assert "The CA will call <strong>+44 20 7946 0000</strong>" in html
+    assert "The CA called +44 20 7946 0000 on" in html
+    assert "no answer — make sure you can be reached." in html
+
+
+def test_verified_domains_show_their_result(alice_client, alice, dns_zone):
+    certificate = submitted(alice, domains=["api.example.com"])
+    primary = certificate.domains.first()
+    dns_zone.txt(primary.txt_name, primary.token)
+    alice_client.post(f"{detail(certificate)}verify/")
+    html = alice_client.get(detail(certificate)).text
+    assert f"TXT record {primary.txt_name} found with the right value." in html
+    assert certificate.domains.filter(status=DomainStatus.VERIFIED).count() == 1
