@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-fast lint format migrate seed reset-demo lock clean
+.PHONY: help run worker test test-fast lint format migrate seed reset-demo lock clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -25,11 +25,19 @@ $(VENV)/.dev: requirements-dev.lock | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.lock
 	@touch $@ $(VENV)/.runtime
 
-run: $(VENV)/.runtime ## create the venv, migrate, seed the demo and serve it on http://127.0.0.1:8000
+# The demo: a simulated CA, a DNS server on 127.0.0.1 that publishes the applicants' TXT
+# records, and emails written to var/mail/ instead of being sent.
+DEMO_ENV := DEBUG=1 SCM_SIMULATED_CA=1 SCM_DNS_RESOLVER=127.0.0.1:$(DNS_PORT) \
+	SCM_VALIDATION_ALLOW_PRIVATE=1 SCM_RECHECK_FIRST_SECONDS=15 \
+	EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend
+DNS_PORT ?= 15353
+
+run: $(VENV)/.runtime ## set up and serve the demo on http://127.0.0.1:8000 (server, worker, demo DNS)
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
-	@echo "Open http://$(HOST):$(PORT)/ — applicants alice and bob, CA staff 'staff' at /admin/, password 'demo'."
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	$(DEMO_ENV) $(PY) manage.py run_demo --addr $(HOST):$(PORT) --dns-port $(DNS_PORT)
+
+worker: $(VENV)/.runtime ## run one task worker (domain re-checks, automatic issuance, the simulated CA)
+	$(PY) manage.py db_worker --queue-name '*'
 
 test: $(VENV)/.dev ## install the dev dependencies and run the whole suite, browser tests included
 	$(PY) manage.py makemigrations --check --dry-run
