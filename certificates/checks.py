@@ -38,3 +38,18 @@ def key_encryption_key_is_set(app_configs: Any, **kwargs: Any) -> list:
             id="scm.W001",
         )
     ]
+
+
+@register()
+def dns_resolver_is_host_and_port(app_configs: Any, **kwargs: Any) -> list:
+    configured = settings.SCM_DNS_RESOLVER
+    host, _, port = configured.rpartition(":")
+    if configured and not (host and port.isdigit()):
+        return [
+            Error(
+                f"SCM_DNS_RESOLVER is {configured!r}; it must be host:port.",
+                hint="For example 127.0.0.1:53, or leave it unset for the system resolver.",
+                id="scm.E002",
+            )
+        ]
+    return []

@@ -40,3 +40,10 @@ def test_deploy_check_warns_when_the_key_is_derived(settings, capsys, monkeypatc
     settings.SCM_KEY_ENCRYPTION_KEY = ""
     call_command("check", deploy=True, fail_level="ERROR")
     assert "scm.W001" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["127.0.0.1", "127.0.0.1:", ":53", "host:port"])
+def test_resolver_setting_must_be_host_and_port(settings, value):
+    settings.SCM_DNS_RESOLVER = value
+    with pytest.raises(SystemCheckError, match="scm.E002"):
+        call_command("check")
