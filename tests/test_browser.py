@@ -7,6 +7,7 @@ import time
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 
 from certificates.choices import Status
 from certificates.staff_groups import ensure_staff_groups
@@ -213,3 +214,35 @@ def test_buy_and_apply_with_javascript(browser, live_server, people):
     assert row.locator('[role="progressbar"]').get_attribute("aria-valuenow") == "40"
     assert "Expected" in row.locator("[data-expected]").inner_text()
     assert "Manual review" in row.inner_text()
+
+
+def test_domain_verification_moves_the_row_live(browser, live_server, people, dns_zone, settings):
+    alice, _ = people
+    settings.SCM_RECHECK_FIRST_SECONDS = 1
+    settings.SCM_AUTO_ISSUE_DV = False  # stop at 90% so the test sees it
+    by_button = CertificateFactory(owner=alice, primary_domain="shop.example.com")
+    by_worker = CertificateFactory(owner=alice, primary_domain="blog.example.com")
+    for certificate in (by_button, by_worker):
+        certificate.run_transition("submit", by=alice)
+
+    listing = log_in(browser, live_server, "alice")
+    listing.goto(f"{live_server.url}/certificates/")
+    listing.evaluate("window.__loadedOnce = 'same page'")
+    assert progress_of(listing, by_button) == progress_of(listing, by_worker) == "40"
+
+    # The applicant publishes the record and presses "Verify now" in another tab.
+    domain = by_button.domains.get()
+    dns_zone.txt(domain.txt_name, domain.token)
+    details = listing.context.new_page()
+    details.goto(f"{live_server.url}/certificates/{by_button.pk}/")
+    details.get_by_role("button", name="Verify now").click()
+    assert "Every domain is verified." in details.content()
+    wait_for_progress(listing, by_button, 90)
+
+    # The other one is found by the worker's own re-check, with nobody pressing anything.
+    domain = by_worker.domains.get()
+    dns_zone.txt(domain.txt_name, domain.token)
+    time.sleep(1.2)  # its first re-check is due a second after submission
+    call_command("db_worker", batch=True, startup_delay=False, reload=False, interval=0.01)
+    wait_for_progress(listing, by_worker, 90)
+    assert listing.evaluate("window.__loadedOnce") == "same page"
