@@ -24,7 +24,7 @@ def test_buy_page_renders_both_tabs(alice_client):
     assert "20 of 20 left" in alice_client.get(BUY, {"tab": "test"}).text
 
 
-def test_anonymous_user_goes_to_login(client):
+def test_anonymous_user_goes_to_login(db, client):
     assert client.get(BUY).url.startswith("/accounts/login/")
 
 

@@ -21,7 +21,7 @@ def test_root_redirects_to_the_list(alice_client):
     assert alice_client.get("/").url == LIST
 
 
-def test_anonymous_user_goes_to_login(client):
+def test_anonymous_user_goes_to_login(db, client):
     response = client.get(LIST)
     assert response.status_code == 302
     assert response.url == f"/accounts/login/?next={LIST}"
@@ -236,7 +236,7 @@ def test_sort_by_status_follows_the_workflow(alice_client, alice):
     ]
 
 
-def test_poll_after_the_session_ended_redirects_the_whole_page(client, htmx_headers):
+def test_poll_after_the_session_ended_redirects_the_whole_page(db, client, htmx_headers):
     response = client.get(LIST, {"fp": "x"}, headers=htmx_headers)
     assert response.status_code == 200
     assert response["HX-Redirect"] == f"/accounts/login/?next={LIST}%3Ffp%3Dx"
