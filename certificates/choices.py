@@ -126,3 +126,28 @@ class CallOutcome(models.TextChoices):
 
 # The addresses SPEC §5 allows for email validation, before the @.
 EMAIL_LOCAL_PARTS = ["admin", "administrator", "webmaster", "hostmaster", "postmaster"]
+
+
+class RevocationReason(models.TextChoices):
+    """RFC 5280 reason codes a subscriber may give (Baseline Requirements §7.2.2)."""
+
+    UNSPECIFIED = "unspecified", "No specific reason"
+    KEY_COMPROMISE = "key_compromise", "The private key was compromised"
+    AFFILIATION_CHANGED = "affiliation_changed", "The organization name or details changed"
+    SUPERSEDED = "superseded", "Replaced by a new certificate"
+    CESSATION_OF_OPERATION = "cessation_of_operation", "The domain or service is no longer used"
+
+
+class CAKind(models.TextChoices):
+    ROOT = "root", "Root CA"
+    INTERMEDIATE = "intermediate", "Issuing (intermediate) CA"
+
+
+class Server(models.TextChoices):
+    """Download formats (SPEC §6)."""
+
+    APACHE = "apache", "Apache"
+    NGINX = "nginx", "Nginx"
+    IIS = "iis", "IIS"
+    TOMCAT = "tomcat", "Tomcat"
+    OTHER = "other", "Other"

@@ -28,6 +28,7 @@ from certificates.choices import (
     EMAIL_LOCAL_PARTS,
     ISSUE_WORKING_DAYS,
     Brand,
+    CAKind,
     CallOutcome,
     CertificateType,
     CsrSource,
@@ -35,6 +36,8 @@ from certificates.choices import (
     DomainType,
     KeyAlgorithm,
     Method,
+    RevocationReason,
+    Server,
     Status,
 )
 from certificates.domains import special_words_in, unicode_form
@@ -186,6 +189,37 @@ class Organization(models.Model):
         return f"{self.legal_name} ({self.country.code} {self.registration_number})"
 
 
+class CertificateAuthority(models.Model):
+    """A CA certificate of the built-in CA: a root, or the issuing CA of one brand."""
+
+    brand = models.CharField(max_length=20, choices=Brand.choices)
+    kind = models.CharField(max_length=20, choices=CAKind.choices)
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True)
+    name = models.CharField(max_length=200)
+    certificate_pem = models.TextField()
+    # Fernet ciphertext of the CA's private key (keystore.py): never shown, never logged.
+    private_key = models.BinaryField(editable=False)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    crl_der = models.BinaryField(null=True, blank=True, editable=False)
+    crl_number = models.PositiveBigIntegerField(default=0)
+    crl_updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "certificate authority"
+        verbose_name_plural = "certificate authorities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brand", "kind"],
+                condition=models.Q(active=True),
+                name="one_active_ca_per_brand_and_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Certificate(ConcurrentTransitionMixin, models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates"
@@ -219,6 +253,19 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
     )
     failure_reason = models.TextField(blank=True)
     revocation_reason = models.TextField(blank=True)
+    revocation_reason_code = models.CharField(
+        max_length=30, choices=RevocationReason.choices, default=RevocationReason.UNSPECIFIED
+    )
+
+    # Issuance (SPEC §6): written in the transaction that moves the state to Issued.
+    certificate_pem = models.TextField(blank=True)
+    serial_number = models.CharField(max_length=64, blank=True, db_index=True)
+    issuer = models.ForeignKey(
+        CertificateAuthority, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    expiry_notice_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The last expiry email: 30 or 7 days before."
+    )
 
     # The application (SPEC §4)
     csr_source = models.CharField(
@@ -456,9 +503,12 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         custom={**_staff("Issue", "Certificate issued"), "prepare": "check_caa"},
     )
     def issue(self, by: User | None = None, reason: str = "") -> None:
-        """Issue the certificate with the longest validity allowed today."""
+        """Sign the certificate, with the longest validity allowed today, in this transaction."""
+        from certificates import issuance
+
         self.issued_at = timezone.now()
         self.not_before, self.not_after = validity_period(self.issued_at, is_test=self.is_test)
+        issuance.sign(self)
 
     @transition(
         field=status,
@@ -519,9 +569,12 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         permission=is_owner,
         custom=_owner("Revoke", "Revocation requested"),
     )
-    def request_revocation(self, by: User | None = None, reason: str = "") -> None:
-        """The owner asks the CA to revoke; the CA reviews the request."""
+    def request_revocation(
+        self, by: User | None = None, reason: str = "", code: str = RevocationReason.UNSPECIFIED
+    ) -> None:
+        """The owner asks the CA to revoke, with an RFC 5280 reason; the CA reviews it."""
         self.revocation_reason = _required(reason, "to revoke a certificate")
+        self.revocation_reason_code = RevocationReason(code)
         self.revocation_requested_at = timezone.now()
 
     @transition(
@@ -628,7 +681,8 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
                 f"Someone else changed this certificate first; it is now "
                 f"“{self.get_status_display()}”. Nothing was changed."
             ) from None
-        except TransitionRefused:
+        except Exception:
+            # Nothing was saved: forget what the attempt changed in memory too.
             self.refresh_from_db()
             raise
 
@@ -812,3 +866,19 @@ class ContactAttempt(models.Model):
         if self.outcome == CallOutcome.NO_ANSWER:
             return "make sure you can be reached"
         return "check the phone number on the application"
+
+
+class DownloadRecord(models.Model):
+    """Who downloaded which bundle, when: shown in the certificate's timeline."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.CASCADE, related_name="downloads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    server = models.CharField(max_length=10, choices=Server.choices)
+    with_key = models.BooleanField()
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id} {self.server} at {self.at:%Y-%m-%d %H:%M}"

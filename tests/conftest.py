@@ -125,3 +125,18 @@ def web_site(settings, dns_zone, _web_server):
     settings.SCM_HTTP_TIMEOUT = 1
     settings.SCM_VALIDATION_ALLOW_PRIVATE = True
     return site
+
+
+@pytest.fixture(autouse=True)
+def _built_in_ca(request):
+    """Every test with a database gets the built-in CA, as `make run` creates it."""
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")
+    elif "db" in request.fixturenames or marker:
+        request.getfixturevalue("db")
+    else:
+        return
+    from certificates.issuance import init_ca
+
+    init_ca()

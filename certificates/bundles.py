@@ -1,0 +1,69 @@
+"""Download bundles per server type (SPEC §6): a zip named <name>_<server>.zip."""
+
+import io
+import secrets
+import zipfile
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from certificates.choices import Server
+
+
+class BundleRefused(Exception):
+    """This server type cannot be built for this certificate; the message says why."""
+
+
+def needs_key(server: Server) -> bool:
+    """IIS and Tomcat load a keystore that must hold the private key."""
+    return server in (Server.IIS, Server.TOMCAT)
+
+
+def build(
+    server: Server, *, certificate_pem: str, chain_pem: str, key_pem: bytes | None, name: str
+) -> bytes:
+    """The zip's bytes. key_pem is None when the applicant kept their own key."""
+    if needs_key(server) and key_pem is None:
+        raise BundleRefused(
+            f"{server.label} needs a keystore with the private key, and you generated the key "
+            "yourself: download “Other” and build the keystore with your key."
+        )
+    files: dict[str, bytes] = {}
+    leaf, chain = certificate_pem.encode(), chain_pem.encode()
+    match server:
+        case Server.APACHE:
+            files = {"server.crt": leaf, "chain.crt": chain}
+        case Server.NGINX:
+            files = {"server.crt": leaf + chain}
+        case Server.OTHER:
+            files = {"server.pem": leaf, "chain.pem": chain}
+        case Server.IIS | Server.TOMCAT:
+            password = secrets.token_urlsafe(18)
+            store = _pkcs12(
+                leaf,
+                chain,
+                key_pem,
+                password,
+                alias=b"tomcat" if server == Server.TOMCAT else name.encode(),
+            )
+            filename = "server.pfx" if server == Server.IIS else "keystore.p12"
+            files = {filename: store, "keystorePass.txt": f"{password}\n".encode()}
+    if key_pem is not None and not needs_key(server):
+        files["server.key"] = key_pem
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for filename, content in files.items():
+            archive.writestr(filename, content)
+    return buffer.getvalue()
+
+
+def _pkcs12(leaf: bytes, chain: bytes, key_pem: bytes, password: str, alias: bytes) -> bytes:
+    key = serialization.load_pem_private_key(key_pem, None)
+    return pkcs12.serialize_key_and_certificates(
+        name=alias,
+        key=key,
+        cert=x509.load_pem_x509_certificate(leaf),
+        cas=x509.load_pem_x509_certificates(chain),
+        encryption_algorithm=serialization.BestAvailableEncryption(password.encode()),
+    )

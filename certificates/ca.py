@@ -1,0 +1,309 @@
+"""The built-in CA's cryptography (SPEC §6): CA certificates, subscriber certificates in the
+CA/Browser Forum profile, CRLs and OCSP responses. Pure: `cryptography` objects in and out,
+no ORM, no settings."""
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509 import ocsp
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
+
+# CA/Browser Forum reserved policy identifiers (Baseline Requirements §7.1.6.1).
+POLICY_DV = x509.ObjectIdentifier("2.23.140.1.2.1")
+POLICY_OV = x509.ObjectIdentifier("2.23.140.1.2.2")
+POLICY_EV = x509.ObjectIdentifier("2.23.140.1.1")
+BACKDATE = dt.timedelta(minutes=1)  # small clock skew on the relying party's side
+
+
+def ca_key() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP384R1())
+
+
+def _ca_extensions(builder: x509.CertificateBuilder, key, issuer_key, path_length: int | None):
+    return (
+        builder.add_extension(
+            x509.BasicConstraints(ca=True, path_length=path_length), critical=True
+        )
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+            critical=False,
+        )
+    )
+
+
+def ca_name(common_name: str, organization: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "GB"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+
+
+def make_root(name: x509.Name, key, now: dt.datetime, years: int = 20) -> x509.Certificate:
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - BACKDATE)
+        .not_valid_after(now + dt.timedelta(days=365 * years))
+    )
+    return _ca_extensions(builder, key, key, path_length=1).sign(key, hashes.SHA384())
+
+
+def make_intermediate(
+    name: x509.Name, key, root: x509.Certificate, root_key, urls: "Urls", now: dt.datetime
+) -> x509.Certificate:
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(root.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - BACKDATE)
+        .not_valid_after(min(now + dt.timedelta(days=365 * 8), root.not_valid_after_utc))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.CertificatePolicies(
+                [x509.PolicyInformation(x509.ObjectIdentifier("2.5.29.32.0"), None)]
+            ),
+            critical=False,
+        )
+    )
+    return _ca_extensions(builder, key, root_key, path_length=0).sign(root_key, hashes.SHA384())
+
+
+@dataclass(frozen=True)
+class Urls:
+    """Where relying parties find the CA's CRL, OCSP responder and certificate."""
+
+    crl: str
+    ocsp: str
+    ca_issuers: str
+
+
+@dataclass(frozen=True)
+class Organization:
+    legal_name: str
+    country: str
+    state: str
+    city: str
+    registration_number: str = ""
+
+
+def subscriber_subject(
+    common_name: str, policy: x509.ObjectIdentifier, organization: Organization | None
+) -> x509.Name:
+    """The subject of each profile (BR §7.1.2.7.2–4): DV names only the domain; OV adds
+    the organization; EV adds business category, jurisdiction and registration number."""
+    attributes = []
+    if policy != POLICY_DV and organization:
+        attributes += [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, organization.country),
+            x509.NameAttribute(NameOID.STATE_OR_PROVINCE_NAME, organization.state),
+            x509.NameAttribute(NameOID.LOCALITY_NAME, organization.city),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization.legal_name),
+        ]
+    if policy == POLICY_EV and organization:
+        attributes += [
+            x509.NameAttribute(NameOID.BUSINESS_CATEGORY, "Private Organization"),
+            x509.NameAttribute(NameOID.JURISDICTION_COUNTRY_NAME, organization.country),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, organization.registration_number),
+        ]
+    attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
+    return x509.Name(attributes)
+
+
+def sign_subscriber(
+    *,
+    public_key,
+    domains: Sequence[str],
+    policy: x509.ObjectIdentifier,
+    organization: Organization | None,
+    issuer: x509.Certificate,
+    issuer_key,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+    urls: Urls,
+) -> x509.Certificate:
+    """A TLS server certificate in the CA/Browser Forum profile for its type."""
+    rsa_key = isinstance(public_key, rsa.RSAPublicKey)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subscriber_subject(domains[0], policy, organization))
+        .issuer_name(issuer.subject)
+        .public_key(public_key)
+        # 159 random bits from a CSPRNG: far above the 64 bits BR §7.1 asks for.
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(d) for d in domains]), critical=False
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_encipherment=rsa_key,
+                content_commitment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+            critical=False,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(
+            x509.CertificatePolicies([x509.PolicyInformation(policy, None)]), critical=False
+        )
+        .add_extension(
+            x509.CRLDistributionPoints(
+                [
+                    x509.DistributionPoint(
+                        [x509.UniformResourceIdentifier(urls.crl)], None, None, None
+                    )
+                ]
+            ),
+            critical=False,
+        )
+        .add_extension(
+            x509.AuthorityInformationAccess(
+                [
+                    x509.AccessDescription(
+                        AuthorityInformationAccessOID.OCSP,
+                        x509.UniformResourceIdentifier(urls.ocsp),
+                    ),
+                    x509.AccessDescription(
+                        AuthorityInformationAccessOID.CA_ISSUERS,
+                        x509.UniformResourceIdentifier(urls.ca_issuers),
+                    ),
+                ]
+            ),
+            critical=False,
+        )
+    )
+    return builder.sign(issuer_key, _hash_for(issuer_key))
+
+
+def _hash_for(key) -> hashes.HashAlgorithm:
+    if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size >= 384:
+        return hashes.SHA384()
+    return hashes.SHA256()
+
+
+@dataclass(frozen=True)
+class Revoked:
+    serial: int
+    revoked_at: dt.datetime
+    reason: x509.ReasonFlags
+
+
+def build_crl(
+    *,
+    issuer: x509.Certificate,
+    issuer_key,
+    revoked: Sequence[Revoked],
+    number: int,
+    now: dt.datetime,
+    next_update: dt.timedelta,
+) -> x509.CertificateRevocationList:
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(issuer.subject)
+        .last_update(now)
+        .next_update(now + next_update)
+        .add_extension(x509.CRLNumber(number), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+            critical=False,
+        )
+    )
+    for entry in revoked:
+        item = (
+            x509.RevokedCertificateBuilder()
+            .serial_number(entry.serial)
+            .revocation_date(entry.revoked_at)
+        )
+        if entry.reason != x509.ReasonFlags.unspecified:
+            item = item.add_extension(x509.CRLReason(entry.reason), critical=False)
+        builder = builder.add_revoked_certificate(item.build())
+    return builder.sign(issuer_key, _hash_for(issuer_key))
+
+
+def key_hash(certificate: x509.Certificate, algorithm: str = "sha1") -> bytes:
+    """The hash of the subject public key bits, as OCSP requests name an issuer (RFC 6960)."""
+    key = certificate.public_key()
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        bits = key.public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
+    else:
+        bits = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
+    return hashlib.new(algorithm, bits).digest()
+
+
+def ocsp_response(
+    request: ocsp.OCSPRequest,
+    *,
+    issuer: x509.Certificate,
+    issuer_key,
+    subscriber: x509.Certificate | None,
+    revoked: Revoked | None,
+    now: dt.datetime,
+    next_update: dt.timedelta,
+) -> ocsp.OCSPResponse:
+    """good / revoked / unknown for the requested serial, signed by the issuing CA."""
+    if subscriber is None:
+        status, revocation_time, reason = ocsp.OCSPCertStatus.UNKNOWN, None, None
+    elif revoked is None:
+        status, revocation_time, reason = ocsp.OCSPCertStatus.GOOD, None, None
+    else:
+        status, revocation_time, reason = (
+            ocsp.OCSPCertStatus.REVOKED,
+            revoked.revoked_at,
+            revoked.reason,
+        )
+    builder = ocsp.OCSPResponseBuilder().add_response_by_hash(
+        issuer_name_hash=request.issuer_name_hash,
+        issuer_key_hash=request.issuer_key_hash,
+        serial_number=request.serial_number,
+        algorithm=request.hash_algorithm,
+        cert_status=status,
+        this_update=now,
+        next_update=now + next_update,
+        revocation_time=revocation_time,
+        revocation_reason=reason,
+    )
+    builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, issuer)
+    return builder.sign(issuer_key, _hash_for(issuer_key))
