@@ -12,6 +12,7 @@ from certificates.choices import (
     CsrSource,
     DomainType,
     KeyAlgorithm,
+    RevocationReason,
     Status,
 )
 from certificates.domains import normalise, special_words_in, split_domains, unicode_form
@@ -49,19 +50,31 @@ class RenameForm(forms.ModelForm):
 
 
 class ActionForm(forms.Form):
-    """Confirms an owner's action; some actions need a reason."""
+    """Confirms an owner's action; some need a reason, revocation an RFC 5280 reason code."""
 
+    code = forms.ChoiceField(
+        label="Reason code",
+        choices=RevocationReason.choices,
+        initial=RevocationReason.UNSPECIFIED,
+        required=False,
+        help_text="Published in the CRL and OCSP answers.",
+    )
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
         error_messages={"required": "Please say why, in a few words."},
     )
 
-    def __init__(self, *args, reason_required: bool, **kwargs) -> None:
+    def __init__(self, *args, reason_required: bool, reason_codes: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reason"].required = reason_required
         if not reason_required:
             self.fields["reason"].widget = forms.HiddenInput()
+        if not reason_codes:
+            del self.fields["code"]
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"] or RevocationReason.UNSPECIFIED
 
 
 class ListFilterForm(forms.Form):

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/apply/check/", views.certificate_apply_check, name="apply-check"),
     path("<int:pk>/rename/", views.certificate_rename, name="rename"),
     path("<int:pk>/verify/", views.certificate_verify_now, name="verify"),
+    path("<int:pk>/download/<slug:server>/", views.certificate_download, name="download"),
     path("<int:pk>/domains/<int:domain_pk>/method/", views.domain_method, name="domain-method"),
     path("verify-email/<str:token>/", views.verify_email_link, name="verify-email"),
     # One confirmation page per owner action: /certificates/<id>/withdraw/, …/delete/, …

@@ -10,12 +10,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from certificates import dcv
-from certificates.choices import DomainStatus, Method, Status
+from certificates import bundles, dcv
+from certificates.choices import DomainStatus, Method, Server, Status
 from certificates.forms import (
     TABS,
     ActionForm,
@@ -26,11 +27,12 @@ from certificates.forms import (
     RenameForm,
     TestCertificateForm,
 )
-from certificates.models import Certificate, Organization, TransitionRefused
+from certificates.models import Certificate, DownloadRecord, Organization, TransitionRefused
 from certificates.services import (
     QuotaExceeded,
     buy,
     buy_test_certificate,
+    private_key_pem,
     save_application,
     test_certificates_left,
 )
@@ -42,6 +44,7 @@ class OwnerAction:
     transition: str
     question: str
     reason_required: bool = False
+    reason_codes: bool = False
 
 
 OWNER_ACTIONS = {
@@ -60,6 +63,7 @@ OWNER_ACTIONS = {
             "request_revocation",
             "Ask the CA to revoke this certificate? Once revoked it cannot be used again.",
             reason_required=True,
+            reason_codes=True,
         ),
         OwnerAction(
             "delete",
@@ -148,6 +152,8 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "operations": _operations(certificate),
         "verifying": certificate.status == Status.PENDING_DOMAIN_VERIFICATION,
         "deadline_days": settings.SCM_VERIFICATION_DEADLINE_DAYS,
+        "servers": [(s, bundles.needs_key(s) and not certificate.private_key) for s in Server],
+        "downloads": certificate.downloads.select_related("user"),
     }
     return render(request, "certificates/detail.html", context)
 
@@ -214,13 +220,13 @@ def certificate_action(request: HttpRequest, pk: int, slug: str) -> HttpResponse
     if action is None:
         raise Http404("No such action.")
     data = request.POST if request.method == "POST" else None
-    form = ActionForm(data, reason_required=action.reason_required)
+    form = ActionForm(
+        data, reason_required=action.reason_required, reason_codes=action.reason_codes
+    )
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            certificate.run_transition(
-                action.transition, by=request.user, reason=form.cleaned_data["reason"]
-            )
+            certificate.run_transition(action.transition, by=request.user, **form.cleaned_data)
         except TransitionRefused as refused:
             messages.error(request, str(refused))
             status = 409
@@ -347,3 +353,35 @@ def certificate_apply_check(request: HttpRequest, pk: int) -> HttpResponse:
     form.is_valid()
     context = {"certificate": certificate, "form": form}
     return render(request, "certificates/apply.html#domain-check", context)
+
+
+@login_required
+@require_GET
+def certificate_download(request: HttpRequest, pk: int, server: str) -> HttpResponse:
+    """The owner's bundle for one server type, as <name>_<server>.zip (issued only)."""
+    certificate = _get_certificate_for_user(request, pk)
+    if server not in Server.values:
+        raise Http404("No such server type.")
+    if certificate.status != Status.ISSUED or not certificate.certificate_pem:
+        messages.error(request, "Only issued certificates can be downloaded.")
+        return redirect("certificates:detail", pk=pk)
+    key_pem = private_key_pem(certificate)
+    try:
+        archive = bundles.build(
+            Server(server),
+            certificate_pem=certificate.certificate_pem,
+            chain_pem=certificate.issuer.certificate_pem,
+            key_pem=key_pem,
+            name=certificate.name,
+        )
+    except bundles.BundleRefused as refused:
+        messages.error(request, str(refused))
+        return redirect("certificates:detail", pk=pk)
+    DownloadRecord.objects.create(
+        certificate=certificate, user=request.user, server=server, with_key=key_pem is not None
+    )
+    response = HttpResponse(archive, content_type="application/zip")
+    filename = f"{slugify(certificate.name) or certificate.pk}_{server}.zip"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"  # it may hold a private key
+    return response

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.dispatch import receiver
 from django.utils import timezone
 
-from certificates import dcv, tasks
+from certificates import dcv, issuance, tasks
 from certificates.choices import DomainStatus, Status
 from certificates.models import Certificate, state_entered
 
@@ -27,6 +27,9 @@ def follow_up(certificate: Certificate, source: str, name: str, by: Any, **kwarg
             _maybe_issue(certificate)
         case Status.WITHDRAWING if settings.SCM_SIMULATED_CA:
             _simulate_later(certificate)
+        case Status.REVOKED if certificate.issuer_id:
+            # A fresh CRL right away; OCSP reads the database and needs nothing.
+            issuance.refresh_crl(certificate.issuer)
 
 
 def _mark_domains_verified(certificate: Certificate, by: Any) -> None:

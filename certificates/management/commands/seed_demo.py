@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from certificates.choices import Brand, CertificateType, CsrSource, DomainType, KeyAlgorithm, Status
+from certificates.issuance import init_ca, sign
 from certificates.models import Certificate, Organization, TransitionLog
 from certificates.services import Application, save_application
 from certificates.staff_groups import STAFF_GROUPS, ensure_staff_groups
@@ -83,6 +84,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, password: str, reset: bool, **options: Any) -> None:
+        for authority in init_ca():
+            self.stdout.write(f"Created {authority.get_kind_display()}: {authority.name}")
         users = self.ensure_users(password)
         if reset:
             self.reset(users)
@@ -207,9 +210,14 @@ class Command(BaseCommand):
         }
 
     def backdate(self, certificate: Certificate, *, days_left: int) -> None:
+        """Move the validity window, re-signing so the stored certificate says the same."""
         lifetime = certificate.not_after - certificate.not_before
         not_after = timezone.now() + dt.timedelta(days=days_left)
         certificate.not_before, certificate.not_after = not_after - lifetime, not_after
+        sign(certificate)
         Certificate.objects.filter(pk=certificate.pk).update(
-            not_before=certificate.not_before, not_after=certificate.not_after
+            not_before=certificate.not_before,
+            not_after=certificate.not_after,
+            certificate_pem=certificate.certificate_pem,
+            serial_number=certificate.serial_number,
         )

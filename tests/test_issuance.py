@@ -1,0 +1,376 @@
+"""Issuance with the built-in CA (SPEC §6), checked with openssl and real TLS handshakes."""
+
+import io
+import shutil
+import socket
+import ssl
+import subprocess
+import threading
+import zipfile
+from unittest import mock
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from certificates import keystore
+from certificates.choices import CertificateType, CsrSource, KeyAlgorithm, Status
+from certificates.models import Certificate, CertificateAuthority, TransitionLog, TransitionRefused
+from tests.factories import CertificateFactory, OrganizationFactory, fixture_key, make_csr
+
+KEYS = {
+    KeyAlgorithm.RSA_2048: "rsa2048",
+    KeyAlgorithm.RSA_3072: "rsa3072",
+    KeyAlgorithm.RSA_4096: "rsa4096",
+    KeyAlgorithm.EC_P256: "ec_p256",
+    KeyAlgorithm.EC_P384: "ec_p384",
+}
+POLICY = {
+    CertificateType.DV: "2.23.140.1.2.1",
+    CertificateType.OV: "2.23.140.1.2.2",
+    CertificateType.OV_PRO: "2.23.140.1.2.2",
+    CertificateType.EV: "2.23.140.1.1",
+    CertificateType.EV_PRO: "2.23.140.1.1",
+}
+
+
+def openssl(*args: str, check: bool = True) -> str:
+    done = subprocess.run(["openssl", *args], capture_output=True, text=True, timeout=30)
+    if check:
+        assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout + done.stderr
+
+
+def ca_files(tmp_path, brand: str = "aurora"):
+    root = CertificateAuthority.objects.get(brand=brand, kind="root", active=True)
+    issuing = CertificateAuthority.objects.get(brand=brand, kind="intermediate", active=True)
+    (tmp_path / "root.pem").write_text(root.certificate_pem)
+    (tmp_path / "chain.pem").write_text(issuing.certificate_pem)
+    return tmp_path / "root.pem", tmp_path / "chain.pem"
+
+
+def issued(owner, product=CertificateType.DV, key="ec_p256", **kwargs) -> Certificate:
+    """An application at 90% with a CSR from a checked-in key, then issued by the system."""
+    domains = kwargs.pop("domains", ["api.example.com"])
+    primary = kwargs.pop("primary_domain", "www.example.com")
+    if product != CertificateType.DV:
+        kwargs.setdefault(
+            "organization", OrganizationFactory(owner=owner, legal_name="Northwind Traders Ltd")
+        )
+    certificate = CertificateFactory(
+        owner=owner,
+        certificate_type=product,
+        primary_domain=primary,
+        domains=domains,
+        csr_pem=make_csr([primary, *domains], key),
+        status=Status.TO_BE_ISSUED,
+        **kwargs,
+    )
+    certificate.run_transition("issue", by=None)
+    return certificate
+
+
+@pytest.mark.parametrize("product", list(CertificateType))
+@pytest.mark.parametrize("algorithm", list(KeyAlgorithm))
+def test_openssl_verifies_every_type_and_key_algorithm(alice, tmp_path, product, algorithm):
+    certificate = issued(alice, product, KEYS[algorithm])
+    root, chain = ca_files(tmp_path)
+    leaf = tmp_path / "server.crt"
+    leaf.write_text(certificate.certificate_pem)
+
+    verified = openssl(
+        "verify",
+        "-x509_strict",
+        "-purpose",
+        "sslserver",
+        "-CAfile",
+        str(root),
+        "-untrusted",
+        str(chain),
+        str(leaf),
+    )
+    assert verified.strip() == f"{leaf}: OK"
+
+    text = openssl("x509", "-in", str(leaf), "-noout", "-text")
+    assert "DNS:www.example.com, DNS:api.example.com" in text
+    assert "TLS Web Server Authentication" in text
+    assert f"Policy: {POLICY[product]}" in text
+    assert "CA:FALSE" in text
+    assert "OCSP - URI:http://127.0.0.1:8000/ocsp/" in text
+    assert "URI:http://127.0.0.1:8000/ca/aurora.crl" in text
+    subject = text.split("Subject:", 1)[1].splitlines()[0]
+    if product == CertificateType.DV:
+        assert subject.strip() == "CN = www.example.com"
+    else:
+        assert (
+            "O = Northwind Traders Ltd" in subject
+            and "C = GB" in subject
+            and "L = London" in subject
+        )
+    if product in (CertificateType.EV, CertificateType.EV_PRO):
+        assert "businessCategory = Private Organization" in subject
+        assert "jurisdictionC = GB" in subject
+        assert f"serialNumber = {certificate.organization.registration_number}" in subject
+    else:
+        assert "businessCategory" not in subject
+    key_usage = text.split("X509v3 Key Usage: critical", 1)[1].splitlines()[1].strip()
+    rsa = algorithm.startswith("rsa")
+    assert key_usage == ("Digital Signature, Key Encipherment" if rsa else "Digital Signature")
+
+
+def test_serial_numbers_are_random_and_long(alice):
+    serials = [int(issued(alice).serial_number, 16) for _ in range(5)]
+    assert len(set(serials)) == 5
+    assert all(serial.bit_length() > 64 for serial in serials)
+
+
+def test_issue_without_a_ca_is_refused_and_changes_nothing(alice):
+    CertificateAuthority.objects.update(active=False)
+    certificate = CertificateFactory(owner=alice, ready=True)
+    with pytest.raises(TransitionRefused, match="run `manage.py init_ca`"):
+        certificate.run_transition("issue", by=None)
+    certificate.refresh_from_db()
+    assert (certificate.status, certificate.certificate_pem) == (Status.TO_BE_ISSUED, "")
+
+
+def test_an_exception_after_signing_leaves_nothing_behind_and_a_retry_issues_once(alice):
+    certificate = CertificateFactory(owner=alice, ready=True)
+    with (
+        mock.patch.object(TransitionLog.objects, "bulk_create", side_effect=RuntimeError("boom")),
+        pytest.raises(RuntimeError, match="boom"),
+    ):
+        certificate.run_transition("issue", by=None)
+
+    stored = Certificate.objects.get(pk=certificate.pk)
+    assert (stored.status, stored.certificate_pem, stored.serial_number) == (
+        Status.TO_BE_ISSUED,
+        "",
+        "",
+    )
+    assert certificate.status == Status.TO_BE_ISSUED  # the instance forgot the attempt too
+
+    certificate.run_transition("issue", by=None)
+    stored.refresh_from_db()
+    assert stored.status == Status.ISSUED and stored.certificate_pem
+    assert list(stored.log.values_list("transition", flat=True)) == ["issue"]
+
+
+def test_staff_without_the_issuance_permission_cannot_issue(alice, validator, revoker):
+    certificate = CertificateFactory(owner=alice, ready=True)
+    for user in (validator, revoker, alice):
+        with pytest.raises(TransitionRefused, match="not allowed"):
+            certificate.run_transition("issue", by=user)
+    assert Certificate.objects.get(pk=certificate.pk).certificate_pem == ""
+
+
+# Downloads
+
+
+def system_key_certificate(owner, algorithm="ec_p256") -> Certificate:
+    """Issued from a key the console holds (as when the system generated it)."""
+    key = fixture_key(algorithm)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return issued(
+        owner, key=algorithm, csr_source=CsrSource.SYSTEM, private_key=keystore.encrypt(pem)
+    )
+
+
+def download(client, certificate, server: str) -> dict[str, bytes]:
+    response = client.get(f"/certificates/{certificate.pk}/download/{server}/")
+    assert response.status_code == 200, response.content[:200]
+    assert (
+        response["Content-Disposition"] == f'attachment; filename="{certificate.name}_{server}.zip"'
+    )
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+@pytest.mark.parametrize(
+    ("server", "files"),
+    [
+        ("apache", {"server.crt", "chain.crt", "server.key"}),
+        ("nginx", {"server.crt", "server.key"}),
+        ("iis", {"server.pfx", "keystorePass.txt"}),
+        ("tomcat", {"keystore.p12", "keystorePass.txt"}),
+        ("other", {"server.pem", "chain.pem", "server.key"}),
+    ],
+)
+def test_bundles_hold_the_files_of_their_server(alice_client, alice, server, files):
+    certificate = system_key_certificate(alice)
+    assert set(download(alice_client, certificate, server)) == files
+    assert certificate.downloads.get().server == server
+
+
+def test_own_csr_bundles_have_no_key_and_no_keystore(alice_client, alice):
+    certificate = issued(alice)
+    assert set(download(alice_client, certificate, "nginx")) == {"server.crt"}
+    response = alice_client.get(f"/certificates/{certificate.pk}/download/iis/")
+    assert response.status_code == 302
+    assert "IIS needs a keystore with the private key" in alice_client.get(response.url).text
+
+
+def test_pfx_opens_with_its_password(alice_client, alice, tmp_path):
+    certificate = system_key_certificate(alice, "rsa2048")
+    files = download(alice_client, certificate, "iis")
+    password = files["keystorePass.txt"].decode().strip()
+    key, leaf, extra = pkcs12.load_key_and_certificates(files["server.pfx"], password.encode())
+    assert leaf.serial_number == int(certificate.serial_number, 16)
+    assert len(extra) == 1 and key is not None
+    (tmp_path / "server.pfx").write_bytes(files["server.pfx"])
+    openssl("pkcs12", "-in", str(tmp_path / "server.pfx"), "-passin", f"pass:{password}", "-noout")
+    wrong = openssl(
+        "pkcs12",
+        "-in",
+        str(tmp_path / "server.pfx"),
+        "-passin",
+        "pass:wrong",
+        "-noout",
+        check=False,
+    )
+    assert "invalid password" in wrong.lower() or "mac verify failure" in wrong.lower()
+
+
+def test_tomcat_keystore_loads_with_its_password(alice_client, alice, tmp_path):
+    certificate = system_key_certificate(alice)
+    files = download(alice_client, certificate, "tomcat")
+    password = files["keystorePass.txt"].decode().strip()
+    store = tmp_path / "keystore.p12"
+    store.write_bytes(files["keystore.p12"])
+    key, leaf, _ = pkcs12.load_key_and_certificates(store.read_bytes(), password.encode())
+    assert key is not None and leaf is not None
+    keytool = shutil.which("keytool")
+    if keytool:  # the JDK's own loader, as Tomcat uses it
+        listed = subprocess.run(
+            [
+                keytool,
+                "-list",
+                "-keystore",
+                str(store),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                password,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert listed.returncode == 0, listed.stdout + listed.stderr
+        assert "tomcat, " in listed.stdout and "PrivateKeyEntry" in listed.stdout
+
+
+def serve_tls(certfile, keyfile):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certfile, keyfile)
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            try:
+                with context.wrap_socket(connection, server_side=True) as tls:
+                    tls.sendall(b"hello")
+            except (ssl.SSLError, OSError):
+                pass
+
+    threading.Thread(target=accept, daemon=True).start()
+    return listener.getsockname()[1], stop
+
+
+def handshake(port: int, root, hostname: str) -> bytes:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.load_verify_locations(root)
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=5) as raw,
+        context.wrap_socket(raw, server_hostname=hostname) as tls,
+    ):
+        return tls.recv(5)
+
+
+@pytest.mark.parametrize("server", ["nginx", "apache"])
+def test_a_tls_client_trusting_only_the_root_accepts_each_name(
+    alice_client, alice, tmp_path, server
+):
+    certificate = system_key_certificate(alice)
+    files = download(alice_client, certificate, server)
+    chain = files["server.crt"] + files.get("chain.crt", b"")  # Apache: SSLCertificateChainFile
+    (tmp_path / "fullchain.pem").write_bytes(chain)
+    (tmp_path / "server.key").write_bytes(files["server.key"])
+    root, _ = ca_files(tmp_path)
+    port, stop = serve_tls(tmp_path / "fullchain.pem", tmp_path / "server.key")
+    try:
+        for name in ("www.example.com", "api.example.com"):
+            assert handshake(port, root, name) == b"hello"
+        with pytest.raises(ssl.SSLCertVerificationError, match="Hostname mismatch"):
+            handshake(port, root, "other.example.org")
+    finally:
+        stop.set()
+
+
+def test_strangers_cannot_download(bob_client, alice):
+    certificate = system_key_certificate(alice)
+    assert bob_client.get(f"/certificates/{certificate.pk}/download/nginx/").status_code == 404
+    assert not certificate.downloads.exists()
+
+
+def test_only_issued_certificates_download(alice_client, alice):
+    certificate = CertificateFactory(owner=alice, ready=True)
+    response = alice_client.get(f"/certificates/{certificate.pk}/download/nginx/")
+    assert response.status_code == 302
+    assert "Only issued certificates can be downloaded." in alice_client.get(response.url).text
+
+
+def test_unknown_server_type_is_404(alice_client, alice):
+    certificate = system_key_certificate(alice)
+    assert alice_client.get(f"/certificates/{certificate.pk}/download/caddy/").status_code == 404
+
+
+# The CA itself
+
+
+def test_ca_keys_are_encrypted_at_rest_and_roots_are_self_signed(db, tmp_path):
+    for authority in CertificateAuthority.objects.all():
+        assert b"PRIVATE KEY" not in bytes(authority.private_key)
+    root, chain = ca_files(tmp_path, "cedar")
+    assert openssl("verify", "-CAfile", str(root), str(chain)).strip().endswith(": OK")
+    text = openssl("x509", "-in", str(root), "-noout", "-text")
+    assert "CA:TRUE, pathlen:1" in text and "Certificate Sign, CRL Sign" in text
+
+
+def test_init_ca_is_idempotent_and_rotates_on_request(db):
+    from certificates.issuance import init_ca
+
+    before = set(CertificateAuthority.objects.values_list("pk", flat=True))
+    assert init_ca() == []
+    assert len(init_ca(rotate=True)) == 6
+    active = set(CertificateAuthority.objects.filter(active=True).values_list("pk", flat=True))
+    assert len(active) == 6 and not active & before
+
+
+def test_ca_pages_are_public(client, db):
+    assert "Aurora Trust Root CA R1" in client.get("/ca/").text
+    root = client.get("/ca/aurora/root.pem")
+    assert root["Content-Type"] == "application/x-pem-file"
+    assert (
+        x509.load_pem_x509_certificate(root.content)
+        .subject.rfc4514_string()
+        .startswith("CN=Aurora")
+    )
+    assert client.get("/ca/aurora/chain.pem").status_code == 200
+    assert client.get("/ca/unknown/root.pem").status_code == 404
+    assert client.get("/ca/aurora/issuer.der").status_code == 200
+
+
+def test_the_admin_never_shows_ca_keys(staff_client, db):
+    authority = CertificateAuthority.objects.first()
+    page = staff_client.get(f"/admin/certificates/certificateauthority/{authority.pk}/change/")
+    assert page.status_code == 200
+    assert "private_key" not in page.text and "PRIVATE KEY" not in page.text

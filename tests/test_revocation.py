@@ -1,0 +1,153 @@
+"""Revocation (SPEC §6): the owner asks with an RFC 5280 reason, staff approve, and the
+CRL and the OCSP responder say so — checked with openssl against the live server."""
+
+import base64
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509 import ocsp
+
+from certificates.choices import Status
+from certificates.models import CertificateAuthority, TransitionRefused
+from tests.test_issuance import ca_files, issued, openssl
+
+
+def revoke(certificate, owner, revoker, code="key_compromise"):
+    certificate.run_transition("request_revocation", by=owner, reason="Laptop stolen.", code=code)
+    certificate.run_transition("approve_revocation", by=revoker)
+
+
+def test_owner_asks_with_a_reason_code(alice_client, alice):
+    certificate = issued(alice)
+    page = alice_client.get(f"/certificates/{certificate.pk}/revoke/")
+    assert "The private key was compromised" in page.text
+    alice_client.post(
+        f"/certificates/{certificate.pk}/revoke/",
+        {"reason": "Laptop stolen.", "code": "key_compromise"},
+    )
+    certificate.refresh_from_db()
+    assert (certificate.status, certificate.revocation_reason_code) == (
+        Status.REVOKING,
+        "key_compromise",
+    )
+
+
+def test_applicants_cannot_approve_revocations(alice, bob):
+    certificate = issued(alice)
+    certificate.run_transition("request_revocation", by=alice, reason="Done with it.")
+    for user in (alice, bob):
+        with pytest.raises(TransitionRefused, match="not allowed"):
+            certificate.run_transition("approve_revocation", by=user)
+    certificate.refresh_from_db()
+    assert certificate.status == Status.REVOKING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_openssl_ocsp_and_crl_report_the_revocation(
+    live_server, alice, revoker, tmp_path, settings
+):
+    good = issued(alice)
+    bad = issued(alice, primary_domain="old.example.com", domains=[])
+    revoke(bad, alice, revoker)
+    root, chain = ca_files(tmp_path)
+    (tmp_path / "good.crt").write_text(good.certificate_pem)
+    (tmp_path / "bad.crt").write_text(bad.certificate_pem)
+
+    def ask(*target: str) -> str:
+        return openssl(
+            "ocsp",
+            "-issuer",
+            str(chain),
+            *target,
+            "-url",
+            f"{live_server.url}/ocsp/",
+            "-CAfile",
+            str(root),
+            "-verify_other",
+            str(chain),
+            "-resp_text",
+        )
+
+    answer = ask("-cert", str(tmp_path / "bad.crt"))
+    assert "Response verify OK" in answer
+    assert f"{tmp_path / 'bad.crt'}: revoked" in answer
+    assert "Reason: keyCompromise" in answer
+    assert f"{tmp_path / 'good.crt'}: good" in ask("-cert", str(tmp_path / "good.crt"))
+    assert "0x1234ABCD: unknown" in ask("-serial", "0x1234ABCD")
+
+    crl = tmp_path / "aurora.crl"
+    crl.write_bytes(fetch(f"{live_server.url}/ca/aurora.crl"))
+    listed = openssl(
+        "crl",
+        "-inform",
+        "DER",
+        "-in",
+        str(crl),
+        "-CAfile",
+        str(chain),
+        "-verify",
+        "-noout",
+        "-text",
+    )
+    assert "verify OK" in listed
+    assert f"Serial Number: {as_openssl_prints(bad.serial_number)}" in listed
+    assert "Key Compromise" in listed
+    assert as_openssl_prints(good.serial_number) not in listed
+
+
+def as_openssl_prints(serial: str) -> str:
+    """Upper-case hex with an even number of digits."""
+    return serial.upper().zfill(len(serial) + len(serial) % 2)
+
+
+def fetch(url: str) -> bytes:
+    from urllib.request import urlopen
+
+    with urlopen(url, timeout=10) as response:  # noqa: S310 - the live server on 127.0.0.1
+        return response.read()
+
+
+def test_ocsp_over_get_and_bad_requests(client, alice, revoker):
+    certificate = issued(alice)
+    issuer = CertificateAuthority.objects.get(brand="aurora", kind="intermediate", active=True)
+    request = (
+        ocsp.OCSPRequestBuilder()
+        .add_certificate(
+            x509.load_pem_x509_certificate(certificate.certificate_pem.encode()),
+            x509.load_pem_x509_certificate(issuer.certificate_pem.encode()),
+            hashes.SHA1(),
+        )
+        .build()
+        .public_bytes(serialization.Encoding.DER)
+    )
+    encoded = base64.b64encode(request).decode()
+    response = ocsp.load_der_ocsp_response(client.get(f"/ocsp/{encoded}").content)
+    assert response.certificate_status == ocsp.OCSPCertStatus.GOOD
+
+    revoke(certificate, alice, revoker, code="superseded")
+    response = ocsp.load_der_ocsp_response(
+        client.post("/ocsp/", request, content_type="application/ocsp-request").content
+    )
+    assert response.certificate_status == ocsp.OCSPCertStatus.REVOKED
+    assert response.revocation_reason == x509.ReasonFlags.superseded
+
+    garbage = ocsp.load_der_ocsp_response(
+        client.post("/ocsp/", b"nonsense", content_type="application/ocsp-request").content
+    )
+    assert garbage.response_status == ocsp.OCSPResponseStatus.MALFORMED_REQUEST
+    assert (
+        client.post("/ocsp/", b"x" * 20_000, content_type="application/ocsp-request").status_code
+        == 413
+    )
+
+
+def test_crl_numbers_grow_and_revoked_serials_appear(client, alice, revoker):
+    first = x509.load_der_x509_crl(client.get("/ca/aurora.crl").content)
+    certificate = issued(alice)
+    revoke(certificate, alice, revoker)
+    second = x509.load_der_x509_crl(client.get("/ca/aurora.crl").content)
+    number = lambda crl: crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number  # noqa: E731
+    assert number(second) > number(first)
+    assert second.get_revoked_certificate_by_serial_number(int(certificate.serial_number, 16))
+    assert second.next_update_utc > second.last_update_utc
