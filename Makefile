@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run worker test test-fast lint format migrate seed reset-demo lock clean
+.PHONY: help run worker bench-signing test test-fast lint format migrate seed reset-demo lock clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -44,6 +44,9 @@ test: $(VENV)/.dev ## install the dev dependencies and run the whole suite, brow
 
 test-fast: $(VENV)/.dev ## the suite without the browser tests
 	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+bench-signing: $(VENV)/.runtime ## signing throughput: the issue transition next to a bare cryptography loop
+	$(PY) bench/signing.py
 
 lint: $(VENV)/.dev ## ruff check and ruff format --check
 	$(VENV)/bin/ruff check .

@@ -17,7 +17,7 @@ from certificates.choices import (
 )
 from certificates.domains import normalise, special_words_in, split_domains, unicode_form
 from certificates.models import Certificate, Organization
-from certificates.services import Application, Purchase
+from certificates.services import CONTACT_FIELDS, Application, Purchase
 
 COUNTRY_CODES = frozenset(dict(countries))
 PHONE_HELP = "Enter the number in international format, such as +44 20 7946 0000."
@@ -212,16 +212,6 @@ class OrganizationForm(forms.ModelForm):
                 "from the list above."
             )
         return cleaned
-
-
-CONTACT_FIELDS = [
-    "applicant_name",
-    "applicant_email",
-    "applicant_phone",
-    "technical_name",
-    "technical_email",
-    "technical_phone",
-]
 
 
 class ApplicationForm(forms.ModelForm):

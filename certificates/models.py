@@ -263,6 +263,9 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
     issuer = models.ForeignKey(
         CertificateAuthority, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    renewal_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="renewals"
+    )
     expiry_notice_days = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="The last expiry email: 30 or 7 days before."
     )
@@ -432,6 +435,12 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
                 + [Domain(certificate=self, name=name) for name in additional]
             )
 
+    def carried_over_days(self) -> int:
+        """A renewal keeps the days its predecessor had left (validity_period caps them)."""
+        if self.renewal_of is None or self.renewal_of.status != Status.ISSUED:
+            return 0
+        return max(self.renewal_of.days_left() or 0, 0)
+
     def check_caa(self) -> None:
         """Refuse issuance when a CAA record allows other CAs only (RFC 8659)."""
         if not settings.SCM_CHECK_CAA:
@@ -507,7 +516,9 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         from certificates import issuance
 
         self.issued_at = timezone.now()
-        self.not_before, self.not_after = validity_period(self.issued_at, is_test=self.is_test)
+        self.not_before, self.not_after = validity_period(
+            self.issued_at, is_test=self.is_test, carry_over=self.carried_over_days()
+        )
         issuance.sign(self)
 
     @transition(

@@ -1,15 +1,29 @@
 """Workflows that span models: buying certificates and saving or submitting applications."""
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
 from django_fsm import ConcurrentTransition
 
 from certificates import keystore, x509
 from certificates.choices import CertificateType, CsrSource, DomainType, KeyAlgorithm, Status
 from certificates.models import Certificate, Organization, TransitionRefused
+
+CONTACT_FIELDS = [
+    "applicant_name",
+    "applicant_email",
+    "applicant_phone",
+    "technical_name",
+    "technical_email",
+    "technical_phone",
+]
 
 
 class QuotaExceeded(Exception):
@@ -138,3 +152,74 @@ def private_key_pem(certificate: Certificate) -> bytes | None:
     if not certificate.private_key:
         return None
     return keystore.decrypt(certificate.private_key)
+
+
+def renew(certificate: Certificate) -> Certificate:
+    """A new application for the same domains, organization and key choice (SPEC §6)."""
+    if certificate.status not in (Status.ISSUED, Status.EXPIRED):
+        raise TransitionRefused("Only issued or expired certificates can be renewed.")
+    fields = [
+        "certificate_type",
+        "domain_type",
+        "brand",
+        "key_algorithm",
+        "is_test",
+        "additional_domain_slots",
+        "organization",
+        *CONTACT_FIELDS,
+    ]
+    with transaction.atomic():
+        renewal = Certificate.objects.create(
+            owner=certificate.owner,
+            renewal_of=certificate,
+            csr_source=CsrSource.SYSTEM,
+            **{name: getattr(certificate, name) for name in fields},
+        )
+        names = certificate.domain_names
+        renewal.set_domains(names[0], names[1:])
+    return renewal
+
+
+def expire_and_warn() -> tuple[int, int]:
+    """Expire certificates past not_after; email owners 30 and 7 days before (once each)."""
+    now = timezone.now()
+    expired = 0
+    for certificate in Certificate.objects.filter(status=Status.ISSUED, not_after__lte=now):
+        try:
+            certificate.run_transition("expire", by=None)
+            expired += 1
+        except TransitionRefused:
+            pass  # renewed, revoked or expired by another worker meanwhile
+    warned = 0
+    for days in (7, 30):
+        due = Certificate.objects.expiring(dt.timedelta(days=days)).filter(
+            Q(expiry_notice_days__isnull=True) | Q(expiry_notice_days__gt=days)
+        )
+        for certificate in due.select_related("owner"):
+            # Claim the notice first, so two workers never send it twice.
+            if (
+                not Certificate.objects.filter(pk=certificate.pk)
+                .filter(Q(expiry_notice_days__isnull=True) | Q(expiry_notice_days__gt=days))
+                .update(expiry_notice_days=days)
+            ):
+                continue
+            _send_expiry_notice(certificate, days)
+            warned += 1
+    return expired, warned
+
+
+def _send_expiry_notice(certificate: Certificate, days: int) -> None:
+    if not certificate.owner.email:
+        return
+    left = certificate.days_left()
+    send_mail(
+        subject=f"{certificate.name} expires in {left} days",
+        message=(
+            f"Your certificate {certificate.name} for {certificate.primary_domain_unicode} "
+            f"expires on {certificate.not_after:%Y-%m-%d}, in {left} days.\n\n"
+            f"Renew it from {settings.SCM_PUBLIC_URL}"
+            f"{reverse('certificates:detail', args=[certificate.pk])}\n"
+        ),
+        from_email=None,
+        recipient_list=[certificate.owner.email],
+    )

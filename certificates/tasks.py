@@ -7,7 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
-from certificates import dcv
+from certificates import dcv, services
 from certificates.choices import Status
 from certificates.models import CAAForbids, CAAUnavailable, Certificate, Domain, TransitionRefused
 
@@ -68,3 +68,22 @@ def simulated_ca(certificate_pk: int) -> str:
     except TransitionRefused as refused:
         return str(refused)
     return certificate.status
+
+
+@task()
+def daily_maintenance() -> str:
+    """Expire certificates and send expiry notices; runs again a day later."""
+    expired, warned = services.expire_and_warn()
+    schedule_daily_maintenance(after=dt.timedelta(days=1))
+    return f"{expired} expired, {warned} notices sent"
+
+
+def schedule_daily_maintenance(after: dt.timedelta = dt.timedelta(0)) -> bool:
+    """Queue the daily job unless one is queued already; True when it queued one."""
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.filter(task_path=f"{__name__}.daily_maintenance", status="READY")
+    if waiting.exists():
+        return False
+    daily_maintenance.using(run_after=timezone.now() + after).enqueue()
+    return True

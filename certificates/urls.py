@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/apply/", views.certificate_apply, name="apply"),
     path("<int:pk>/apply/check/", views.certificate_apply_check, name="apply-check"),
     path("<int:pk>/rename/", views.certificate_rename, name="rename"),
+    path("<int:pk>/renew/", views.certificate_renew, name="renew"),
     path("<int:pk>/verify/", views.certificate_verify_now, name="verify"),
     path("<int:pk>/download/<slug:server>/", views.certificate_download, name="download"),
     path("<int:pk>/domains/<int:domain_pk>/method/", views.domain_method, name="domain-method"),

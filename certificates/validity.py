@@ -24,9 +24,11 @@ def max_validity_days(issued_on: dt.date) -> int:
 
 
 def validity_period(
-    issued_at: dt.datetime, *, is_test: bool = False
+    issued_at: dt.datetime, *, is_test: bool = False, carry_over: int = 0
 ) -> tuple[dt.datetime, dt.datetime]:
-    """(not_before, not_after) for a certificate issued at this moment."""
-    days = TEST_CERTIFICATE_DAYS if is_test else max_validity_days(issued_at.date())
+    """(not_before, not_after) for a certificate issued at this moment; days carried over
+    from a renewed certificate count only up to the limit in force."""
+    base = TEST_CERTIFICATE_DAYS if is_test else max_validity_days(issued_at.date())
+    days = min(base + carry_over, max_validity_days(issued_at.date()))
     # not_after is inclusive (RFC 5280), so the period ends one second before the full days.
     return issued_at, issued_at + dt.timedelta(days=days) - dt.timedelta(seconds=1)

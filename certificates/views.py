@@ -33,6 +33,7 @@ from certificates.services import (
     buy,
     buy_test_certificate,
     private_key_pem,
+    renew,
     save_application,
     test_certificates_left,
 )
@@ -85,6 +86,8 @@ def _operations(certificate: Certificate) -> list[tuple[str, str]]:
     operations = []
     if certificate.status == Status.PENDING_APPLICATION:
         operations.append(("Apply", reverse("certificates:apply", args=[certificate.pk])))
+    if certificate.status in (Status.ISSUED, Status.EXPIRED):
+        operations.append(("Renew", reverse("certificates:renew", args=[certificate.pk])))
     return operations + [
         (
             Certificate.transition_custom(name)["label"],
@@ -385,3 +388,19 @@ def certificate_download(request: HttpRequest, pk: int, server: str) -> HttpResp
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"  # it may hold a private key
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def certificate_renew(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks; POST starts a new application with the same domains and organization."""
+    certificate = _get_certificate_for_user(request, pk)
+    if request.method == "POST":
+        try:
+            renewal = renew(certificate)
+        except TransitionRefused as refused:
+            messages.error(request, str(refused))
+            return redirect("certificates:detail", pk=pk)
+        messages.success(request, f"Renewal of {certificate.name}: check the application.")
+        return redirect("certificates:apply", pk=renewal.pk)
+    return render(request, "certificates/renew.html", {"certificate": certificate})

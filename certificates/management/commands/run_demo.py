@@ -23,6 +23,7 @@ class Command(BaseCommand):
         try:
             time.sleep(1)  # let it bind before the seed asks it about CAA
             call_command("seed_demo")
+            call_command("expire_certificates", schedule=True)
             children.append(subprocess.Popen([*manage, "db_worker", "--queue-name", "*"]))
             children.append(subprocess.Popen([*manage, "runserver", addr]))
             host = addr.split(":")[0]

@@ -1,0 +1,79 @@
+import datetime as dt
+
+import time_machine
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from certificates.choices import Status
+from certificates.services import expire_and_warn
+from certificates.validity import validity_period
+from tests.factories import CertificateFactory
+from tests.test_issuance import issued
+
+
+def test_expire_command_expires_past_not_after(alice):
+    old = CertificateFactory(
+        owner=alice, issued=True, not_after=timezone.now() - dt.timedelta(minutes=1)
+    )
+    fresh = CertificateFactory(owner=alice, issued=True)
+    call_command("expire_certificates")
+    old.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (old.status, fresh.status) == (Status.EXPIRED, Status.ISSUED)
+    assert old.log.get().actor is None
+
+
+def test_one_email_at_30_and_one_at_7_days(alice):
+    alice.email = "alice@example.com"
+    alice.save()
+    certificate = CertificateFactory(
+        owner=alice, issued=True, not_after=timezone.now() + dt.timedelta(days=40)
+    )
+    assert expire_and_warn() == (0, 0)
+    with time_machine.travel(timezone.now() + dt.timedelta(days=11)):
+        assert expire_and_warn() == (0, 1)
+        assert expire_and_warn() == (0, 0)  # not twice
+    assert "expires in 28 days" in mail.outbox[-1].subject
+    with time_machine.travel(timezone.now() + dt.timedelta(days=34)):
+        assert expire_and_warn() == (0, 1)
+    assert len(mail.outbox) == 2
+    assert f"/certificates/{certificate.pk}/" in mail.outbox[-1].body
+
+
+def test_renew_starts_a_prefilled_application(alice_client, alice):
+    original = issued(alice, domains=["api.example.com"])
+    response = alice_client.post(f"/certificates/{original.pk}/renew/")
+    renewal = alice.certificates.exclude(pk=original.pk).get()
+    assert response.url == f"/certificates/{renewal.pk}/apply/"
+    assert renewal.status == Status.PENDING_APPLICATION
+    assert renewal.domain_names == ["www.example.com", "api.example.com"]
+    assert (renewal.certificate_type, renewal.brand, renewal.key_algorithm) == (
+        original.certificate_type,
+        original.brand,
+        original.key_algorithm,
+    )
+    assert renewal.renewal_of == original
+    assert 'value="www.example.com"' in alice_client.get(response.url).text
+
+
+def test_renewal_carries_days_over_only_up_to_the_limit(alice):
+    now = timezone.now()
+    assert (validity_period(now, is_test=True, carry_over=30)[1] - now).days == 119
+    capped = validity_period(now, carry_over=100)[1] - now
+    assert capped.days == 198  # 199 days less the inclusive last second
+    original = issued(alice, is_test=True)
+    renewal = CertificateFactory(owner=alice, is_test=True, ready=True, renewal_of=original)
+    renewal.run_transition("issue", by=None)
+    lifetime = renewal.not_after - renewal.not_before
+    assert dt.timedelta(days=178) < lifetime < dt.timedelta(days=181)  # 90 + ~89 left
+
+
+def test_only_issued_or_expired_certificates_renew(alice_client, alice, bob_client):
+    pending = CertificateFactory(owner=alice)
+    response = alice_client.post(f"/certificates/{pending.pk}/renew/")
+    assert (
+        "Only issued or expired certificates can be renewed." in alice_client.get(response.url).text
+    )
+    issued_one = CertificateFactory(owner=alice, issued=True)
+    assert bob_client.post(f"/certificates/{issued_one.pk}/renew/").status_code == 404
