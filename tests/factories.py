@@ -121,3 +121,10 @@ def in_state(status: Status, **kwargs) -> Certificate:
         kwargs.setdefault("not_before", timezone.now())
         kwargs.setdefault("not_after", timezone.now() + dt.timedelta(days=199))
     return CertificateFactory(status=status, **kwargs)
+
+
+def submitted(owner, **kwargs) -> Certificate:
+    """A complete application, submitted by its owner: domains pending, checks queued."""
+    certificate = CertificateFactory(owner=owner, **kwargs)
+    certificate.run_transition("submit", by=owner)
+    return certificate

@@ -15,14 +15,7 @@ from django_tasks_db.models import DBTaskResult
 from certificates import dcv, tasks
 from certificates.choices import DomainStatus, Method, Status
 from certificates.models import Certificate, Domain, TransitionRefused
-from tests.factories import CertificateFactory, OrganizationFactory
-
-
-def submitted(owner, **kwargs) -> Certificate:
-    """A complete application, submitted: its domains are pending and checks are queued."""
-    certificate = CertificateFactory(owner=owner, **kwargs)
-    certificate.run_transition("submit", by=owner)
-    return certificate
+from tests.factories import CertificateFactory, OrganizationFactory, submitted
 
 
 def publish(zone, certificate) -> None:

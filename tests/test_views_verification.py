@@ -4,13 +4,7 @@ from django.core import mail
 
 from certificates.choices import CallOutcome, DomainStatus, Status
 from certificates.models import ContactAttempt
-from tests.factories import CertificateFactory
-
-
-def submitted(owner, **kwargs):
-    certificate = CertificateFactory(owner=owner, **kwargs)
-    certificate.run_transition("submit", by=owner)
-    return certificate
+from tests.factories import CertificateFactory, submitted
 
 
 def detail(certificate) -> str:
