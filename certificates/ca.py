@@ -280,11 +280,9 @@ def ocsp_response(
     elif revoked is None:
         status, revocation_time, reason = ocsp.OCSPCertStatus.GOOD, None, None
     else:
-        status, revocation_time, reason = (
-            ocsp.OCSPCertStatus.REVOKED,
-            revoked.revoked_at,
-            revoked.reason,
-        )
+        # "unspecified" is said by leaving the reason out (Baseline Requirements §7.2.2).
+        reason = None if revoked.reason == x509.ReasonFlags.unspecified else revoked.reason
+        status, revocation_time = ocsp.OCSPCertStatus.REVOKED, revoked.revoked_at
     builder = ocsp.OCSPResponseBuilder().add_response_by_hash(
         issuer_name_hash=request.issuer_name_hash,
         issuer_key_hash=request.issuer_key_hash,

@@ -151,3 +151,11 @@ def test_crl_numbers_grow_and_revoked_serials_appear(client, alice, revoker):
     assert number(second) > number(first)
     assert second.get_revoked_certificate_by_serial_number(int(certificate.serial_number, 16))
     assert second.next_update_utc > second.last_update_utc
+
+
+def test_unspecified_reason_is_left_out(client, alice, revoker):
+    certificate = issued(alice)
+    revoke(certificate, alice, revoker, code="unspecified")
+    crl = x509.load_der_x509_crl(client.get("/ca/aurora.crl").content)
+    entry = crl.get_revoked_certificate_by_serial_number(int(certificate.serial_number, 16))
+    assert not any(isinstance(e.value, x509.CRLReason) for e in entry.extensions)
