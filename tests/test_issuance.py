@@ -13,9 +13,12 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
+from django.contrib.auth import get_user_model
+from django.test import Client
 
 from certificates import keystore
 from certificates.choices import CertificateType, CsrSource, KeyAlgorithm, Status
+from certificates.issuance import init_ca
 from certificates.models import Certificate, CertificateAuthority, TransitionLog, TransitionRefused
 from tests.factories import CertificateFactory, OrganizationFactory, fixture_key, make_csr
 
@@ -346,8 +349,6 @@ def test_ca_keys_are_encrypted_at_rest_and_roots_are_self_signed(db, tmp_path):
 
 
 def test_init_ca_is_idempotent_and_rotates_on_request(db):
-    from certificates.issuance import init_ca
-
     before = set(CertificateAuthority.objects.values_list("pk", flat=True))
     assert init_ca() == []
     assert len(init_ca(rotate=True)) == 6
@@ -374,3 +375,20 @@ def test_the_admin_never_shows_ca_keys(staff_client, db):
     page = staff_client.get(f"/admin/certificates/certificateauthority/{authority.pk}/change/")
     assert page.status_code == 200
     assert "private_key" not in page.text and "PRIVATE KEY" not in page.text
+
+
+def test_only_superusers_rotate_the_ca(staff_client, db):
+    changelist = "/admin/certificates/certificateauthority/"
+    assert 'value="rotate"' not in staff_client.get(changelist).text
+    ids = [str(pk) for pk in CertificateAuthority.objects.values_list("pk", flat=True)]
+    staff_client.post(changelist, {"action": "rotate", "_selected_action": ids})
+    assert CertificateAuthority.objects.filter(active=True).count() == 6
+    assert CertificateAuthority.objects.count() == 6  # nothing rotated
+
+    superuser = get_user_model().objects.create_superuser("root", "root@example.com", "x")
+    client = Client()
+    client.force_login(superuser)
+    assert 'value="rotate"' in client.get(changelist).text
+    client.post(changelist, {"action": "rotate", "_selected_action": ids})
+    assert CertificateAuthority.objects.count() == 12
+    assert CertificateAuthority.objects.filter(active=True).count() == 6
