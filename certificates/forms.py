@@ -84,12 +84,18 @@ class ListFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "All statuses"), *LISTED_STATUSES], required=False)
     q = forms.CharField(max_length=253, required=False, strip=True)
     sort = forms.ChoiceField(
-        choices=[("updated", "Last updated"), ("expiry", "Expiry"), ("status", "Status")],
+        choices=[
+            ("created", "Newest"),
+            ("updated", "Last updated"),
+            ("expiry", "Expiry"),
+            ("status", "Status"),
+        ],
         required=False,
     )
-    page = forms.IntegerField(min_value=1, max_value=1_000_000, required=False)
+    after = forms.CharField(max_length=500, required=False)
+    before = forms.CharField(max_length=500, required=False)
 
-    DEFAULTS = {"tab": "all", "status": "", "q": "", "sort": "updated", "page": 1}
+    DEFAULTS = {"tab": "all", "status": "", "q": "", "sort": "created", "after": "", "before": ""}
 
     def values(self) -> dict:
         """Cleaned values, with the default in place of anything invalid or missing."""
@@ -105,7 +111,7 @@ class ListFilterForm(forms.Form):
             queryset = queryset.filter(is_test=True)
         if values["status"]:
             queryset = queryset.filter(status=values["status"])
-        return queryset.search(values["q"]).sorted_by(values["sort"])
+        return queryset.search(values["q"])
 
 
 class PurchaseForm(forms.Form):

@@ -8,6 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models, transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.dispatch import Signal, receiver
 from django.utils import timezone
 from django_countries.fields import CountryField
@@ -41,7 +43,7 @@ from certificates.choices import (
     Status,
 )
 from certificates.domains import special_words_in, unicode_form
-from certificates.querysets import CertificateQuerySet
+from certificates.querysets import NO_EXPIRY, WORKFLOW_ORDER, CertificateQuerySet
 from certificates.validity import validity_period
 from certificates.workdays import add_working_days
 
@@ -295,6 +297,17 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
 
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # Sort keys kept by the database (querysets.py), so each sort has an index.
+    status_rank = models.GeneratedField(
+        expression=WORKFLOW_ORDER,
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+    )
+    expiry_key = models.GeneratedField(
+        expression=Coalesce("not_after", Value(NO_EXPIRY)),
+        output_field=models.DateTimeField(),
+        db_persist=True,
+    )
     submitted_at = models.DateTimeField(null=True, blank=True)
     domains_verified_at = models.DateTimeField(null=True, blank=True)
     org_verified_at = models.DateTimeField(null=True, blank=True)
@@ -329,12 +342,13 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
             ("issue_certificate", "Can issue certificates"),
             ("revoke_certificate", "Can approve or deny revocations"),
         ]
+        # One index per sort of the list (querysets.SORTS), led by the owner.
         indexes = [
-            models.Index(
-                fields=["owner", "status", "-updated_at"], name="cert_owner_status_updated"
-            ),
-            models.Index(fields=["owner", "-updated_at"], name="cert_owner_updated"),
-            models.Index(fields=["owner", "not_after"], name="cert_owner_expiry"),
+            models.Index(fields=["owner", "-id"], name="cert_owner_created"),
+            models.Index(fields=["owner", "-updated_at", "-id"], name="cert_owner_updated"),
+            models.Index(fields=["owner", "expiry_key", "-id"], name="cert_owner_expiry"),
+            models.Index(fields=["owner", "status_rank", "-id"], name="cert_owner_status"),
+            models.Index(fields=["owner", "status", "-id"], name="cert_owner_status_created"),
             models.Index(fields=["primary_domain"], name="cert_primary_domain"),
         ]
 

@@ -6,13 +6,39 @@ from django.utils import timezone
 
 from certificates.choices import WAITING_FOR_CA, Status
 
-# Status sorts in workflow order (as declared in Status), not alphabetically.
-WORKFLOW_ORDER = Case(*(When(status=s, then=Value(i)) for i, s in enumerate(Status)))
-SORTS = {
-    "updated": ("-updated_at", "-pk"),
-    "expiry": (models.F("not_after").asc(nulls_last=True), "-pk"),
-    "status": (WORKFLOW_ORDER, "-updated_at", "-pk"),
+# Status sorts in workflow order (as declared in Status), not alphabetically; certificates
+# without an end date sort after all others by expiry. Both are stored as generated
+# columns (models.py) so that every sort has an index.
+WORKFLOW_ORDER = Case(
+    *(When(status=s, then=Value(i)) for i, s in enumerate(Status)),
+    output_field=models.PositiveSmallIntegerField(),
+)
+NO_EXPIRY = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+
+# Each sort: (field, descending) pairs, ending with the primary key so the order is total.
+SORTS: dict[str, list[tuple[str, bool]]] = {
+    "created": [("id", True)],
+    "updated": [("updated_at", True), ("id", True)],
+    "expiry": [("expiry_key", False), ("id", True)],
+    "status": [("status_rank", False), ("id", True)],
 }
+DEFAULT_SORT = "created"
+
+
+def _beyond(keys: list[tuple[str, bool]], values: list, *, backwards: bool) -> Q:
+    """Rows strictly after (or before) the row with these sort values: a keyset condition,
+    (a > x) or (a = x and b > y) …, each comparison in its key's direction."""
+    condition = Q()
+    for position in reversed(range(len(keys))):
+        name, descending = keys[position]
+        after = "lt" if descending != backwards else "gt"
+        step = Q(**{f"{name}__{after}": values[position]})
+        condition = (
+            step
+            if position == len(keys) - 1
+            else step | (Q(**{name: values[position]}) & condition)
+        )
+    return condition
 
 
 class CertificateQuerySet(models.QuerySet):
@@ -50,5 +76,15 @@ class CertificateQuerySet(models.QuerySet):
         )
         return self.annotate(domain_count=Subquery(count))
 
-    def sorted_by(self, key: str) -> "CertificateQuerySet":
-        return self.order_by(*SORTS.get(key, SORTS["updated"]))
+    def sorted_by(self, key: str, *, backwards: bool = False) -> "CertificateQuerySet":
+        keys = SORTS.get(key, SORTS[DEFAULT_SORT])
+        return self.order_by(
+            *(f"{'-' if descending != backwards else ''}{name}" for name, descending in keys)
+        )
+
+    def after_row(self, key: str, values: list) -> "CertificateQuerySet":
+        """Keyset pagination: the rows after one whose sort values are known."""
+        return self.filter(_beyond(SORTS[key], values, backwards=False))
+
+    def before_row(self, key: str, values: list) -> "CertificateQuerySet":
+        return self.filter(_beyond(SORTS[key], values, backwards=True))

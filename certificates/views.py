@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from certificates import bundles, dcv
+from certificates import bundles, dcv, pagination
 from certificates.choices import DomainStatus, Method, Server, Status
 from certificates.forms import (
     TABS,
@@ -128,18 +127,23 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
     filters = form.values()
     certificates = form.filter(Certificate.objects.for_user(request.user).with_domain_count())
     size = settings.SCM_PAGE_SIZE
+    rows = pagination.page(
+        certificates, filters["sort"], size, after=filters["after"], before=filters["before"]
+    )
     if request.htmx:
         # A poll: just this page's rows, no count; 204 when nothing on it changed.
-        start = (filters["page"] - 1) * size
-        rows = list(certificates[start : start + size])
-        if request.GET.get("fp") == _fingerprint(rows):
+        if request.GET.get("fp") == _fingerprint(rows.rows):
             return HttpResponse(status=204)
-        return render(request, "certificates/list.html#rows", _rows_context(rows, filters))
-
-    page = Paginator(certificates, size).get_page(filters["page"])
-    filters["page"] = page.number
-    context = _rows_context(list(page.object_list), filters)
-    context.update(form=form, filters=filters, page=page, tabs=TABS)
+        return render(request, "certificates/list.html#rows", _rows_context(rows.rows, filters))
+    context = _rows_context(rows.rows, filters)
+    context.update(
+        form=form,
+        filters=filters,
+        page=rows,
+        total=pagination.bounded_count(certificates),
+        count_limit=pagination.COUNT_LIMIT,
+        tabs=TABS,
+    )
     return render(request, "certificates/list.html", context)
 
 
