@@ -3,7 +3,9 @@
 from html.parser import HTMLParser
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from certificates.choices import Status
 from certificates.models import TransitionLog
@@ -181,3 +183,30 @@ def test_staff_can_flag_manual_review(staff_client, alice):
     certificate.refresh_from_db()
     assert certificate.manual_review
     assert certificate.status == Status.PENDING_DOMAIN_VERIFICATION
+
+
+def changelist_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/certificates/certificate/",
+        "/admin/certificates/certificate/?q=example",
+        "/admin/certificates/organizationreview/",
+        "/admin/certificates/transitionlog/",
+    ],
+)
+def test_admin_changelists_cost_the_same_queries_for_1_and_30_rows(staff_client, alice, url):
+    CertificateFactory(owner=alice, ov=True, org=True).run_transition(
+        "verify_organization", by=None
+    )
+    one = changelist_queries(staff_client, url)
+    for _ in range(29):
+        certificate = CertificateFactory(owner=alice, ov=True, org=True)
+        certificate.run_transition("verify_organization", by=None)
+    CertificateFactory.create_batch(5, owner=alice, ov=True, org=True)
+    assert changelist_queries(staff_client, url) == one
