@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run worker bench-signing test test-fast lint format migrate seed reset-demo lock clean
+.PHONY: help run serve worker bench-signing test test-fast lint format migrate seed reset-demo lock clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,6 +34,12 @@ DEMO_ENV := DEBUG=1 SCM_SIMULATED_CA=1 SCM_DNS_RESOLVER=127.0.0.1:$(DNS_PORT) \
 run: $(VENV)/.runtime ## set up and serve the demo on http://127.0.0.1:8000 (server, worker, demo DNS)
 	$(PY) manage.py migrate --noinput
 	$(DEMO_ENV) $(PY) manage.py run_demo --addr $(HOST):$(PORT) --dns-port $(DNS_PORT)
+
+serve: $(VENV)/.runtime ## the production shape against DATABASE_URL: gunicorn (4 workers) and 2 task workers
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py init_ca
+	STATICFILES_BACKEND=whitenoise.storage.CompressedManifestStaticFilesStorage $(PY) manage.py collectstatic --noinput -v0
+	STATICFILES_BACKEND=whitenoise.storage.CompressedManifestStaticFilesStorage $(PY) manage.py serve
 
 worker: $(VENV)/.runtime ## run one task worker (domain re-checks, automatic issuance, the simulated CA)
 	$(PY) manage.py db_worker --queue-name '*'

@@ -1,0 +1,56 @@
+"""`make serve`: the production shape on this machine — gunicorn with several web workers
+and several task workers against DATABASE_URL; Ctrl-C stops them all."""
+
+import os
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Run gunicorn and task workers (the production shape) until Ctrl-C."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--bind", default="127.0.0.1:8000")
+        parser.add_argument("--web-workers", type=int, default=4)
+        parser.add_argument("--task-workers", type=int, default=2)
+
+    def handle(self, *args: Any, bind: str, web_workers: int, task_workers: int, **kw: Any) -> None:
+        if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+            raise CommandError("make serve runs against PostgreSQL: set DATABASE_URL.")
+        gunicorn = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "scm_console.wsgi",
+            "--bind",
+            bind,
+            "--workers",
+            str(web_workers),
+            "--access-logfile",
+            "-",
+        ]
+        worker = [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload"]
+        children = [subprocess.Popen(gunicorn, env=os.environ)]
+        children += [subprocess.Popen(worker, env=os.environ) for _ in range(task_workers)]
+        self.stdout.write(
+            f"Serving on http://{bind}/ with {web_workers} web and {task_workers} task workers."
+        )
+        try:
+            while all(child.poll() is None for child in children):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for child in children:
+                if child.poll() is None:
+                    child.terminate()
+            for child in children:
+                try:
+                    child.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    child.kill()
