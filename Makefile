@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve worker bench-signing test test-fast lint format migrate seed reset-demo lock clean
+.PHONY: help run serve worker bench bench-signing test test-fast lint format migrate seed reset-demo lock clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ test: $(VENV)/.dev ## install the dev dependencies and run the whole suite, brow
 
 test-fast: $(VENV)/.dev ## the suite without the browser tests
 	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+bench: $(VENV)/.runtime ## seed 1k/100k/1M certificates and time the console against gunicorn (SIZES=1000,100000,1000000)
+	$(PY) bench/run.py --sizes $(or $(SIZES),1000,100000,1000000)
 
 bench-signing: $(VENV)/.runtime ## signing throughput: the issue transition next to a bare cryptography loop
 	$(PY) bench/signing.py

@@ -125,15 +125,19 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
         return HttpResponseClientRedirect(login.url) if request.htmx else login
     form = ListFilterForm(request.GET)
     filters = form.values()
-    certificates = form.filter(Certificate.objects.for_user(request.user).with_domain_count())
+    mine = form.filter(Certificate.objects.for_user(request.user))
     size = settings.SCM_PAGE_SIZE
-    rows = pagination.page(
-        certificates, filters["sort"], size, after=filters["after"], before=filters["before"]
-    )
+    where = {"after": filters["after"], "before": filters["before"]}
     if request.htmx:
-        # A poll: just this page's rows, no count; 204 when nothing on it changed.
-        if request.GET.get("fp") == _fingerprint(rows.rows):
+        # A poll: first only what the fingerprint needs; 204 when nothing on the page changed.
+        light = mine.only("id", "status", "updated_at", "status_rank", "expiry_key")
+        if request.GET.get("fp") == _fingerprint(
+            pagination.page(light, filters["sort"], size, **where).rows
+        ):
             return HttpResponse(status=204)
+    certificates = mine.with_domain_count()
+    rows = pagination.page(certificates, filters["sort"], size, **where)
+    if request.htmx:
         return render(request, "certificates/list.html#rows", _rows_context(rows.rows, filters))
     context = _rows_context(rows.rows, filters)
     context.update(

@@ -196,3 +196,6 @@ EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "validation@scm-console.example")
 # Absolute links in emails (the domain-validation link) start with this.
 SCM_PUBLIC_URL = os.environ.get("SCM_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# `make bench` only: reference views (a hello-world view, the stock admin changelist).
+SCM_BENCH_VIEWS = env_bool("SCM_BENCH_VIEWS", False)

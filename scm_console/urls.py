@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -13,3 +14,6 @@ urlpatterns = [
 admin.site.site_header = "SCM Console — CA staff"
 admin.site.site_title = "SCM Console admin"
 admin.site.index_title = "Certificate authority"
+
+if settings.SCM_BENCH_VIEWS:
+    urlpatterns += [path("", include("scm_console.bench_urls"))]

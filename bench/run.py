@@ -1,0 +1,392 @@
+"""`make bench`: seed certificates at several sizes, time the console against gunicorn on
+127.0.0.1, and print medians, ratios measured in the same run, query counts and targets.
+
+    python bench/run.py --sizes 1000,100000,1000000 [--requests 40]
+
+On SQLite (default) each size gets a throwaway database file; with DATABASE_URL set, a
+database named <name>_bench_<size> is created next to it (and dropped when done). Results
+are also written as JSON to bench/results/.
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+TENANT_SHARE = 0.1  # one owner holds a tenth of the rows (100k of 1M)
+BATCH = 5000
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def database_env(size: int) -> tuple[dict, callable]:
+    """Environment for a fresh database for this size, and a function that removes it."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        path = Path(tempfile.mkdtemp(prefix="scm-bench-")) / f"bench-{size}.sqlite3"
+        return {"SQLITE_PATH": str(path)}, lambda: None
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    bench_name = f"{name or 'scm'}_bench_{size}"
+    admin_url = f"{base}/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{bench_name}"')
+        connection.execute(f'CREATE DATABASE "{bench_name}"')
+
+    def drop() -> None:
+        with psycopg.connect(admin_url, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{bench_name}" WITH (FORCE)')
+
+    return {"DATABASE_URL": f"{base}/{bench_name}"}, drop
+
+
+def seed(size: int) -> dict:
+    """Certificates spread over states, types, brands and owners, with domains and logs."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from certificates.choices import Brand, CertificateType, Status
+    from certificates.issuance import init_ca
+    from certificates.models import Certificate, Domain, TransitionLog
+
+    init_ca()
+    User = get_user_model()
+    tenant = User.objects.create_user("tenant", password="bench")
+    staff = User.objects.create_superuser("staff", "staff@example.com", "bench")
+    others = User.objects.bulk_create(
+        [User(username=f"owner{i}") for i in range(max(size // 1000, 1))]
+    )
+    now = timezone.now()
+    statuses = [s for s in Status if s != Status.DELETED]
+    rng = random.Random(42)
+    tenant_rows = max(int(size * TENANT_SHARE), 1)
+    created = 0
+    while created < size:
+        batch = []
+        for index in range(created, min(created + BATCH, size)):
+            status = statuses[index % len(statuses)]
+            owner = (
+                tenant
+                if index % int(1 / TENANT_SHARE) == 0 and index // 10 < tenant_rows
+                else rng.choice(others)
+            )
+            issued = status in (Status.ISSUED, Status.REVOKING, Status.REVOKED, Status.EXPIRED)
+            batch.append(
+                Certificate(
+                    owner=owner,
+                    name=f"scs{1_700_000_000_000 + index}",
+                    certificate_type=list(CertificateType)[index % 5],
+                    brand=list(Brand)[index % 3],
+                    status=status,
+                    primary_domain=f"www{index}.example{index % 97}.com",
+                    not_before=now - dt.timedelta(days=10) if issued else None,
+                    not_after=now + dt.timedelta(days=rng.randint(-30, 190)) if issued else None,
+                )
+            )
+        rows = Certificate.objects.bulk_create(batch, batch_size=1000)
+        Domain.objects.bulk_create(
+            [Domain(certificate=c, name=c.primary_domain, is_primary=True) for c in rows],
+            batch_size=1000,
+        )
+        TransitionLog.objects.bulk_create(
+            [
+                TransitionLog(
+                    certificate=c,
+                    transition="submit",
+                    source="pending_application",
+                    target="pending_domain_verification",
+                    actor=c.owner,
+                )
+                for c in rows
+                if c.status != Status.PENDING_APPLICATION
+            ],
+            batch_size=1000,
+        )
+        created += len(batch)
+        log(f"  seeded {created:>9,} / {size:,} certificates")
+    return {
+        "tenant": tenant,
+        "staff": staff,
+        "tenant_rows": Certificate.objects.filter(owner=tenant).count(),
+    }
+
+
+def session_cookie(user) -> str:
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def timed(
+    url: str, *, cookie: str = "", headers: dict | None = None, count: int
+) -> tuple[float, int]:
+    """Median milliseconds of `count` GETs (after two warm-ups), and the last status."""
+    request_headers = {"Cookie": cookie, **(headers or {})}
+    samples, status = [], 0
+    for attempt in range(count + 2):
+        request = urllib.request.Request(url, headers=request_headers)
+        started = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 - loopback
+            response.read()
+            status = response.status
+        if attempt >= 2:
+            samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples), status
+
+
+def query_count(client, url: str, **headers) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url, headers=headers)
+    return len(queries)
+
+
+def measure(size: int, requests: int) -> dict:
+    env, drop = database_env(size)
+    env.update(
+        SCM_BENCH_VIEWS="1",
+        SCM_CHECK_CAA="0",
+        DEBUG="0",
+        ALLOWED_HOSTS="127.0.0.1,testserver",
+        SECRET_KEY="bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+    )
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scm_console.settings")
+    try:
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True, env=os.environ
+        )
+        import django
+
+        django.setup()
+        from django.db import connections
+
+        connections.close_all()
+        for alias in connections:  # the settings changed since the last size
+            connections[alias].settings_dict.update(_database_settings())
+        log(f"size {size:,}: seeding")
+        seeded = seed(size)
+        return _run_requests(size, seeded, requests)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        drop()
+
+
+def _database_settings() -> dict:
+    import importlib
+
+    import scm_console.settings as project_settings
+
+    importlib.reload(project_settings)
+    return project_settings.DATABASES["default"]
+
+
+def _run_requests(size: int, seeded: dict, requests: int) -> dict:
+    from django.test import Client
+
+    from certificates import pagination
+    from certificates.models import Certificate
+    from certificates.views import _fingerprint
+
+    tenant, staff = seeded["tenant"], seeded["staff"]
+    tenant_cookie, staff_cookie = session_cookie(tenant), session_cookie(staff)
+    mine = Certificate.objects.for_user(tenant).with_domain_count()
+    deep_row = mine.sorted_by("created")[int(seeded["tenant_rows"] * 0.8)]
+    deep = pagination.encode(deep_row, "created")
+    first = pagination.page(mine, "created", 20).rows
+    term = first[0].primary_domain.split(".", 1)[1]
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "scm_console.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "1",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=os.environ,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/bench/hello/", timeout=1)  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.1)
+        htmx = {"HX-Request": "true"}
+        kinds = {
+            "list_first": (f"{base}/certificates/", tenant_cookie, None),
+            "list_deep": (f"{base}/certificates/?after={deep}", tenant_cookie, None),
+            "list_filter": (f"{base}/certificates/?status=issued", tenant_cookie, None),
+            "list_search": (f"{base}/certificates/?q={term}", tenant_cookie, None),
+            "poll_unchanged": (
+                f"{base}/certificates/?fp={_fingerprint(first)}",
+                tenant_cookie,
+                htmx,
+            ),
+            "poll_changed": (f"{base}/certificates/?fp=stale", tenant_cookie, htmx),
+            "hello_anonymous": (f"{base}/bench/hello/", "", None),
+            "hello_logged_in": (f"{base}/bench/hello/", tenant_cookie, None),
+            "admin_ours": (f"{base}/admin/certificates/certificate/", staff_cookie, None),
+            "admin_stock": (f"{base}/bench/admin/certificates/certificate/", staff_cookie, None),
+            "admin_ours_search": (
+                f"{base}/admin/certificates/certificate/?q={term}",
+                staff_cookie,
+                None,
+            ),
+            "admin_stock_search": (
+                f"{base}/bench/admin/certificates/certificate/?q={term}",
+                staff_cookie,
+                None,
+            ),
+        }
+        medians, statuses = {}, {}
+        for kind, (url, cookie, headers) in kinds.items():
+            admin = kind.startswith("admin")
+            medians[kind], statuses[kind] = timed(
+                url, cookie=cookie, headers=headers, count=max(requests // (4 if admin else 1), 3)
+            )
+            log(f"  {kind:<20} {medians[kind]:9.2f} ms  (HTTP {statuses[kind]})")
+        rss_kb = _worker_rss(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    client = Client()
+    client.force_login(tenant)
+    queries = {
+        "list_first": query_count(client, "/certificates/"),
+        "poll_unchanged": query_count(
+            client, f"/certificates/?fp={_fingerprint(first)}", HX_Request="true"
+        ),
+        "hello_logged_in": query_count(client, "/bench/hello/"),
+    }
+    return {
+        "size": size,
+        "tenant_rows": seeded["tenant_rows"],
+        "median_ms": medians,
+        "status": statuses,
+        "queries": queries,
+        "worker_rss_kb": rss_kb,
+    }
+
+
+def _worker_rss(master: int) -> int:
+    children = Path(f"/proc/{master}/task/{master}/children")
+    pids = children.read_text().split() if children.exists() else []
+    total = 0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total = max(total, int(line.split()[1]))
+    return total
+
+
+def report(results: list[dict]) -> list[tuple[str, bool]]:
+    smallest, largest = results[0], results[-1]
+    m = lambda r, k: r["median_ms"][k]  # noqa: E731
+    print(f"{'kind':<20}" + "".join(f"{r['size']:>14,}" for r in results))
+    for kind in smallest["median_ms"]:
+        print(f"{kind:<20}" + "".join(f"{m(r, kind):>12.2f}ms" for r in results))
+    print(
+        f"{'queries list/poll/hello':<20}"
+        + "".join(
+            f"{r['queries']['list_first']:>6}/{r['queries']['poll_unchanged']}/{r['queries']['hello_logged_in']:<5}"
+            for r in results
+        )
+    )
+    print(f"{'worker RSS':<20}" + "".join(f"{r['worker_rss_kb'] / 1024:>12.1f}MB" for r in results))
+    targets = []
+    for kind in ("list_first", "list_deep", "list_filter", "list_search"):
+        ratio = m(largest, kind) / m(smallest, kind)
+        targets.append(
+            (
+                f"{kind} at {largest['size']:,} ≤ 1.2× at {smallest['size']:,}: {ratio:.2f}×",
+                ratio <= 1.2,
+            )
+        )
+    for r in results:
+        ratio = m(r, "poll_unchanged") / m(r, "hello_logged_in")
+        extra = r["queries"]["poll_unchanged"] - r["queries"]["hello_logged_in"]
+        targets.append(
+            (
+                f"unchanged poll ≤ 1.5× hello at {r['size']:,}: {ratio:.2f}×, "
+                f"204, +{extra} queries ≤ 2",
+                ratio <= 1.5 and r["status"]["poll_unchanged"] == 204 and extra <= 2,
+            )
+        )
+        ratio = m(r, "admin_stock_search") / m(r, "admin_ours_search")
+        targets.append(
+            (
+                f"stock admin search / ours at {r['size']:,}: {ratio:.1f}× (≥ 20× wanted at 1M)",
+                ratio >= 20 or r["size"] < 1_000_000,
+            )
+        )
+    ratio = largest["worker_rss_kb"] / max(smallest["worker_rss_kb"], 1)
+    targets.append(
+        (
+            f"worker RSS at {largest['size']:,} ≤ 1.1× at {smallest['size']:,}: {ratio:.2f}×",
+            ratio <= 1.1,
+        )
+    )
+    print()
+    for text, met in targets:
+        print(f"  [{'pass' if met else 'FAIL'}] {text}")
+    return targets
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,100000,1000000")
+    parser.add_argument("--requests", type=int, default=40)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results = [measure(size, args.requests) for size in sizes]
+    report(results)
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    engine = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    path = out / f"bench-{engine}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}.json"
+    path.write_text(json.dumps(results, indent=2, default=str))
+    print(f"\nJSON: {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+"""Reference points for `make bench` (SCM_BENCH_VIEWS=1 only): a hello-world view through
+the same middleware, and Django's stock admin changelist on the same rows."""
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+
+from certificates.models import Certificate
+
+
+def hello(request: HttpRequest) -> HttpResponse:
+    """Loads the session and the user like the list does, then answers 204."""
+    if request.user.is_authenticated:
+        return HttpResponse(status=204)
+    return HttpResponse(status=204)
+
+
+stock = admin.AdminSite(name="stock_admin")
+stock.register(Certificate, admin.ModelAdmin)
+
+urlpatterns = [
+    path("bench/hello/", hello),
+    path("bench/admin/", stock.urls),
+]

@@ -1,0 +1,25 @@
+"""The benchmark harness runs in CI at 1k rows so that it cannot rot; the 100k and 1M
+runs are manual (`make bench`)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_bench_harness_runs_at_1k_rows():
+    done = subprocess.run(
+        [sys.executable, "bench/run.py", "--sizes", "1000", "--requests", "3"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "scm_console.settings"},
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    for kind in ("list_first", "list_deep", "poll_unchanged", "hello_logged_in", "admin_stock"):
+        assert kind in done.stdout
+    assert "queries list/poll/hello     4/3/2" in done.stdout
+    assert "JSON: bench/results/" in done.stdout
