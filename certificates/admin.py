@@ -2,7 +2,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django_fsm.admin import FSMAdminMixin, FSMObjectTransition, FSMTransitionContext
@@ -165,14 +165,7 @@ class CertificateAdmin(FSMAdminMixin, admin.ModelAdmin):
         if not term:
             return queryset, False
         owners = get_user_model().objects.filter(Q(username__iexact=term) | Q(email__iexact=term))
-        domains = Domain.objects.filter(certificate=OuterRef("pk"), name__icontains=term)
-        matches = (
-            Q(name__icontains=term)
-            | Q(primary_domain__icontains=term)
-            | Exists(domains)
-            | Q(owner__in=owners)
-        )
-        return queryset.filter(matches), False
+        return queryset.search(term) | queryset.filter(owner__in=owners), False
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         for attempt in formset.save(commit=False):

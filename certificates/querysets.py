@@ -1,7 +1,7 @@
 import datetime as dt
 
 from django.db import models
-from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
 from certificates.choices import WAITING_FOR_CA, Status
@@ -61,8 +61,10 @@ class CertificateQuerySet(models.QuerySet):
         text = text.strip()
         if not text:
             return self
-        domain_match = Domain.objects.filter(certificate=OuterRef("pk"), name__icontains=text)
-        return self.filter(Q(name__icontains=text) | Exists(domain_match))
+        # "id IN (matching domains)" is evaluated once (a trigram index scan on PostgreSQL)
+        # and then probed per row, where a correlated EXISTS would run once per row.
+        matching = Domain.objects.filter(name__icontains=text).values("certificate_id")
+        return self.filter(Q(name__icontains=text) | Q(pk__in=matching))
 
     def with_domain_count(self) -> "CertificateQuerySet":
         """Annotate domain_count with a subquery, so a page of rows stays one query."""
