@@ -1,5 +1,6 @@
 import base64
 import datetime as dt
+import itertools
 import secrets
 import time
 from collections.abc import Callable, Sequence
@@ -70,9 +71,14 @@ class CAAUnavailable(TransitionRefused):
     """CAA could not be looked up; issuance waits and is tried again."""
 
 
+# Three digits after the milliseconds: a counter (from a random start per process), so
+# names made in the same millisecond, as a bulk purchase makes them, never repeat.
+_name_sequence = itertools.count(secrets.randbelow(1000))
+
+
 def generate_name() -> str:
     """A default certificate name in the console's style: scs + milliseconds + 3 digits."""
-    return f"scs{time.time_ns() // 1_000_000}{secrets.randbelow(1000):03d}"
+    return f"scs{time.time_ns() // 1_000_000}{next(_name_sequence) % 1000:03d}"
 
 
 # Who may run a transition. django-fsm calls these with (certificate, user).

@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from certificates.choices import CertificateType, Status
-from certificates.models import Certificate, TransitionLog, TransitionRefused
+from certificates.models import Certificate, TransitionLog, TransitionRefused, generate_name
 from tests.factories import CertificateFactory, UserFactory, in_state
 
 S = Status
@@ -295,3 +295,9 @@ def test_racing_threads_exactly_one_transition_wins(alice, staff):
     assert outcomes.count("won") == 1
     assert all("Someone else changed" in o for o in outcomes if o != "won"), outcomes
     assert TransitionLog.objects.filter(certificate=certificate).count() == 1
+
+
+def test_default_names_do_not_repeat_within_a_bulk_purchase():
+    names = [generate_name() for _ in range(1000)]
+    assert len(set(names)) == 1000
+    assert all(name.startswith("scs") and name[3:].isdigit() for name in names)
