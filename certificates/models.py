@@ -671,7 +671,7 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         return next(iter(meta.transitions.values())).custom
 
     def owner_actions(self) -> list[str]:
-        """Names of the owner's transitions the current state allows, in definition order."""
+        """Names of the owner's transitions the current state and conditions allow."""
         return [
             t.name
             for t in self.get_available_status_transitions()  # type: ignore[attr-defined]
@@ -684,7 +684,8 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         Raises TransitionRefused with a message for the user when the state, the user's
         permission or a concurrent change forbids it.
         """
-        label = self.transition_custom(name)["label"]
+        custom = self.transition_custom(name)
+        label = custom["label"]
         method = getattr(self, name)
         if not can_proceed(method, check_conditions=False):
             raise TransitionRefused(
@@ -696,7 +697,7 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
             raise TransitionRefused(f"“{label}” is not possible yet: {'; '.join(unmet)}.")
         if by is not None and not has_transition_perm(method, by):
             raise TransitionRefused(f"You are not allowed to “{label}” this certificate.")
-        if prepare := self.transition_custom(name).get("prepare"):
+        if prepare := custom.get("prepare"):
             getattr(self, prepare)()  # network checks happen before the transaction opens
         source = self.status
         try:
