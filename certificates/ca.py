@@ -79,7 +79,7 @@ def make_root(name: x509.Name, key, now: dt.datetime, years: int = 20) -> x509.C
 
 
 def make_intermediate(
-    name: x509.Name, key, root: x509.Certificate, root_key, urls: "Urls", now: dt.datetime
+    name: x509.Name, key, root: x509.Certificate, root_key, now: dt.datetime
 ) -> x509.Certificate:
     builder = (
         x509.CertificateBuilder()

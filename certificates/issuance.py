@@ -76,7 +76,6 @@ def init_ca(*, rotate: bool = False) -> list[CertificateAuthority]:
                 issuing_key,
                 root,
                 root_key,
-                urls(brand),
                 now,
             )
             root_row = CertificateAuthority.objects.create(

@@ -109,11 +109,10 @@ def save_application(certificate: Certificate, application: Application, *, subm
         "organization": application.organization,
         **application.contacts,
     }
+    domains_changed = _domains_changed(certificate, application)
     if application.csr_source == CsrSource.OWN:
         fields.update(csr_pem=application.csr_pem, private_key=None)
-    elif _domains_changed(certificate, application) or application.key_algorithm != (
-        certificate.key_algorithm
-    ):
+    elif domains_changed or application.key_algorithm != certificate.key_algorithm:
         # A generated CSR must name exactly the domains applied for: make a new one when
         # they change, and only at submission, when they are final.
         fields.update(csr_pem="", private_key=None)
@@ -125,7 +124,7 @@ def save_application(certificate: Certificate, application: Application, *, subm
     try:
         with transaction.atomic():
             certificate.save(update_fields=[*fields, "csr_pem", "private_key", "updated_at"])
-            if application.primary_domain:
+            if application.primary_domain and domains_changed:
                 certificate.set_domains(application.primary_domain, application.additional_domains)
     except ConcurrentTransition:
         certificate.refresh_from_db()

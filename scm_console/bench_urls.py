@@ -10,8 +10,7 @@ from certificates.models import Certificate
 
 def hello(request: HttpRequest) -> HttpResponse:
     """Loads the session and the user like the list does, then answers 204."""
-    if request.user.is_authenticated:
-        return HttpResponse(status=204)
+    request.user.is_authenticated  # noqa: B018 (the lookup is the work being measured)
     return HttpResponse(status=204)
 
 

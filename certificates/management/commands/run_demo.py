@@ -9,6 +9,8 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from certificates.management.processes import stop, supervise
+
 
 class Command(BaseCommand):
     help = "Serve the demo: DNS on 127.0.0.1, the task worker and the development server."
@@ -34,16 +36,7 @@ class Command(BaseCommand):
                 f"  a simulated CA moves applications along; emails land in var/mail/\n"
                 f"  Ctrl-C stops the web server, the worker and the demo DNS ({host}:{dns_port}).\n"
             )
-            while all(child.poll() is None for child in children):
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            for child in children:
-                if child.poll() is None:
-                    child.terminate()
-            for child in children:
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+        except BaseException:
+            stop(children)  # the seed failed or was interrupted: don't leave the DNS behind
+            raise
+        supervise(children)

@@ -4,11 +4,12 @@ and several task workers against DATABASE_URL; Ctrl-C stops them all."""
 import os
 import subprocess
 import sys
-import time
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+from certificates.management.processes import supervise
 
 
 class Command(BaseCommand):
@@ -40,17 +41,4 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Serving on http://{bind}/ with {web_workers} web and {task_workers} task workers."
         )
-        try:
-            while all(child.poll() is None for child in children):
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            for child in children:
-                if child.poll() is None:
-                    child.terminate()
-            for child in children:
-                try:
-                    child.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+        supervise(children, grace=15)
