@@ -86,7 +86,10 @@ class CertificateAdmin(FSMAdminMixin, admin.ModelAdmin):
     list_filter = ("status", "certificate_type", "brand", "manual_review", "is_test")
     # Searched by get_search_results below, not by a join per field.
     search_fields = ("name", "primary_domain", "domains__name", "owner__username")
-    search_help_text = "Name or domain (any part), or the owner's exact username or email."
+    search_help_text = (
+        "The start of a name or domain, or of any word or label in them (shop finds "
+        "www.acme-shop.com); or the owner's exact username or email."
+    )
     list_select_related = ("owner",)
     show_full_result_count = False
     ordering = ("-id",)  # newest first, on the primary key: no sort of the whole table
@@ -159,8 +162,8 @@ class CertificateAdmin(FSMAdminMixin, admin.ModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: Any, search_term: str
     ) -> tuple[Any, bool]:
-        # One condition over indexed expressions (trigram indexes on PostgreSQL) instead of
-        # the stock OR of joins, which scans and then needs DISTINCT.
+        # The list's search keys (one index range, certificates/search.py) instead of the
+        # stock OR of substring matches over joins, which scans and then needs DISTINCT.
         term = search_term.strip()
         if not term:
             return queryset, False

@@ -103,7 +103,8 @@ class ListFilterForm(forms.Form):
         cleaned = getattr(self, "cleaned_data", {})
         return {name: cleaned.get(name) or default for name, default in self.DEFAULTS.items()}
 
-    def filter(self, queryset):
+    def filter(self, queryset, *, owner=None):
+        """The rows these filters keep; `owner` narrows the search to their keys."""
         values = self.values()
         if values["tab"] == "ssl":
             queryset = queryset.filter(is_test=False)
@@ -111,7 +112,7 @@ class ListFilterForm(forms.Form):
             queryset = queryset.filter(is_test=True)
         if values["status"]:
             queryset = queryset.filter(status=values["status"])
-        return queryset.search(values["q"])
+        return queryset.search(values["q"], owner=owner)
 
 
 class PurchaseForm(forms.Form):

@@ -3,6 +3,7 @@ import datetime as dt
 import itertools
 import secrets
 import time
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -26,7 +27,7 @@ from django_fsm import (
 )
 from phonenumber_field.modelfields import PhoneNumberField
 
-from certificates import verification
+from certificates import search, verification
 from certificates.choices import (
     EMAIL_LOCAL_PARTS,
     ISSUE_WORKING_DAYS,
@@ -365,9 +366,12 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         # The log entries queued by transitions are written in the same transaction as
         # the state; a save that fails (a lost race) takes them down with it.
         pending = self.__dict__.pop("_pending_log", [])
+        adding = self._state.adding
         with transaction.atomic():
             super().save(*args, **kwargs)
             TransitionLog.objects.bulk_create(pending)
+            if adding:
+                SearchKey.rewrite([self], domains={self.pk: []}, fresh=True)
 
     def refresh_from_db(
         self, using: str | None = None, fields: Any = None, from_queryset: Any = None
@@ -454,6 +458,7 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
                 [Domain(certificate=self, name=primary, is_primary=True)]
                 + [Domain(certificate=self, name=name) for name in additional]
             )
+            SearchKey.rewrite([self], domains={self.pk: [primary, *additional]})
 
     def carried_over_days(self) -> int:
         """A renewal keeps the days its predecessor had left (validity_period caps them)."""
@@ -475,7 +480,9 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
     def rename(self, name: str) -> None:
         """Change the display name; touches nothing else, so it never races a transition."""
         self.name, self.updated_at = name, timezone.now()
-        Certificate.objects.filter(pk=self.pk).update(name=name, updated_at=self.updated_at)
+        with transaction.atomic():
+            Certificate.objects.filter(pk=self.pk).update(name=name, updated_at=self.updated_at)
+            SearchKey.rewrite([self])
 
     # Transitions (SPEC §3). Each changes state and records facts; run_transition() saves.
 
@@ -821,6 +828,67 @@ class Domain(models.Model):
         if self.name.startswith("*."):
             return [Method.DNS, Method.EMAIL]
         return list(Method)
+
+
+class SearchKey(models.Model):
+    """A start of a certificate's name, or of one of its domains, or of a word or label in
+    them: what the list's search matches (certificates/search.py). Rewritten whenever the
+    name or the domains change."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.CASCADE, related_name="search_keys", db_index=False
+    )
+    # Collated "C" on PostgreSQL (migration 0009), so that keys compare byte by byte.
+    key = models.CharField(max_length=search.MAX_KEY_LENGTH)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "key"], name="search_key_unique")
+        ]
+        indexes = [
+            models.Index(fields=["owner", "key", "certificate"], name="search_owner_key"),
+            models.Index(fields=["key", "certificate"], name="search_key"),  # staff, all owners
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @classmethod
+    def rewrite(
+        cls,
+        certificates: Sequence[Certificate],
+        *,
+        domains: dict[int, list[str]] | None = None,
+        fresh: bool = False,
+    ) -> None:
+        """Replace the keys of these certificates. `domains` (certificate id → names) saves
+        reading them; `fresh` certificates have no keys yet."""
+        ids = [c.pk for c in certificates]
+        if domains is None:
+            domains = defaultdict(list)
+            for certificate_id, name in Domain.objects.filter(certificate__in=ids).values_list(
+                "certificate_id", "name"
+            ):
+                domains[certificate_id].append(name)
+        with transaction.atomic():
+            if not fresh:
+                cls.objects.filter(certificate__in=ids).delete()
+            cls.objects.bulk_create(
+                cls(owner_id=c.owner_id, certificate_id=c.pk, key=key)
+                for c in certificates
+                for key in search.keys_for(c.name, [c.primary_domain, *domains.get(c.pk, [])])
+            )
+
+    @classmethod
+    def matching(cls, term: str, owner: Any = None) -> models.QuerySet:
+        """The ids of the certificates (of this owner, or of everyone) a term finds."""
+        keys = cls.objects.filter(**search.key_range(term))
+        if owner is not None:
+            keys = keys.filter(owner=owner)
+        return keys.values("certificate_id")
 
 
 class TransitionLog(models.Model):

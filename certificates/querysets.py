@@ -54,17 +54,14 @@ class CertificateQuerySet(models.QuerySet):
         now = timezone.now()
         return self.filter(status=Status.ISSUED, not_after__gt=now, not_after__lte=now + within)
 
-    def search(self, text: str) -> "CertificateQuerySet":
-        """By name or by any of the domains, case-insensitive substring."""
-        from certificates.models import Domain
+    def search(self, text: str, *, owner=None) -> "CertificateQuerySet":
+        """By the start of the name, of any domain, or of any word or label in them
+        (certificates/search.py); pass the owner to search only their keys."""
+        from certificates.models import SearchKey
 
-        text = text.strip()
-        if not text:
+        if not text.strip():
             return self
-        # "id IN (matching domains)" is evaluated once (a trigram index scan on PostgreSQL)
-        # and then probed per row, where a correlated EXISTS would run once per row.
-        matching = Domain.objects.filter(name__icontains=text).values("certificate_id")
-        return self.filter(Q(name__icontains=text) | Q(pk__in=matching))
+        return self.filter(pk__in=SearchKey.matching(text, owner))
 
     def with_domain_count(self) -> "CertificateQuerySet":
         """Annotate domain_count with a subquery, so a page of rows stays one query."""

@@ -14,7 +14,7 @@ from django_fsm import ConcurrentTransition
 
 from certificates import keystore, x509
 from certificates.choices import CertificateType, CsrSource, DomainType, KeyAlgorithm, Status
-from certificates.models import Certificate, Organization, TransitionRefused
+from certificates.models import Certificate, Organization, SearchKey, TransitionRefused
 
 CONTACT_FIELDS = [
     "applicant_name",
@@ -53,7 +53,10 @@ def buy(owner, purchase: Purchase) -> list[Certificate]:
         )
         for _ in range(purchase.quantity)
     ]
-    return Certificate.objects.bulk_create(certificates)
+    with transaction.atomic():
+        certificates = Certificate.objects.bulk_create(certificates)
+        SearchKey.rewrite(certificates, domains={}, fresh=True)
+    return certificates
 
 
 def test_certificates_left(owner) -> int:

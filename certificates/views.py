@@ -125,7 +125,7 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
         return HttpResponseClientRedirect(login.url) if request.htmx else login
     form = ListFilterForm(request.GET)
     filters = form.values()
-    mine = form.filter(Certificate.objects.for_user(request.user))
+    mine = form.filter(Certificate.objects.for_user(request.user), owner=request.user)
     size = settings.SCM_PAGE_SIZE
     where = {"after": filters["after"], "before": filters["before"]}
     if request.htmx:

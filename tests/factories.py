@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from certificates import x509
 from certificates.choices import CertificateType, CsrSource, Status
-from certificates.models import Certificate, Domain, Organization
+from certificates.models import Certificate, Domain, Organization, SearchKey
 
 KEYS = Path(__file__).parent / "fixtures" / "keys"
 
@@ -109,6 +109,7 @@ class CertificateFactory(factory.django.DjangoModelFactory):
                 Domain(certificate=self, name=name, is_primary=i == 0)
                 for i, name in enumerate(names)
             )
+            SearchKey.rewrite([self], domains={self.pk: names})
 
 
 def in_state(status: Status, **kwargs) -> Certificate:

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from certificates.choices import Status
-from certificates.models import Certificate, Domain
+from certificates.models import Certificate
 from tests.factories import CertificateFactory, in_state
 
 LIST = "/certificates/"
@@ -323,18 +323,3 @@ def test_poll_after_the_session_ended_redirects_the_whole_page(db, client, htmx_
     response = client.get(LIST, {"fp": "x"}, headers=htmx_headers)
     assert response.status_code == 200
     assert response["HX-Redirect"] == f"/accounts/login/?next={LIST}%3Ffp%3Dx"
-
-
-def test_search_can_use_the_trigram_indexes_on_postgresql(alice):
-    if connection.vendor != "postgresql":
-        pytest.skip("trigram indexes exist on PostgreSQL only (CI runs this on PostgreSQL)")
-    CertificateFactory(owner=alice, domains=["api.example.org"])
-    searches = {
-        "domain_name_trgm": Domain.objects.filter(name__icontains="example.org"),
-        "cert_name_trgm": Certificate.objects.filter(name__icontains="scs17"),
-        "cert_primary_domain_trgm": Certificate.objects.filter(primary_domain__icontains="www"),
-    }
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table would be scanned
-        for index, queryset in searches.items():
-            assert index in queryset.explain(), index
