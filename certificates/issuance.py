@@ -50,7 +50,11 @@ def loaded(authority: CertificateAuthority):
 
 
 def urls(brand: str) -> ca.Urls:
-    base = settings.SCM_PUBLIC_URL
+    return _urls(settings.SCM_PUBLIC_URL, brand)
+
+
+@lru_cache(maxsize=32)
+def _urls(base: str, brand: str) -> ca.Urls:
     return ca.Urls(
         crl=base + reverse("ca:crl", args=[brand]),
         ocsp=base + reverse("ca:ocsp"),
@@ -113,11 +117,10 @@ def issuing_ca(brand: str) -> CertificateAuthority:
 def sign(certificate: Certificate) -> None:
     """Sign the application's CSR key for its domains; sets the certificate's fields."""
     authority = issuing_ca(certificate.brand)
-    issuer, issuer_key = loaded(authority)
-    csr = csr_tools.load_csr(certificate.csr_pem)
     organization = certificate.organization
-    signed = ca.sign_subscriber(
-        public_key=csr.public_key(),
+    certificate.certificate_pem, certificate.serial_number = sign_csr(
+        authority,
+        certificate.csr_pem,
         domains=certificate.domain_names,
         policy=POLICIES[certificate.product],
         organization=organization
@@ -128,15 +131,39 @@ def sign(certificate: Certificate) -> None:
             city=organization.city,
             registration_number=organization.registration_number,
         ),
-        issuer=issuer,
-        issuer_key=issuer_key,
         not_before=certificate.not_before,
         not_after=certificate.not_after,
-        urls=urls(certificate.brand),
     )
-    certificate.certificate_pem = signed.public_bytes(serialization.Encoding.PEM).decode()
-    certificate.serial_number = format(signed.serial_number, "x")
     certificate.issuer = authority
+
+
+def sign_csr(
+    authority: CertificateAuthority,
+    csr_pem: str,
+    *,
+    domains: list[str],
+    policy,
+    organization: ca.Organization | None,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+) -> tuple[str, str]:
+    """The signing step of issuance, without the database: (certificate PEM, serial hex)."""
+    issuer, issuer_key = loaded(authority)
+    signed = ca.sign_subscriber(
+        public_key=csr_tools.load_csr(csr_pem).public_key(),
+        domains=domains,
+        policy=policy,
+        organization=organization,
+        issuer=issuer,
+        issuer_key=issuer_key,
+        not_before=not_before,
+        not_after=not_after,
+        urls=urls(authority.brand),
+    )
+    return (
+        signed.public_bytes(serialization.Encoding.PEM).decode(),
+        format(signed.serial_number, "x"),
+    )
 
 
 def chain_pem(authority: CertificateAuthority) -> str:

@@ -100,6 +100,8 @@ def test_openssl_verifies_every_type_and_key_algorithm(alice, tmp_path, product,
     assert "TLS Web Server Authentication" in text
     assert f"Policy: {POLICY[product]}" in text
     assert "CA:FALSE" in text
+    assert "X509v3 Authority Key Identifier" in text
+    assert "X509v3 Subject Key Identifier" not in text  # NOT RECOMMENDED (BR §7.1.2.7.6)
     assert "OCSP - URI:http://127.0.0.1:8000/ocsp/" in text
     assert "URI:http://127.0.0.1:8000/ca/aurora.crl" in text
     subject = text.split("Subject:", 1)[1].splitlines()[0]
