@@ -44,23 +44,43 @@ def decode(token: str, sort: str) -> list | None:
         return None
 
 
+def _select(queryset, sort: str, size: int, after: str, before: str, fetch) -> tuple[list, str]:
+    """The rows of a page, read with `fetch`, and where they came from: "before" (exactly
+    the page, in order), "after" or "first" (up to size + 1: one more tells a next page)."""
+    if (values := decode(before, sort)) is not None:
+        rows = fetch(queryset.before_row(sort, values).sorted_by(sort, backwards=True)[: size + 1])
+        if len(rows) > size:
+            return rows[:size][::-1], "before"
+        # Back at the start: show the first page in full.
+    elif (values := decode(after, sort)) is not None:
+        return fetch(queryset.after_row(sort, values).sorted_by(sort)[: size + 1]), "after"
+    return fetch(queryset.sorted_by(sort)[: size + 1]), "first"
+
+
 def page(
     queryset: CertificateQuerySet, sort: str, size: int, *, after: str = "", before: str = ""
 ) -> Page:
     """One page of rows after (or before) a cursor, plus the cursors around it."""
-    if (values := decode(before, sort)) is not None:
-        rows = list(queryset.before_row(sort, values).sorted_by(sort, backwards=True)[: size + 1])
-        if len(rows) > size:
-            rows = rows[:size][::-1]
-            return Page(rows, encode(rows[-1], sort), encode(rows[0], sort))
-        # Back at the start: show the first page in full.
-    elif (values := decode(after, sort)) is not None:
-        rows = list(queryset.after_row(sort, values).sorted_by(sort)[: size + 1])
-        following = encode(rows[size - 1], sort) if len(rows) > size else None
-        rows = rows[:size]
-        return Page(rows, following, encode(rows[0], sort) if rows else None)
-    rows = list(queryset.sorted_by(sort)[: size + 1])
-    return Page(rows[:size], encode(rows[size - 1], sort) if len(rows) > size else None, None)
+    rows, origin = _select(queryset, sort, size, after, before, list)
+    if origin == "before":
+        return Page(rows, encode(rows[-1], sort), encode(rows[0], sort))
+    following = encode(rows[size - 1], sort) if len(rows) > size else None
+    rows = rows[:size]
+    previous = encode(rows[0], sort) if origin == "after" and rows else None
+    return Page(rows, following, previous)
+
+
+def page_states(
+    queryset: CertificateQuerySet, sort: str, size: int, *, after: str = "", before: str = ""
+) -> list[tuple]:
+    """(id, status, updated_at) of the rows page() would show, in its order, read as plain
+    tuples: what a poll compares, without building a model per row."""
+
+    def fetch(window) -> list[tuple]:
+        return list(window.values_list("id", "status", "updated_at"))
+
+    rows, origin = _select(queryset, sort, size, after, before, fetch)
+    return rows if origin == "before" else rows[:size]
 
 
 def bounded_count(queryset: CertificateQuerySet) -> int:

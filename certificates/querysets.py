@@ -44,7 +44,7 @@ def _beyond(keys: list[tuple[str, bool]], values: list, *, backwards: bool) -> Q
 class CertificateQuerySet(models.QuerySet):
     def for_user(self, user) -> "CertificateQuerySet":
         """The certificates this applicant may see: their own, not deleted."""
-        return self.filter(owner=user).exclude(status=Status.DELETED)
+        return self.filter(~Q(status=Status.DELETED), owner=user)
 
     def in_progress(self) -> "CertificateQuerySet":
         """Certificates waiting for the CA or the system: their rows keep refreshing."""

@@ -98,7 +98,11 @@ def _operations(certificate: Certificate) -> list[tuple[str, str]]:
 
 def _fingerprint(rows: list[Certificate]) -> str:
     """Changes whenever a row on the page is added, removed or updated."""
-    raw = "|".join(f"{c.pk}:{c.status}:{c.updated_at.timestamp()}" for c in rows)
+    return _fingerprint_of([(c.pk, c.status, c.updated_at) for c in rows])
+
+
+def _fingerprint_of(states: list[tuple]) -> str:
+    raw = "|".join(f"{pk}:{status}:{updated_at.timestamp()}" for pk, status, updated_at in states)
     return hashlib.blake2b(raw.encode(), digest_size=8).hexdigest()
 
 
@@ -123,17 +127,16 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
         # instead of swapping the login form into the table.
         login = redirect_to_login(request.get_full_path())
         return HttpResponseClientRedirect(login.url) if request.htmx else login
-    form = ListFilterForm(request.GET)
-    filters = form.values()
-    mine = form.filter(Certificate.objects.for_user(request.user), owner=request.user)
+    filters = ListFilterForm.parse(request.GET)
+    mine = ListFilterForm.apply(
+        Certificate.objects.for_user(request.user), filters, owner=request.user
+    )
     size = settings.SCM_PAGE_SIZE
     where = {"after": filters["after"], "before": filters["before"]}
     if request.htmx:
         # A poll: first only what the fingerprint needs; 204 when nothing on the page changed.
-        light = mine.only("id", "status", "updated_at", "status_rank", "expiry_key")
-        if request.GET.get("fp") == _fingerprint(
-            pagination.page(light, filters["sort"], size, **where).rows
-        ):
+        states = pagination.page_states(mine, filters["sort"], size, **where)
+        if request.GET.get("fp") == _fingerprint_of(states):
             return HttpResponse(status=204)
     certificates = mine.with_domain_count()
     rows = pagination.page(certificates, filters["sort"], size, **where)
@@ -141,7 +144,7 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
         return render(request, "certificates/list.html#rows", _rows_context(rows.rows, filters))
     context = _rows_context(rows.rows, filters)
     context.update(
-        form=form,
+        form=ListFilterForm(request.GET),
         filters=filters,
         page=rows,
         total=pagination.bounded_count(certificates),

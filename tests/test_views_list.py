@@ -323,3 +323,24 @@ def test_poll_after_the_session_ended_redirects_the_whole_page(db, client, htmx_
     response = client.get(LIST, {"fp": "x"}, headers=htmx_headers)
     assert response.status_code == 200
     assert response["HX-Redirect"] == f"/accounts/login/?next={LIST}%3Ffp%3Dx"
+
+
+@pytest.mark.parametrize("sort", ["created", "updated", "expiry", "status"])
+def test_a_poll_reads_exactly_the_rows_of_the_page_it_came_from(alice, sort):
+    from certificates import pagination
+
+    for index in range(7):
+        CertificateFactory(owner=alice, issued=index % 2 == 0)
+    mine = Certificate.objects.for_user(alice)
+    first = pagination.page(mine, sort, 3)
+    second = pagination.page(mine, sort, 3, after=first.next_cursor)
+    back = pagination.page(mine, sort, 3, before=second.previous_cursor)
+    short_back = pagination.page(mine, sort, 3, before=pagination.encode(first.rows[1], sort))
+    for page, where in [
+        (first, {}),
+        (second, {"after": first.next_cursor}),
+        (back, {"before": second.previous_cursor}),
+        (short_back, {"before": pagination.encode(first.rows[1], sort)}),
+    ]:
+        expected = [(c.pk, c.status, c.updated_at) for c in page.rows]
+        assert pagination.page_states(mine, sort, 3, **where) == expected
