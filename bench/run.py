@@ -337,7 +337,21 @@ def _worker_rss(master: int) -> int:
     return total
 
 
-def report(results: list[dict]) -> list[tuple[str, bool]]:
+def signing(count: int) -> dict:
+    """bench/signing.py in its own process (it sets up its own throwaway database)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SQLITE_PATH")}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "signing.py"), "--count", str(count), "--json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def report(results: list[dict], signed: dict | None = None) -> list[tuple[str, bool]]:
     smallest, largest = results[0], results[-1]
     m = lambda r, k: r["median_ms"][k]  # noqa: E731
     print(f"{'kind':<20}" + "".join(f"{r['size']:>14,}" for r in results))
@@ -386,6 +400,18 @@ def report(results: list[dict]) -> list[tuple[str, bool]]:
                     ratio >= wanted or not wanted_here,
                 )
             )
+    if signed:
+        print(
+            f"{'signing/s':<20}bare {signed['bare']:.0f}, issuance signing {signed['signing']:.0f},"
+            f" issue transition {signed['transition']:.0f} ({signed['key']} issuing CA)"
+        )
+        targets.append(
+            (
+                f"issuance signing ≥ 0.9× the bare loop: {signed['signing_ratio']:.2f}× "
+                f"(whole issue transition with its commit: {signed['transition_ratio']:.2f}×)",
+                signed["signing_ratio"] >= 0.9,
+            )
+        )
     ratio = largest["worker_rss_kb"] / max(smallest["worker_rss_kb"], 1)
     targets.append(
         (
@@ -404,15 +430,18 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,100000,1000000")
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--keep", action="store_true", help="keep the databases (for EXPLAIN)")
+    parser.add_argument("--signing", type=int, default=500, help="certificates per signing round")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    log("signing")
+    signed = signing(args.signing)
     results = [measure(size, args.requests, keep=args.keep) for size in sizes]
-    report(results)
+    report(results, signed)
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     engine = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
     path = out / f"bench-{engine}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}.json"
-    path.write_text(json.dumps(results, indent=2, default=str))
+    path.write_text(json.dumps({"sizes": results, "signing": signed}, indent=2, default=str))
     print(f"\nJSON: {path.relative_to(ROOT)}")
 
 

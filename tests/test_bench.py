@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_bench_harness_runs_at_1k_rows():
     done = subprocess.run(
-        [sys.executable, "bench/run.py", "--sizes", "1000", "--requests", "3"],
+        [sys.executable, "bench/run.py", "--sizes", "1000", "--requests", "3", "--signing", "30"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -19,7 +19,15 @@ def test_bench_harness_runs_at_1k_rows():
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "scm_console.settings"},
     )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
-    for kind in ("list_first", "list_deep", "poll_unchanged", "hello_logged_in", "admin_stock"):
+    for kind in (
+        "list_first",
+        "list_deep",
+        "list_search",
+        "poll_unchanged",
+        "hello_logged_in",
+        "admin_stock_deep",
+        "issuance signing",
+    ):
         assert kind in done.stdout
     assert "queries list/poll/hello     4/3/2" in done.stdout
     assert "JSON: bench/results/" in done.stdout
