@@ -6,10 +6,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve worker bench bench-signing test test-fast lint format migrate seed reset-demo lock clean
+.PHONY: help run serve worker bench bench-signing bench-throughput test test-fast lint format migrate seed reset-demo lock clean
 
 help: ## list the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -56,6 +56,9 @@ bench: $(VENV)/.runtime ## seed 1k/100k/1M certificates and time the console aga
 
 bench-signing: $(VENV)/.runtime ## signing throughput: the issue transition next to a bare cryptography loop
 	$(PY) bench/signing.py
+
+bench-throughput: $(VENV)/.runtime ## requests/s of list and polls with 2 and 4 gunicorn workers (needs wrk: apt-get install wrk)
+	$(PY) bench/throughput.py $(if $(ROWS),--rows $(ROWS))
 
 lint: $(VENV)/.dev ## ruff check and ruff format --check
 	$(VENV)/bin/ruff check .

@@ -185,7 +185,9 @@ def query_count(client, url: str, **headers) -> int:
     return len(queries)
 
 
-def measure(size: int, requests: int, *, keep: bool = False) -> dict:
+def prepare(size: int, *, keep: bool = False) -> tuple[dict, callable]:
+    """A fresh database of this size, migrated and seeded, as this process's database; and
+    the function that removes it."""
     env, drop = database_env(size)
     if keep:
         log(f"size {size:,}: keeping the database: {env}")
@@ -199,26 +201,60 @@ def measure(size: int, requests: int, *, keep: bool = False) -> dict:
     )
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scm_console.settings")
-    try:
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True, env=os.environ
-        )
-        import django
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, check=True, env=os.environ
+    )
+    import django
 
-        django.setup()
-        from django.db import connections
+    django.setup()
+    from django.db import connections
 
-        connections.close_all()
-        for alias in connections:  # the settings changed since the last size
-            connections[alias].settings_dict.update(_database_settings())
-        log(f"size {size:,}: seeding")
-        seeded = seed(size)
-        return _run_requests(size, seeded, requests)
-    finally:
-        from django.db import connections
+    connections.close_all()
+    for alias in connections:  # the settings changed since the last size
+        connections[alias].settings_dict.update(_database_settings())
+    log(f"size {size:,}: seeding")
+    seeded = seed(size)
 
+    def cleanup() -> None:
         connections.close_all()
         drop()
+
+    return seeded, cleanup
+
+
+def measure(size: int, requests: int, *, keep: bool = False) -> dict:
+    seeded, cleanup = prepare(size, keep=keep)
+    try:
+        return _run_requests(size, seeded, requests)
+    finally:
+        cleanup()
+
+
+def gunicorn(port: int, workers: int) -> subprocess.Popen:
+    """gunicorn on 127.0.0.1 with this process's environment, once it answers."""
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "scm_console.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=os.environ,
+    )
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/hello/", timeout=1)  # noqa: S310
+            break
+        except OSError:
+            time.sleep(0.1)
+    return server
 
 
 def _database_settings() -> dict:
@@ -246,30 +282,9 @@ def _run_requests(size: int, seeded: dict, requests: int) -> dict:
     common = "example3.com"  # in one of 97 certificates of everyone
     admin_deep_page = max(int(Certificate.objects.count() / 100 * 0.8), 1)
     port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "scm_console.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "1",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=os.environ,
-    )
+    server = gunicorn(port, workers=1)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/bench/hello/", timeout=1)  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.1)
         htmx = {"HX-Request": "true"}
         ours, stock = (
             f"{base}/admin/certificates/certificate/",
