@@ -8,6 +8,8 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
+from django.db import connections
+
 from certificates.querysets import SORTS, CertificateQuerySet
 
 DATETIME_KEYS = {"updated_at", "expiry_key"}
@@ -73,11 +75,18 @@ def page(
 def page_states(
     queryset: CertificateQuerySet, sort: str, size: int, *, after: str = "", before: str = ""
 ) -> list[tuple]:
-    """(id, status, updated_at) of the rows page() would show, in its order, read as plain
-    tuples: what a poll compares, without building a model per row."""
+    """(id, status, updated_at) of the rows page() would show, in its order: what a poll
+    compares. Read as the database gives them (updated_at naive on SQLite, aware on
+    PostgreSQL; views.stamp() reads both alike), through a plain cursor: a poll runs every
+    few seconds on every open page, and models or Django's result conversion would cost
+    more than the query itself."""
 
     def fetch(window) -> list[tuple]:
-        return list(window.values_list("id", "status", "updated_at"))
+        query = window.values_list("id", "status", "updated_at").query
+        sql, params = query.sql_with_params()
+        with connections[queryset.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
 
     rows, origin = _select(queryset, sort, size, after, before, fetch)
     return rows if origin == "before" else rows[:size]

@@ -1,3 +1,4 @@
+import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -102,8 +103,16 @@ def _fingerprint(rows: list[Certificate]) -> str:
 
 
 def _fingerprint_of(states: list[tuple]) -> str:
-    raw = "|".join(f"{pk}:{status}:{updated_at.timestamp()}" for pk, status, updated_at in states)
+    raw = "|".join(f"{pk}:{status}:{stamp(updated_at)}" for pk, status, updated_at in states)
     return hashlib.blake2b(raw.encode(), digest_size=8).hexdigest()
+
+
+def stamp(moment: dt.datetime) -> str:
+    """A time as UTC wall-clock text, whether it comes aware (models, PostgreSQL) or naive
+    in UTC (SQLite's raw rows)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment.isoformat()
 
 
 def _rows_context(rows: list[Certificate], filters: dict) -> dict:
