@@ -72,24 +72,48 @@ def page(
     return Page(rows, following, previous)
 
 
+def state_queries(
+    queryset: CertificateQuerySet, sort: str, size: int, *, after: str = "", before: str = ""
+) -> tuple[tuple[str, tuple], ...]:
+    """The SQL, with its parameters, that reads (id, status, updated_at) of the rows page()
+    would show: one query; for a page before a cursor, also the first page's, used when
+    fewer than a page lie before the cursor (as in _select)."""
+
+    def compiled(window) -> tuple[str, tuple]:
+        sql, params = window.values_list("id", "status", "updated_at").query.sql_with_params()
+        return sql, tuple(params)
+
+    if (values := decode(before, sort)) is not None:
+        backwards = queryset.before_row(sort, values).sorted_by(sort, backwards=True)
+        first = queryset.sorted_by(sort)
+        return compiled(backwards[: size + 1]), compiled(first[: size + 1])
+    if (values := decode(after, sort)) is not None:
+        return (compiled(queryset.after_row(sort, values).sorted_by(sort)[: size + 1]),)
+    return (compiled(queryset.sorted_by(sort)[: size + 1]),)
+
+
+def run_states(queries: tuple[tuple[str, tuple], ...], size: int, using: str) -> list[tuple]:
+    """Run state_queries(): the rows as the database gives them (updated_at naive on
+    SQLite, aware on PostgreSQL; views.stamp() reads both alike), through a plain cursor —
+    a poll runs every few seconds on every open page, and building models or converting
+    results would cost more than the query."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(*queries[0])
+        rows = cursor.fetchall()
+        if len(queries) == 2:
+            if len(rows) > size:
+                return rows[:size][::-1]
+            cursor.execute(*queries[1])
+            rows = cursor.fetchall()
+    return rows[:size]
+
+
 def page_states(
     queryset: CertificateQuerySet, sort: str, size: int, *, after: str = "", before: str = ""
 ) -> list[tuple]:
-    """(id, status, updated_at) of the rows page() would show, in its order: what a poll
-    compares. Read as the database gives them (updated_at naive on SQLite, aware on
-    PostgreSQL; views.stamp() reads both alike), through a plain cursor: a poll runs every
-    few seconds on every open page, and models or Django's result conversion would cost
-    more than the query itself."""
-
-    def fetch(window) -> list[tuple]:
-        query = window.values_list("id", "status", "updated_at").query
-        sql, params = query.sql_with_params()
-        with connections[queryset.db].cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-
-    rows, origin = _select(queryset, sort, size, after, before, fetch)
-    return rows if origin == "before" else rows[:size]
+    """(id, status, updated_at) of the rows page() would show, in its order."""
+    queries = state_queries(queryset, sort, size, after=after, before=before)
+    return run_states(queries, size, queryset.db)
 
 
 def bounded_count(queryset: CertificateQuerySet) -> int:
