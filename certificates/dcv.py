@@ -12,6 +12,7 @@ from django.core.mail import send_mail
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from certificates import verification
 from certificates.choices import DomainStatus, Method, Status
@@ -26,6 +27,7 @@ class Outcome(enum.Enum):
     CHECKED = "checked"
     NOT_DUE = "not due yet"
     BUSY = "another checker has it"
+    RECENT = "checked moments ago"
     CLOSED = "nothing to check"
 
 
@@ -78,8 +80,12 @@ def restart(certificate: Certificate) -> list[Domain]:
     return domains
 
 
-def check_domain(domain_pk: int, *, force: bool = False) -> Outcome:
-    """Check one pending domain now if it is due (or forced) and nobody else is on it."""
+def check_domain(
+    domain_pk: int, *, force: bool = False, unless_checked_within: dt.timedelta | None = None
+) -> Outcome:
+    """Check one pending domain now if it is due (or forced) and nobody else is on it; a
+    forced check can ask to skip a domain checked within the last moments ("Verify now"
+    pressed in several tabs): that test is part of the claim, so it holds under races."""
     now = timezone.now()
     verifying = Certificate.objects.filter(
         domains=domain_pk, status=Status.PENDING_DOMAIN_VERIFICATION
@@ -90,13 +96,18 @@ def check_domain(domain_pk: int, *, force: bool = False) -> Outcome:
     free = Q(checking_until__isnull=True) | Q(checking_until__lt=now)
     due = Q(next_check_at__isnull=True) | Q(next_check_at__lte=now)
     claim = pending.filter(free) if force else pending.filter(free, due)
+    if unless_checked_within is not None:
+        since = now - unless_checked_within
+        claim = claim.filter(Q(last_checked_at__isnull=True) | Q(last_checked_at__lte=since))
     # The claim is one UPDATE on the domain's own row (no join, which PostgreSQL would run
     # as a subquery and not re-check after waiting for the row lock): of two workers,
     # only one can match the free lease.
     if not claim.update(checking_until=now + LEASE):
         if not pending.exists():
             return Outcome.CLOSED
-        return Outcome.BUSY if pending.exclude(free).exists() else Outcome.NOT_DUE
+        if pending.exclude(free).exists():
+            return Outcome.BUSY
+        return Outcome.RECENT if unless_checked_within is not None else Outcome.NOT_DUE
     domain = Domain.objects.select_related("certificate").get(pk=domain_pk)
     try:
         result = _probe(domain)
@@ -183,6 +194,7 @@ def choose_method(domain: Domain, method: Method, email_address: str = "") -> No
     )
 
 
+@sensitive_variables("token", "link")
 def _send_link(domain: Domain, address: str) -> None:
     domain.email_nonce = secrets.token_hex(16)
     domain.email_address = address
@@ -203,6 +215,7 @@ def _send_link(domain: Domain, address: str) -> None:
     )
 
 
+@sensitive_variables("token")
 def domain_for_link(token: str) -> Domain:
     """The domain an emailed link is for, or LinkRefused saying why it cannot be used."""
     max_age = dt.timedelta(days=settings.SCM_EMAIL_LINK_MAX_AGE_DAYS)
@@ -224,6 +237,7 @@ def domain_for_link(token: str) -> Domain:
     return domain
 
 
+@sensitive_variables("token")
 def confirm_link(token: str) -> Domain:
     """Use an emailed link once: the domain is verified."""
     domain = domain_for_link(token)

@@ -780,6 +780,9 @@ class Domain(models.Model):
     next_check_at = models.DateTimeField(null=True, blank=True)
     # A checker holds this lease while it checks, so no two check the domain at once.
     checking_until = models.DateTimeField(null=True, blank=True)
+    # The due time the worker's next re-check is queued for: of several jobs that finish
+    # a check, only the one that moves this enqueues the next (tasks.check_domain).
+    recheck_queued_for = models.DateTimeField(null=True, blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)
     email_address = models.EmailField(blank=True)
     email_sent_at = models.DateTimeField(null=True, blank=True)
@@ -979,6 +982,7 @@ class DownloadRecord(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["user", "at"], name="download_user_at")]  # limits
 
     def __str__(self) -> str:
         return f"{self.certificate_id} {self.server} at {self.at:%Y-%m-%d %H:%M}"

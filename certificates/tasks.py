@@ -23,8 +23,17 @@ def check_domain(domain_pk: int, token: str) -> str:
     outcome = dcv.check_domain(domain_pk)
     if outcome in (dcv.Outcome.CHECKED, dcv.Outcome.NOT_DUE):
         domain.refresh_from_db(fields=["status", "next_check_at"])
-        if domain.status == "pending" and domain.next_check_at:
-            check_domain.using(run_after=domain.next_check_at).enqueue(domain_pk, token)
+        due = domain.next_check_at
+        # One chain per domain: a job run twice, or two jobs for the same domain, queue
+        # the next re-check once — whoever moves the marker to the new due time.
+        if domain.status == "pending" and due:
+            queued = (
+                Domain.objects.filter(pk=domain_pk, token=token)
+                .exclude(recheck_queued_for=due)
+                .update(recheck_queued_for=due)
+            )
+            if queued:
+                check_domain.using(run_after=due).enqueue(domain_pk, token)
     return outcome.value
 
 

@@ -11,6 +11,10 @@ from tests.factories import UserFactory
 def _fast_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SCM_POLL_INTERVAL = 0.3
+    # Rate limits are tested on their own (test_limits.py); elsewhere they would only
+    # make tests that press a button twice depend on the clock.
+    settings.SCM_VERIFY_NOW_SECONDS = 0
+    settings.SCM_EMAIL_RESEND_SECONDS = 0
 
 
 def _staff(username: str, *groups: str):

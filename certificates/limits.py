@@ -1,0 +1,70 @@
+"""Rate limits on what costs the CA or someone else something: checking domains on demand,
+sending validation emails, building key bundles. Counted from rows the console keeps
+anyway (last check, last email, download records), so every web worker sees the same
+counts without a shared cache, and a limit survives a restart."""
+
+import datetime as dt
+import math
+
+from django.conf import settings
+from django.utils import timezone
+
+from certificates.choices import DomainStatus
+from certificates.models import Certificate, Domain, DownloadRecord
+
+
+class Limited(Exception):
+    """Refused for now; `retry_after` says in how many seconds it will be allowed."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(int(retry_after), 1)
+
+
+def _wait(seconds: float) -> str:
+    seconds = math.ceil(seconds)
+    return f"{seconds} s" if seconds < 120 else f"{math.ceil(seconds / 60)} min"
+
+
+def verify_now(certificate: Certificate) -> None:
+    """'Verify now' at most once per SCM_VERIFY_NOW_SECONDS per certificate."""
+    interval = dt.timedelta(seconds=settings.SCM_VERIFY_NOW_SECONDS)
+    last = (
+        certificate.domains.filter(status=DomainStatus.PENDING, last_checked_at__isnull=False)
+        .order_by("-last_checked_at")
+        .values_list("last_checked_at", flat=True)
+        .first()
+    )
+    if last and (left := (last + interval - timezone.now()).total_seconds()) > 0:
+        raise Limited(
+            f"The domains were checked {_wait((timezone.now() - last).total_seconds())} ago: "
+            f"try again in {_wait(left)}.",
+            left,
+        )
+
+
+def send_email(domain: Domain) -> None:
+    """One validation email per domain per SCM_EMAIL_RESEND_SECONDS."""
+    interval = dt.timedelta(seconds=settings.SCM_EMAIL_RESEND_SECONDS)
+    sent = domain.email_sent_at
+    if sent and (left := (sent + interval - timezone.now()).total_seconds()) > 0:
+        raise Limited(
+            f"A validation email for {domain.unicode_name} was sent to {domain.email_address} "
+            f"{_wait((timezone.now() - sent).total_seconds())} ago: you can send another "
+            f"in {_wait(left)}.",
+            left,
+        )
+
+
+def download(user) -> None:
+    """At most SCM_DOWNLOADS_PER_HOUR bundles per user in any hour."""
+    hour_ago = timezone.now() - dt.timedelta(hours=1)
+    recent = DownloadRecord.objects.filter(user=user, at__gt=hour_ago)
+    limit = settings.SCM_DOWNLOADS_PER_HOUR
+    if recent.count() >= limit:
+        oldest = recent.order_by("at").values_list("at", flat=True)[0]
+        left = (oldest - hour_ago).total_seconds()
+        raise Limited(
+            f"You downloaded {limit} bundles in the last hour: try again in {_wait(left)}.",
+            left,
+        )

@@ -1,0 +1,183 @@
+"""Real processes on the test database: gunicorn serving the console, task workers, and a
+small HTTP client with a session of its own. For the race, load and fault tests, which
+must go through HTTP and separate processes, not only the ORM."""
+
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+CSRF_SECRET = "r" * 32  # any 32 letters: the cookie and the header only have to match
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def database_env() -> dict[str, str]:
+    """Environment that points a child process at the database this test uses."""
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        user, host = db.get("USER") or "postgres", db.get("HOST") or "127.0.0.1"
+        return {"DATABASE_URL": f"postgres://{user}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"}
+    return {"SQLITE_PATH": str(db["NAME"]), "DATABASE_URL": ""}
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        **database_env(),
+        "DJANGO_SETTINGS_MODULE": "scm_console.settings",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "SCM_KEY_ENCRYPTION_KEY": settings.SCM_KEY_ENCRYPTION_KEY,
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SCM_CHECK_CAA": "0",
+        "SCM_DNS_RESOLVER": settings.SCM_DNS_RESOLVER,
+        "SCM_HTTP_VALIDATION_PORT": str(settings.SCM_HTTP_VALIDATION_PORT),
+        "SCM_VALIDATION_ALLOW_PRIVATE": "1",
+        "SCM_AUTO_ISSUE_DV": "1" if settings.SCM_AUTO_ISSUE_DV else "0",
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+    if not env["DATABASE_URL"]:
+        del env["DATABASE_URL"]
+    return env
+
+
+class Gunicorn:
+    """The console under gunicorn with several worker processes, on 127.0.0.1."""
+
+    def __init__(self, workers: int = 4, **env: str) -> None:
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "scm_console.wsgi",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "-w",
+                str(workers),
+                "--graceful-timeout",
+                "2",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=child_env(**env),
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("gunicorn did not start")
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def session_cookie(user) -> str:
+    store = SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: str
+
+    @property
+    def messages(self) -> list[str]:
+        """The texts of the page's messages (the console's and the admin's lists)."""
+        found = re.findall(
+            r'<li class="[^"]*(?:message|error|warning|success|info)[^"]*"[^>]*>(.*?)</li>',
+            self.body,
+            re.S,
+        )
+        return [re.sub(r"<[^>]+>", "", text).strip() for text in found]
+
+
+@dataclass
+class Visitor:
+    """One browser: its own session (signed in as `user`, if any) and CSRF cookie."""
+
+    port: int
+    user: object = None
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.cookies["csrftoken"] = CSRF_SECRET
+        if self.user is not None:
+            self.cookies[settings.SESSION_COOKIE_NAME] = session_cookie(self.user)
+
+    def request(self, method: str, path: str, data: dict | None = None, **headers: str) -> Reply:
+        body = urlencode(data or {}) if method == "POST" else None
+        head = {
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+            **({"X-CSRFToken": CSRF_SECRET} if method == "POST" else {}),
+            **({"Content-Type": "application/x-www-form-urlencoded"} if body is not None else {}),
+            **{k.replace("_", "-"): v for k, v in headers.items()},
+        }
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            conn.request(method, path, body=body, headers=head)
+            response = conn.getresponse()
+            text = response.read().decode("utf-8", "replace")
+        finally:
+            conn.close()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        return Reply(response.status, dict(response.getheaders()), text)
+
+    def get(self, path: str, **headers: str) -> Reply:
+        return self.request("GET", path, **headers)
+
+    def post(self, path: str, data: dict | None = None, **headers: str) -> Reply:
+        return self.request("POST", path, data, **headers)
+
+    def follow(self, reply: Reply) -> Reply:
+        """The page a redirect leads to (where its messages are shown)."""
+        return self.get(reply.headers["Location"]) if reply.status in (301, 302) else reply
+
+
+def as_json(reply: Reply) -> object:
+    return json.loads(reply.body)

@@ -1,0 +1,240 @@
+"""Races through HTTP against gunicorn with several worker processes (tests/live.py): the
+same step requested 20 times at once. Exactly one request does it, the others are told why
+not (409 or a message), nobody gets a server error, and the log has one row per change.
+Runs on SQLite and on PostgreSQL, like the rest of the suite."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from html.parser import HTMLParser
+
+import pytest
+
+from certificates.choices import DomainStatus, Status
+from certificates.models import Certificate, TransitionLog
+from tests.factories import CertificateFactory, UserFactory, submitted
+from tests.live import Gunicorn, Visitor
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
+CROWD = 20
+
+
+@pytest.fixture
+def server(settings):
+    running = Gunicorn(workers=4)
+    yield running
+    running.stop()
+
+
+def at_once(calls: list) -> list:
+    """Run the calls in threads released together, so their requests overlap."""
+    gate = threading.Barrier(len(calls))
+
+    def run(call):
+        gate.wait()
+        return call()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+class ChangeFormInputs(HTMLParser):
+    """What a browser submits from the admin change form."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: dict[str, str] = {}
+        self.inside = False
+
+    def handle_starttag(self, tag, attrs) -> None:
+        attrs = dict(attrs)
+        if tag == "form" and attrs.get("id", "").endswith("_form"):
+            self.inside = True
+        elif self.inside and tag == "input" and attrs.get("name"):
+            checkbox = attrs.get("type") == "checkbox"
+            if checkbox and "checked" not in attrs:
+                return
+            self.data[attrs["name"]] = attrs.get("value") or ("on" if checkbox else "")
+
+    def handle_endtag(self, tag) -> None:
+        if tag == "form":
+            self.inside = False
+
+
+def change_form(visitor: Visitor, certificate) -> tuple[str, dict]:
+    url = f"/admin/certificates/certificate/{certificate.pk}/change/"
+    page = visitor.get(url)
+    assert page.status == 200
+    parser = ChangeFormInputs()
+    parser.feed(page.body)
+    return url, parser.data
+
+
+def logged(certificate, transition: str) -> int:
+    return TransitionLog.objects.filter(certificate=certificate, transition=transition).count()
+
+
+def test_twenty_staff_approve_one_organization_once(server, validator):
+    certificate = CertificateFactory(ov=True, org=True)
+    staff = [Visitor(server.port, validator) for _ in range(CROWD)]
+    url, form = change_form(staff[0], certificate)
+    press = {**form, "_fsm_transition_to": "verify_organization"}
+
+    replies = at_once([lambda v=v: v.post(url, press) for v in staff])
+
+    assert all(r.status == 302 for r in replies), [r.status for r in replies]
+    said = [m for v, r in zip(staff, replies, strict=True) for m in v.follow(r).messages]
+    done = [m for m in said if m.startswith("Organization verified")]
+    refused = [m for m in said if "Nothing was changed" in m or "is not possible" in m]
+    assert len(done) == 1, said
+    assert len(refused) == CROWD - 1, said
+    assert logged(certificate, "verify_organization") == 1
+    certificate.refresh_from_db()
+    assert certificate.status == Status.TO_BE_ISSUED
+
+
+def test_owner_withdraws_while_staff_approve_one_wins(server, validator):
+    certificate = CertificateFactory(ov=True, org=True)
+    owner = [Visitor(server.port, certificate.owner) for _ in range(CROWD // 2)]
+    staff = [Visitor(server.port, validator) for _ in range(CROWD // 2)]
+    url, form = change_form(staff[0], certificate)
+    press = {**form, "_fsm_transition_to": "verify_organization"}
+    withdraw = f"/certificates/{certificate.pk}/withdraw/"
+
+    replies = at_once(
+        [lambda v=v: v.post(withdraw) for v in owner]
+        + [lambda v=v: v.post(url, press) for v in staff]
+    )
+
+    assert all(r.status in (302, 409) for r in replies), [r.status for r in replies]
+    withdrawn, verified = (
+        logged(certificate, "withdraw"),
+        logged(certificate, "verify_organization"),
+    )
+    assert withdrawn + verified == 1
+    certificate.refresh_from_db()
+    assert certificate.status == (Status.WITHDRAWING if withdrawn else Status.TO_BE_ISSUED)
+    owner_refusals = [r for r in replies[: CROWD // 2] if r.status == 409]
+    assert len(owner_refusals) == CROWD // 2 - withdrawn
+    for reply in owner_refusals:
+        assert "Nothing was changed" in reply.body or "is not possible" in reply.body
+
+
+def test_twenty_revocation_requests_make_one(server):
+    certificate = CertificateFactory(issued=True)
+    owner = [Visitor(server.port, certificate.owner) for _ in range(CROWD)]
+    url = f"/certificates/{certificate.pk}/revoke/"
+
+    replies = at_once(
+        [lambda v=v: v.post(url, {"reason": "Key lost", "code": "key_compromise"}) for v in owner]
+    )
+
+    statuses = sorted(r.status for r in replies)
+    assert statuses == [302] + [409] * (CROWD - 1), statuses
+    assert logged(certificate, "request_revocation") == 1
+    for reply in replies:
+        if reply.status == 409:
+            assert "Nothing was changed" in reply.body or "is not possible" in reply.body
+
+
+def test_twenty_revocation_approvals_revoke_once(server, revoker):
+    certificate = CertificateFactory(revoking=True, not_after=None)
+    staff = [Visitor(server.port, revoker) for _ in range(CROWD)]
+    url, form = change_form(staff[0], certificate)
+    press = {**form, "_fsm_transition_to": "approve_revocation"}
+
+    replies = at_once([lambda v=v: v.post(url, press) for v in staff])
+
+    assert all(r.status == 302 for r in replies), [r.status for r in replies]
+    assert logged(certificate, "approve_revocation") == 1
+    assert Certificate.objects.get(pk=certificate.pk).status == Status.REVOKED
+
+
+def test_twenty_verify_now_presses_check_each_domain_once(server, dns_zone):
+    certificate = submitted(UserFactory(username="carol"))
+    owner = [Visitor(server.port, certificate.owner) for _ in range(CROWD)]
+    url = f"/certificates/{certificate.pk}/verify/"
+
+    replies = at_once([lambda v=v: v.post(url) for v in owner])
+
+    assert all(r.status in (302, 409, 429) for r in replies), [r.status for r in replies]
+    domain = certificate.domains.get()
+    assert domain.checks == 1
+    assert domain.status == DomainStatus.PENDING
+    assert sum(r.status == 302 for r in replies) >= 1
+
+
+def run_workers(count: int, *, until, timeout: float = 90) -> None:
+    """`count` task workers (separate processes) until `until()` holds, then stopped."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.live import ROOT, child_env
+
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.1"],
+            cwd=ROOT,
+            env=child_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(count)
+    ]
+    try:
+        deadline = time.monotonic() + timeout
+        while not until():
+            assert time.monotonic() < deadline, "the workers did not finish the jobs"
+            time.sleep(0.2)
+    finally:
+        errors = []
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            try:
+                _, err = worker.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                _, err = worker.communicate()
+            errors.append(err.decode())
+    for err in errors:
+        assert "database is locked" not in err, err
+        assert "Traceback" not in err, err
+
+
+def test_three_task_workers_racing_the_same_jobs_do_each_once(dns_zone):
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from certificates import tasks
+
+    ready = CertificateFactory(ready=True)  # DV at 90%: the issue job signs it
+    verifying = CertificateFactory(domain=True, primary_domain="race.example.com")
+    domain = verifying.domains.get()
+    for _ in range(10):
+        tasks.issue.enqueue(ready.pk)
+        tasks.check_domain.enqueue(domain.pk, domain.token)
+    jobs = DBTaskResult.objects.filter(enqueued_at__lte=timezone.now())
+    queued = set(jobs.values_list("id", flat=True))
+
+    run_workers(
+        3, until=lambda: not jobs.filter(id__in=queued).exclude(status="SUCCESSFUL").exists()
+    )
+
+    results = list(
+        jobs.filter(id__in=queued, task_path__endswith=".issue").values_list(
+            "return_value", flat=True
+        )
+    )
+    assert results.count("issued") == 1, results
+    assert logged(ready, "issue") == 1
+    ready.refresh_from_db()
+    assert ready.status == Status.ISSUED and ready.certificate_pem
+    domain.refresh_from_db()
+    assert domain.checks == 1  # ten jobs, one check
+    follow_ups = DBTaskResult.objects.exclude(id__in=queued).filter(
+        task_path__endswith=".check_domain"
+    )
+    assert follow_ups.count() == 1  # and one chain of re-checks after it, not ten
+    assert follow_ups.get().run_after == domain.next_check_at
