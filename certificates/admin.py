@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Q
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html
 from django_fsm.admin import FSMAdminMixin, FSMObjectTransition, FSMTransitionContext
 
@@ -247,10 +247,35 @@ class CertificateAdmin(FSMAdminMixin, admin.ModelAdmin):
             obj.run_transition(transition_name, by=request.user, **(kwargs or {}))
         except TransitionRefused as refused:
             self.message_user(request, str(refused), level=messages.ERROR)
+            request.scm_refused = True
             return False
         done = Certificate.transition_custom(transition_name)["done"]
         self.message_user(request, f"{done}: {obj.name} is now “{obj.get_status_display()}”.")
         return True
+
+    def response_change(self, request: HttpRequest, obj: Certificate) -> HttpResponse:
+        name = request.POST.get(self.fsm_post_param)
+        if name and name not in TRANSITIONS:
+            self.message_user(request, f"There is no step called “{name}”.", messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    def fsm_transition_view(
+        self, request: HttpRequest, object_id: str, transition_name: str, **kwargs: Any
+    ) -> HttpResponse:
+        """A step's form page (for steps that take a reason); 409 when the step was
+        refused (the state moved on, a race was lost), 404 for a step that does not exist."""
+        if transition_name not in TRANSITIONS:
+            raise Http404("No such step.")
+        response = super().fsm_transition_view(request, object_id, transition_name, **kwargs)
+        if getattr(request, "scm_refused", False):
+            response.status_code = 409
+        return response
+
+
+TRANSITIONS = {
+    t.name for t in Certificate._meta.get_field("status").get_all_transitions(Certificate)
+}
 
 
 @admin.register(TransitionLog)

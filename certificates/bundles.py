@@ -7,6 +7,7 @@ import zipfile
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
+from django.views.decorators.debug import sensitive_variables
 
 from certificates.choices import Server
 
@@ -20,6 +21,7 @@ def needs_key(server: Server) -> bool:
     return server in (Server.IIS, Server.TOMCAT)
 
 
+@sensitive_variables("key_pem", "password", "files", "store")
 def build(
     server: Server, *, certificate_pem: str, chain_pem: str, key_pem: bytes | None, name: str
 ) -> bytes:
@@ -58,6 +60,7 @@ def build(
     return buffer.getvalue()
 
 
+@sensitive_variables("key_pem", "password", "key")
 def _pkcs12(leaf: bytes, chain: bytes, key_pem: bytes, password: str, alias: bytes) -> bytes:
     key = serialization.load_pem_private_key(key_pem, None)
     return pkcs12.serialize_key_and_certificates(

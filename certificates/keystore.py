@@ -12,6 +12,18 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
+
+
+class Secret(bytes):
+    """Decrypted key material: bytes to the code that uses it, but hidden wherever it is
+    printed, so an error report that lists a frame's variables (any frame, the standard
+    library's included) or a log line never shows it."""
+
+    def __repr__(self) -> str:
+        return "<secret: hidden>"
+
+    __str__ = __repr__
 
 
 @cache
@@ -28,12 +40,14 @@ def _box() -> Fernet:
     return _fernet(settings.SCM_KEY_ENCRYPTION_KEY, settings.SECRET_KEY)
 
 
+@sensitive_variables("secret")
 def encrypt(secret: bytes) -> bytes:
     return _box().encrypt(secret)
 
 
-def decrypt(token: bytes) -> bytes:
+@sensitive_variables("token")
+def decrypt(token: bytes) -> Secret:
     try:
-        return _box().decrypt(bytes(token))
+        return Secret(_box().decrypt(bytes(token)))
     except InvalidToken:
         raise ValueError("The stored private key cannot be decrypted with this key.") from None

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 from django_fsm import ConcurrentTransition
 
 from certificates import keystore, x509
@@ -143,6 +144,7 @@ def _domains_changed(certificate: Certificate, application: Application) -> bool
     return certificate.domain_names != wanted
 
 
+@sensitive_variables("key")
 def _generate_key_and_csr(certificate: Certificate, domains: list[str]) -> None:
     key = x509.generate_private_key(certificate.key_algorithm)
     certificate.csr_pem = x509.csr_pem(x509.build_csr(key, domains))

@@ -12,11 +12,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from certificates import bundles, dcv, pagination
+from certificates import bundles, dcv, limits, pagination
 from certificates.choices import DomainStatus, Method, Server, Status
 from certificates.forms import (
     TABS,
@@ -178,7 +179,10 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    certificate = _get_certificate_for_user(request, pk)
+    return _detail(request, _get_certificate_for_user(request, pk))
+
+
+def _detail(request: HttpRequest, certificate: Certificate, status: int = 200) -> HttpResponse:
     context = {
         "certificate": certificate,
         "domains": certificate.domains.all(),
@@ -190,7 +194,15 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "servers": [(s, bundles.needs_key(s) and not certificate.private_key) for s in Server],
         "downloads": certificate.downloads.select_related("user"),
     }
-    return render(request, "certificates/detail.html", context)
+    return render(request, "certificates/detail.html", context, status=status)
+
+
+def _too_soon(request: HttpRequest, certificate: Certificate, refused: limits.Limited):
+    """The details page, saying what was refused and when to try again: 429."""
+    messages.warning(request, str(refused))
+    response = _detail(request, certificate, status=429)
+    response["Retry-After"] = str(refused.retry_after)
+    return response
 
 
 @login_required
@@ -202,8 +214,20 @@ def certificate_verify_now(request: HttpRequest, pk: int) -> HttpResponse:
     if certificate.status != Status.PENDING_DOMAIN_VERIFICATION or not pending:
         messages.error(request, "There is nothing to verify now.")
         return redirect("certificates:detail", pk=pk)
-    for domain in pending:
-        dcv.check_domain(domain.pk, force=True)
+    try:
+        limits.verify_now(certificate)
+    except limits.Limited as refused:
+        return _too_soon(request, certificate, refused)
+    recently = dt.timedelta(seconds=settings.SCM_VERIFY_NOW_SECONDS)
+    outcomes = [
+        dcv.check_domain(domain.pk, force=True, unless_checked_within=recently)
+        for domain in pending
+    ]
+    elsewhere = {dcv.Outcome.BUSY, dcv.Outcome.RECENT}
+    if dcv.Outcome.CHECKED not in outcomes and elsewhere & set(outcomes):
+        # Pressed in another tab at the same moment: that check is running or just ran.
+        messages.info(request, "These domains are being checked right now: see the result below.")
+        return _detail(request, certificate, status=409)
     certificate.refresh_from_db()
     if certificate.status != Status.PENDING_DOMAIN_VERIFICATION:
         messages.success(request, "Every domain is verified.")
@@ -222,6 +246,11 @@ def domain_method(request: HttpRequest, pk: int, domain_pk: int) -> HttpResponse
         messages.error(request, "Domains can only be changed while they are being verified.")
         return redirect("certificates:detail", pk=pk)
     method = request.POST.get("method", "")
+    if method == Method.EMAIL:
+        try:
+            limits.send_email(domain)
+        except limits.Limited as refused:
+            return _too_soon(request, certificate, refused)
     try:
         if method not in Method.values:
             raise TransitionRefused("Choose DNS, file or email.")
@@ -235,6 +264,7 @@ def domain_method(request: HttpRequest, pk: int, domain_pk: int) -> HttpResponse
 
 
 @require_http_methods(["GET", "POST"])
+@sensitive_variables("token")
 def verify_email_link(request: HttpRequest, token: str) -> HttpResponse:
     """The link emailed to the domain's administrator; no login. GET asks, POST confirms,
     so mail scanners that open links do not confirm anything."""
@@ -392,6 +422,7 @@ def certificate_apply_check(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
+@sensitive_variables("key_pem", "archive")
 def certificate_download(request: HttpRequest, pk: int, server: str) -> HttpResponse:
     """The owner's bundle for one server type, as <name>_<server>.zip (issued only)."""
     certificate = _get_certificate_for_user(request, pk)
@@ -400,6 +431,10 @@ def certificate_download(request: HttpRequest, pk: int, server: str) -> HttpResp
     if certificate.status != Status.ISSUED or not certificate.certificate_pem:
         messages.error(request, "Only issued certificates can be downloaded.")
         return redirect("certificates:detail", pk=pk)
+    try:
+        limits.download(request.user)
+    except limits.Limited as refused:
+        return _too_soon(request, certificate, refused)
     key_pem = private_key_pem(certificate)
     try:
         archive = bundles.build(

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "template_partials",
+    "axes",
     "certificates",
 ]
 
@@ -54,7 +55,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "scm_console.urls"
@@ -105,6 +108,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out login before the check
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "certificates:list"
 LOGOUT_REDIRECT_URL = "login"
@@ -135,9 +142,17 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_tokens": {"()": "certificates.log_filters.RedactTokens"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "axes": {"level": "WARNING"},
+        # runserver's request lines, through the same filtered handler
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # SCM Console
@@ -161,6 +176,49 @@ SCM_KEY_ENCRYPTION_KEY = os.environ.get("SCM_KEY_ENCRYPTION_KEY", "")
 SCM_MAX_CSR_BYTES = 16 * 1024
 
 PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"
+
+# Web security. Content-Security-Policy without 'unsafe-inline': every script and style
+# is a file of ours (htmx's own indicator styles are off, see base.html, and live in
+# console.css). Served over HTTPS (SCM_HTTPS=1, behind a TLS-terminating proxy that sets
+# X-Forwarded-Proto), cookies are Secure, HTTP redirects to HTTPS and HSTS is sent, except
+# for the CRL and OCSP, which relying parties fetch over plain HTTP (BR §7.1.2.11).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # htmx sends the token from the page (hx-headers), not the cookie
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SCM_HTTPS = env_bool("SCM_HTTPS", False)
+if SCM_HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^ocsp/", r"^ca/"]
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("SCM_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SCM_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SCM_HSTS_PRELOAD", True)
+
+# Password guessing: the fifth failed login for one username from one address locks that
+# pair out for 15 minutes (console and admin logins alike), answered with 429.
+AXES_FAILURE_LIMIT = int(os.environ.get("SCM_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("SCM_LOGIN_COOLOFF_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 
 # Domain control validation (SPEC §5). The resolver (host:port) and the HTTP port are
 # configurable so tests and the demo can use real servers on 127.0.0.1.
@@ -186,6 +244,11 @@ SCM_AUTO_ISSUE_DV = env_bool("SCM_AUTO_ISSUE_DV", True)
 # these delays. Off unless SCM_SIMULATED_CA is set; `make run` sets it.
 SCM_SIMULATED_CA = env_bool("SCM_SIMULATED_CA", False)
 SCM_SIMULATED_CA_DELAY_SECONDS = int(os.environ.get("SCM_SIMULATED_CA_DELAY_SECONDS", "20"))
+# Rate limits (certificates/limits.py): "Verify now" per certificate, validation emails
+# per domain, bundle downloads per user and hour.
+SCM_VERIFY_NOW_SECONDS = int(os.environ.get("SCM_VERIFY_NOW_SECONDS", "10"))
+SCM_EMAIL_RESEND_SECONDS = int(os.environ.get("SCM_EMAIL_RESEND_SECONDS", "300"))
+SCM_DOWNLOADS_PER_HOUR = int(os.environ.get("SCM_DOWNLOADS_PER_HOUR", "60"))
 # Organization verification is reused for this long (SPEC §3).
 SCM_ORG_VERIFICATION_REUSE_DAYS = 395  # 13 months
 

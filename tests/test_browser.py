@@ -21,6 +21,21 @@ pytestmark = [
 ]
 
 CHROMIUM = "/usr/bin/chromium"
+# What Chromium reported against the Content-Security-Policy (it logs each refused inline
+# script, style or eval to the console): every test must leave this empty.
+CSP_REPORTS: list[str] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations():
+    CSP_REPORTS.clear()
+    yield
+    assert not CSP_REPORTS, CSP_REPORTS
+
+
+def _note_csp(message) -> None:
+    if "Content Security Policy" in message.text:
+        CSP_REPORTS.append(message.text)
 
 
 @pytest.fixture(scope="session")
@@ -59,6 +74,7 @@ def browser(django_db_setup):
 def log_in(browser, live_server, username: str, *, admin: bool = False):
     context = browser.new_context()
     page = context.new_page()
+    page.on("console", _note_csp)
     page.set_default_timeout(10_000)
     page.goto(f"{live_server.url}{'/admin/login/' if admin else '/accounts/login/'}")
     page.fill("#id_username", username)
@@ -160,6 +176,7 @@ def test_page_works_without_javascript(browser, live_server, people):
     certificate = CertificateFactory(owner=alice, domain=True)
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
+    page.on("console", _note_csp)
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "alice")
     page.fill("#id_password", "demo")
@@ -234,6 +251,7 @@ def test_domain_verification_moves_the_row_live(browser, live_server, people, dn
     domain = by_button.domains.get()
     dns_zone.txt(domain.txt_name, domain.token)
     details = listing.context.new_page()
+    details.on("console", _note_csp)
     details.goto(f"{live_server.url}/certificates/{by_button.pk}/")
     details.get_by_role("button", name="Verify now").click()
     assert "Every domain is verified." in details.content()

@@ -1,8 +1,14 @@
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate as django_authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from certificates.choices import CertificateType, Status
 from certificates.models import Certificate, TransitionLog
+
+
+def authenticate(**credentials):
+    """As a login does: with the request (login throttling needs it)."""
+    return django_authenticate(RequestFactory().post("/accounts/login/"), **credentials)
 
 
 def test_seed_demo_creates_every_type_in_every_state_and_can_run_again(db):

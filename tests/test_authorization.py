@@ -1,0 +1,271 @@
+"""Every URL pattern, discovered from the URLconf (a new view is covered the day it is
+added), requested with GET and POST as five people: anonymous, another applicant, the
+owner, staff without any permission and a superuser. Each gets the designed answer, none
+gets a server error, and nothing private of the owner's shows up where it must not."""
+
+import base64
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from certificates import keystore
+from certificates import x509 as x509_tools
+from certificates.choices import CertificateType, CsrSource, Status
+from certificates.models import Certificate, CertificateAuthority, TransitionLog
+from tests.factories import CertificateFactory, OrganizationFactory, UserFactory
+
+ROLES = ("anonymous", "applicant", "owner", "staff", "superuser")
+METHODS = ("get", "post")
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # "namespace:name", or the route itself when the pattern has no name
+    route: str
+
+    @property
+    def area(self) -> str:
+        if self.name.startswith("admin:") or self.route.startswith("admin/"):
+            return "admin"
+        if self.name.startswith("ca:") or self.name.startswith("bench"):
+            return "public"
+        if self.name in PUBLIC_CONSOLE or self.route.startswith("accounts/"):
+            return "accounts" if self.route.startswith("accounts/") else "public"
+        return "console"
+
+
+# Console pages that need no login: the link emailed to a domain's administrator.
+PUBLIC_CONSOLE = {"certificates:verify-email"}
+# Account pages that need a login (the rest of accounts/ is the login and reset flow).
+ACCOUNT_PRIVATE = {"password_change", "password_change_done"}
+
+
+def routes() -> list[Route]:
+    found = []
+
+    def walk(patterns, prefix: str, namespace: str | None) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = ":".join(filter(None, [namespace, pattern.namespace])) or None
+                walk(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+            elif isinstance(pattern, URLPattern):
+                route = prefix + str(pattern.pattern)
+                name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+                if pattern.name is None:
+                    name = route
+                found.append(Route(name, route))
+
+    walk(get_resolver().url_patterns, "", None)
+    return [r for r in found if r.route]  # "" is the redirect to the list
+
+
+@pytest.fixture
+def world(db):
+    """The owner's issued OV certificate, with a system-made key, contacts and an
+    organization; everything that must not leak is marked."""
+    owner = UserFactory(username="alice")
+    applicant = UserFactory(username="bob")
+    staff = UserFactory(username="clerk", is_staff=True)  # staff, no permission at all
+    superuser = UserFactory(username="root", is_staff=True, is_superuser=True)
+    key = x509_tools.generate_private_key("ec_p256")
+    key_pem = x509_tools.private_key_pem(key)
+    organization = OrganizationFactory(
+        owner=owner, legal_name="Zanzibar Quietfox Holdings Ltd", phone="+442079461234"
+    )
+    certificate = CertificateFactory(
+        owner=owner,
+        certificate_type=CertificateType.OV,
+        organization=organization,
+        status=Status.TO_BE_ISSUED,
+        primary_domain="quietfox.example",
+        csr_source=CsrSource.SYSTEM,
+        csr_pem=x509_tools.csr_pem(x509_tools.build_csr(key, ["quietfox.example"])),
+        private_key=keystore.encrypt(key_pem),
+        applicant_name="Quentin Quietfox",
+        applicant_email="quentin.quietfox@example.com",
+        applicant_phone="+442079469876",
+        technical_name="Tabitha Quietfox",
+        technical_email="tabitha.quietfox@example.com",
+        technical_phone="+442079465432",
+    )
+    certificate.run_transition("issue", by=superuser)
+    certificate.refresh_from_db()
+    key_body = "".join(key_pem.decode().splitlines()[1:-1])
+    csr_body = "".join(certificate.csr_pem.splitlines()[1:-1])
+    secrets = {
+        # Never shown to anyone but as the owner's download.
+        "private key": [key_body[10:60], base64.b64encode(bytes(certificate.private_key))[:40]],
+    }
+    personal = {
+        "CSR": [csr_body[20:70]],
+        "contact": ["quentin.quietfox", "tabitha.quietfox", "2079469876", "2079465432"],
+        "organization": ["Zanzibar Quietfox", "2079461234"],
+    }
+    return {
+        "users": {
+            "anonymous": None,
+            "applicant": applicant,
+            "owner": owner,
+            "staff": staff,
+            "superuser": superuser,
+        },
+        "certificate": certificate,
+        "domain": certificate.domains.get(),
+        "secrets": secrets,
+        "personal": personal,
+    }
+
+
+def url_for(route: Route, world: dict) -> str:
+    certificate = world["certificate"]
+    models = {
+        "certificate": certificate.pk,
+        "organizationreview": certificate.pk,
+        "transitionlog": TransitionLog.objects.filter(certificate=certificate).first().pk,
+        "certificateauthority": CertificateAuthority.objects.first().pk,
+        "user": world["users"]["owner"].pk,
+        "group": 1,
+        "dbtaskresult": "00000000-0000-0000-0000-000000000000",
+        "accessattempt": 1,
+        "accesslog": 1,
+        "accessfailurelog": 1,
+    }
+    model = re.search(r"admin/\w+/(\w+)/", route.route)
+    values = {
+        "pk": certificate.pk,
+        "domain_pk": world["domain"].pk,
+        "server": "nginx",
+        "token": "not-a-real-token",
+        "brand": "aurora",
+        "encoded": "MEMwQTA_not_ocsp",
+        "uidb64": "MQ",
+        "object_id": models.get(model.group(1)) if model else certificate.pk,
+        "id": world["users"]["owner"].pk,
+        "transition_name": "revoke",
+        "content_type_id": ContentType.objects.get_for_model(Certificate).pk,
+    }
+    path = route.route
+    path = re.sub(r"\^\(\?P<app_label>[^)]*\)/\$", "certificates/", path)
+    path = path.replace("(?P<url>.*)$", "no-such-page/")
+    path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
+    return "/" + path.lstrip("^").rstrip("$")
+
+
+def designed(route: Route, role: str, method: str, status: int, location: str) -> bool:
+    """The answer each kind of person should get; False names a hole (or a new view whose
+    answer this table does not know yet: add it here)."""
+    if status >= 500:
+        return False
+    to_login = status == 302 and location.startswith("/accounts/login/")
+    to_admin_login = status == 302 and location.startswith("/admin/login/")
+    if route.area == "public":
+        return not to_login and status != 403
+    if route.area == "accounts":
+        if route.name in ACCOUNT_PRIVATE and role == "anonymous":
+            return to_login
+        return status in (200, 302, 400, 405)
+    if route.area == "admin":
+        if route.name in ("admin:login", "admin:logout"):
+            return status in (200, 302, 405)
+        if role in ("anonymous", "applicant", "owner"):
+            return to_admin_login  # not staff: the admin's login, whatever the page
+        if role == "staff":
+            # Staff with no permission see the (empty) index and their own password page,
+            # and the CA certificates, which are public anyway (read-only, keys never
+            # shown); every other model page refuses them.
+            if route.name in (
+                "admin:index",
+                "admin:password_change",
+                "admin:password_change_done",
+                "admin:jsi18n",
+            ) or route.route.startswith("admin/certificates/certificateauthority/"):
+                return status in (200, 302, 403, 405)
+            if route.name == route.route and route.route.endswith("<path:object_id>/"):
+                return status == 302  # the old-style URL redirects to the change page
+            if status == 302:  # Django's "no such object" redirect, before the permission check
+                return location == "/admin/"
+            return status in (403, 404, 405)
+        return status in (200, 302, 400, 403, 404, 405)  # superuser: anything but an error
+    # The console: the owner's certificate, reached by its id.
+    if role == "anonymous":
+        return to_login or status == 405  # a wrong method is refused before the login
+    names_certificate = "<int:pk>" in route.route
+    if role == "owner" or not names_certificate:
+        allowed = {200, 302, 405} if method == "get" else {200, 302, 400, 405, 409}
+        if route.name == "certificates:domain-method":
+            allowed.add(404)  # the domain is verified: no method to choose any more
+        return status in allowed
+    # Another applicant, or staff (who are applicants in the console too): not theirs.
+    return status in (404, 405)
+
+
+@pytest.mark.django_db(transaction=False)
+def test_every_url_gives_each_person_the_designed_answer_and_leaks_nothing(world):
+    all_routes = routes()
+    assert len(all_routes) > 60, "the URLconf walk found too few patterns"
+    clients = {}
+    for role, user in world["users"].items():
+        clients[role] = Client(raise_request_exception=False)
+        if user:
+            clients[role].force_login(user)
+    holes, leaks = [], []
+    for route in all_routes:
+        url = url_for(route, world)
+        for method in METHODS:
+            for role in ROLES:
+                if route.name in ("logout", "admin:logout") and method == "post":
+                    client = Client(raise_request_exception=False)  # keep the session
+                    if world["users"][role]:
+                        client.force_login(world["users"][role])
+                else:
+                    client = clients[role]
+                response = getattr(client, method)(url)
+                location = response.headers.get("Location", "")
+                if not designed(route, role, method, response.status_code, location):
+                    holes.append(f"{method.upper()} {url} as {role}: {response.status_code}")
+                body = response.content.decode("utf-8", "replace")
+                shown = dict(world["secrets"])
+                if role not in ("owner", "superuser"):
+                    shown |= world["personal"]
+                for what, markers in shown.items():
+                    for marker in markers:
+                        marker = marker.decode() if isinstance(marker, bytes) else marker
+                        if marker in body:
+                            leaks.append(f"{method.upper()} {url} as {role} shows the {what}")
+    assert not holes, "\n".join(holes)
+    assert not leaks, "\n".join(leaks)
+
+
+def test_the_matrix_notices_a_hole(world):
+    """The rules are not vacuous: a view that served another applicant's certificate, or
+    an admin page that let staff without permission in, would be reported."""
+    detail = Route("certificates:detail", "certificates/<int:pk>/")
+    changelist = Route(
+        "admin:certificates_certificate_changelist", "admin/certificates/certificate/"
+    )
+    assert not designed(detail, "applicant", "get", 200, "")
+    assert not designed(detail, "anonymous", "get", 200, "")
+    assert not designed(changelist, "staff", "get", 200, "")
+    assert not designed(changelist, "owner", "get", 200, "")
+    assert not designed(detail, "owner", "get", 500, "")
+    assert designed(detail, "owner", "get", 200, "")
+
+
+def test_staff_see_contacts_only_with_the_permission_to_view_certificates(world):
+    """The admin shows the applicant's contacts to staff who may view certificates, and
+    never the private key, even to them."""
+    clerk = world["users"]["staff"]
+    clerk.user_permissions.add(Permission.objects.get(codename="view_certificate"))
+    client = Client()
+    client.force_login(clerk)
+    page = client.get(f"/admin/certificates/certificate/{world['certificate'].pk}/change/")
+    assert page.status_code == 200
+    assert "quentin.quietfox@example.com" in page.text
+    for marker in world["secrets"]["private key"]:
+        marker = marker.decode() if isinstance(marker, bytes) else marker
+        assert marker not in page.text
