@@ -42,7 +42,7 @@ serve: $(VENV)/.runtime ## the production shape against DATABASE_URL: gunicorn (
 	STATICFILES_BACKEND=whitenoise.storage.CompressedManifestStaticFilesStorage $(PY) manage.py serve
 
 worker: $(VENV)/.runtime ## run one task worker (domain re-checks, automatic issuance, the simulated CA)
-	$(PY) manage.py db_worker --queue-name '*'
+	$(PY) manage.py task_worker
 
 test: $(VENV)/.dev ## install the dev dependencies and run the whole suite, browser tests included
 	$(PY) manage.py makemigrations --check --dry-run

@@ -19,7 +19,6 @@ from certificates.choices import DomainStatus, Method, Status
 from certificates.models import Certificate, Domain, TransitionRefused, new_token
 
 # A checker holds a domain this long at most; a crashed checker's lease simply expires.
-LEASE = dt.timedelta(seconds=60)
 EMAIL_SALT = "scm.dcv-email"
 
 
@@ -102,7 +101,8 @@ def check_domain(
     # The claim is one UPDATE on the domain's own row (no join, which PostgreSQL would run
     # as a subquery and not re-check after waiting for the row lock): of two workers,
     # only one can match the free lease.
-    if not claim.update(checking_until=now + LEASE):
+    lease = dt.timedelta(seconds=settings.SCM_CHECK_LEASE_SECONDS)
+    if not claim.update(checking_until=now + lease):
         if not pending.exists():
             return Outcome.CLOSED
         if pending.exclude(free).exists():

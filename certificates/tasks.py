@@ -21,9 +21,12 @@ def check_domain(domain_pk: int, token: str) -> str:
     if domain is None:
         return "superseded"  # verification restarted: a newer chain owns this domain
     outcome = dcv.check_domain(domain_pk)
-    if outcome in (dcv.Outcome.CHECKED, dcv.Outcome.NOT_DUE):
-        domain.refresh_from_db(fields=["status", "next_check_at"])
+    if outcome in (dcv.Outcome.CHECKED, dcv.Outcome.NOT_DUE, dcv.Outcome.BUSY):
+        domain.refresh_from_db(fields=["status", "next_check_at", "checking_until"])
         due = domain.next_check_at
+        if outcome == dcv.Outcome.BUSY:
+            # Another checker holds the lease; if it died, the lease runs out: look then.
+            due = max(filter(None, [due, domain.checking_until]), default=None)
         # One chain per domain: a job run twice, or two jobs for the same domain, queue
         # the next re-check once — whoever moves the marker to the new due time.
         if domain.status == "pending" and due:

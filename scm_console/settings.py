@@ -233,6 +233,8 @@ SCM_VALIDATION_ALLOW_PRIVATE = env_bool("SCM_VALIDATION_ALLOW_PRIVATE", DEBUG)
 # the deadline, when the application fails.
 SCM_RECHECK_FIRST_SECONDS = int(os.environ.get("SCM_RECHECK_FIRST_SECONDS", "60"))
 SCM_RECHECK_MAX_SECONDS = int(os.environ.get("SCM_RECHECK_MAX_SECONDS", "3600"))
+# A checker holds a domain this long at most; if it dies, another may check after that.
+SCM_CHECK_LEASE_SECONDS = int(os.environ.get("SCM_CHECK_LEASE_SECONDS", "60"))
 SCM_VERIFICATION_DEADLINE_DAYS = int(os.environ.get("SCM_VERIFICATION_DEADLINE_DAYS", "30"))
 SCM_EMAIL_LINK_MAX_AGE_DAYS = int(os.environ.get("SCM_EMAIL_LINK_MAX_AGE_DAYS", "3"))
 # CAA identities of this CA (RFC 8659 issuer domain names); checked before issuance.
@@ -253,6 +255,11 @@ SCM_DOWNLOADS_PER_HOUR = int(os.environ.get("SCM_DOWNLOADS_PER_HOUR", "60"))
 SCM_ORG_VERIFICATION_REUSE_DAYS = 395  # 13 months
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A job still running after this long was left by a dead worker and runs again (every job
+# is idempotent); workers look for such jobs this often (certificates/jobs.py).
+SCM_TASK_TIMEOUT_SECONDS = int(os.environ.get("SCM_TASK_TIMEOUT_SECONDS", "300"))
+SCM_TASK_SWEEP_SECONDS = float(os.environ.get("SCM_TASK_SWEEP_SECONDS", "30"))
+SCM_TASK_POLL_SECONDS = float(os.environ.get("SCM_TASK_POLL_SECONDS", "1"))
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))

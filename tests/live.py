@@ -10,7 +10,9 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -66,6 +68,7 @@ class Gunicorn:
 
     def __init__(self, workers: int = 4, **env: str) -> None:
         self.port = free_port()
+        self.errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -83,6 +86,7 @@ class Gunicorn:
             ],
             cwd=ROOT,
             env=child_env(**env),
+            stderr=self.errors,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -93,6 +97,11 @@ class Gunicorn:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError("gunicorn did not start")
+
+    def log(self) -> str:
+        """What the server wrote to stderr so far (tracebacks, "database is locked"…)."""
+        self.errors.seek(0)
+        return self.errors.read().decode("utf-8", "replace")
 
     def worker_pids(self) -> list[int]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
@@ -106,6 +115,48 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+@contextmanager
+def task_workers(count: int, **env: str):
+    """`count` task workers (`manage.py task_worker`, separate processes) for the duration;
+    afterwards their stderr must hold no traceback and no "database is locked"."""
+    logs = [tempfile.TemporaryFile() for _ in range(count)]  # noqa: SIM115 (read at the end)
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "task_worker"],
+            cwd=ROOT,
+            env=child_env(**{"SCM_TASK_POLL_SECONDS": "0.1", **env}),
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        for log in logs
+    ]
+    try:
+        yield workers
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+    for log in logs:
+        log.seek(0)
+        text = log.read().decode("utf-8", "replace")
+        assert "database is locked" not in text, text
+        assert "Traceback" not in text, text
+
+
+def wait_until(condition, *, timeout: float = 90, what: str = "the condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
 
 
 def session_cookie(user) -> str:

@@ -20,6 +20,7 @@ class Zone(BaseResolver):
         with self.lock:
             self.records: dict[tuple[str, str], list[RR]] = {}
             self.silent: set[str] = set()
+            self.slow: dict[str, float] = {}  # name -> seconds before the answer
             self.queries: Counter[tuple[str, str]] = Counter()
 
     def add(self, name: str, rtype: str, rdata) -> None:
@@ -49,6 +50,7 @@ class Zone(BaseResolver):
         if name in self.silent:
             time.sleep(1)  # longer than the tests' resolver timeout
             return reply
+        time.sleep(self.slow.get(name, 0))
         with self.lock:
             answers = self.records.get((name, rtype), [])
             exists = any(key[0] == name or key[0].endswith("." + name) for key in self.records)

@@ -12,7 +12,7 @@ import pytest
 from certificates.choices import DomainStatus, Status
 from certificates.models import Certificate, TransitionLog
 from tests.factories import CertificateFactory, UserFactory, submitted
-from tests.live import Gunicorn, Visitor
+from tests.live import Gunicorn, Visitor, task_workers, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
 CROWD = 20
@@ -163,46 +163,6 @@ def test_twenty_verify_now_presses_check_each_domain_once(server, dns_zone):
     assert sum(r.status == 302 for r in replies) >= 1
 
 
-def run_workers(count: int, *, until, timeout: float = 90) -> None:
-    """`count` task workers (separate processes) until `until()` holds, then stopped."""
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    from tests.live import ROOT, child_env
-
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--interval", "0.1"],
-            cwd=ROOT,
-            env=child_env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        for _ in range(count)
-    ]
-    try:
-        deadline = time.monotonic() + timeout
-        while not until():
-            assert time.monotonic() < deadline, "the workers did not finish the jobs"
-            time.sleep(0.2)
-    finally:
-        errors = []
-        for worker in workers:
-            worker.send_signal(signal.SIGTERM)
-        for worker in workers:
-            try:
-                _, err = worker.communicate(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                _, err = worker.communicate()
-            errors.append(err.decode())
-    for err in errors:
-        assert "database is locked" not in err, err
-        assert "Traceback" not in err, err
-
-
 def test_three_task_workers_racing_the_same_jobs_do_each_once(dns_zone):
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
@@ -218,9 +178,11 @@ def test_three_task_workers_racing_the_same_jobs_do_each_once(dns_zone):
     jobs = DBTaskResult.objects.filter(enqueued_at__lte=timezone.now())
     queued = set(jobs.values_list("id", flat=True))
 
-    run_workers(
-        3, until=lambda: not jobs.filter(id__in=queued).exclude(status="SUCCESSFUL").exists()
-    )
+    with task_workers(3):
+        wait_until(
+            lambda: not jobs.filter(id__in=queued).exclude(status="SUCCESSFUL").exists(),
+            what="the workers to finish the jobs",
+        )
 
     results = list(
         jobs.filter(id__in=queued, task_path__endswith=".issue").values_list(

@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('certificates', '0009_search_keys'),
+        ("certificates", "0009_search_keys"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='downloadrecord',
-            index=models.Index(fields=['user', 'at'], name='download_user_at'),
+            model_name="downloadrecord",
+            index=models.Index(fields=["user", "at"], name="download_user_at"),
         ),
     ]

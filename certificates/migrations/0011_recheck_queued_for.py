@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('certificates', '0010_download_rate_index'),
+        ("certificates", "0010_download_rate_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='domain',
-            name='recheck_queued_for',
+            model_name="domain",
+            name="recheck_queued_for",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -1,7 +1,6 @@
 """`make run`: the demo's DNS server, the task worker and the web server together; Ctrl-C
 stops all three."""
 
-import subprocess
 import sys
 import time
 from typing import Any
@@ -9,7 +8,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from certificates.management.processes import stop, supervise
+from certificates.management.processes import Child, stop, supervise, task_worker
 
 
 class Command(BaseCommand):
@@ -21,13 +20,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, addr: str, dns_port: int, **options: Any) -> None:
         manage = [sys.executable, "manage.py"]
-        children = [subprocess.Popen([*manage, "demo_dns", "--port", str(dns_port)])]
+        children = [Child([*manage, "demo_dns", "--port", str(dns_port)]).start()]
         try:
             time.sleep(1)  # let it bind before the seed asks it about CAA
             call_command("seed_demo")
             call_command("expire_certificates", schedule=True)
-            children.append(subprocess.Popen([*manage, "db_worker", "--queue-name", "*"]))
-            children.append(subprocess.Popen([*manage, "runserver", addr]))
+            children.append(task_worker().start())
+            children.append(Child([*manage, "runserver", addr]).start())
             host = addr.split(":")[0]
             self.stdout.write(
                 f"\nSCM Console demo on http://{addr}/\n"

@@ -1,15 +1,13 @@
 """`make serve`: the production shape on this machine — gunicorn with several web workers
 and several task workers against DATABASE_URL; Ctrl-C stops them all."""
 
-import os
-import subprocess
 import sys
 from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from certificates.management.processes import supervise
+from certificates.management.processes import Child, supervise, task_worker
 
 
 class Command(BaseCommand):
@@ -34,10 +32,12 @@ class Command(BaseCommand):
             str(web_workers),
             "--access-logfile",
             "-",
+            # Access lines without the tokens of emailed validation links.
+            "--logger-class",
+            "certificates.log_filters.GunicornLogger",
         ]
-        worker = [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload"]
-        children = [subprocess.Popen(gunicorn, env=os.environ)]
-        children += [subprocess.Popen(worker, env=os.environ) for _ in range(task_workers)]
+        children = [Child(gunicorn).start()]
+        children += [task_worker().start() for _ in range(task_workers)]
         self.stdout.write(
             f"Serving on http://{bind}/ with {web_workers} web and {task_workers} task workers."
         )
