@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve worker bench bench-signing bench-throughput test test-fast lint format migrate seed reset-demo lock clean
+.PHONY: help run serve worker bench bench-signing bench-throughput stress test test-fast lint format migrate seed reset-demo lock clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ worker: $(VENV)/.runtime ## run one task worker (domain re-checks, automatic iss
 test: $(VENV)/.dev ## install the dev dependencies and run the whole suite, browser tests included
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+stress: $(VENV)/.dev ## the full load test: 100 browsers polling for 60 s while staff approve and a worker verifies
+	SCM_STRESS_BROWSERS=100 SCM_STRESS_SECONDS=60 $(PY) -m pytest tests/test_load.py -q -p no:cacheprovider
 
 test-fast: $(VENV)/.dev ## the suite without the browser tests
 	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)

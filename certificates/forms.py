@@ -67,9 +67,8 @@ class ActionForm(forms.Form):
 
     def __init__(self, *args, reason_required: bool, reason_codes: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reason"].required = reason_required
         if not reason_required:
-            self.fields["reason"].widget = forms.HiddenInput()
+            del self.fields["reason"]  # nothing to ask, nothing to refuse
         if not reason_codes:
             del self.fields["code"]
 
@@ -275,10 +274,13 @@ class ApplicationForm(forms.ModelForm):
             "technical_phone": {"invalid": PHONE_HELP},
         }
 
-    def __init__(self, *args, submitting: bool = False, **kwargs) -> None:
+    def __init__(
+        self, *args, submitting: bool = False, too_large: set[str] = frozenset(), **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         certificate = self.instance
         self.submitting = submitting
+        self.too_large = too_large
         self.wildcard = certificate.domain_type == DomainType.WILDCARD
         self.needs_organization = certificate.product.needs_org_verification
         if certificate.domain_type != DomainType.MULTIPLE:
@@ -350,6 +352,11 @@ class ApplicationForm(forms.ModelForm):
 
     def clean_csr_file(self):
         upload = self.cleaned_data["csr_file"]
+        if "csr_file" in self.too_large:
+            raise forms.ValidationError(
+                f"That file is larger than {settings.SCM_MAX_CSR_BYTES // 1024} KB; a CSR is "
+                "a few kilobytes. Upload the .csr file."
+            )
         if upload and upload.size > settings.SCM_MAX_CSR_BYTES:
             raise forms.ValidationError(
                 f"That file has {upload.size:,} bytes; a CSR is a few kilobytes "

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from certificates import bundles, dcv, limits, pagination
+from certificates import bundles, dcv, limits, pagination, uploads
 from certificates.choices import DomainStatus, Method, Server, Status
 from certificates.forms import (
     TABS,
@@ -289,7 +289,16 @@ def certificate_action(request: HttpRequest, pk: int, slug: str) -> HttpResponse
         data, reason_required=action.reason_required, reason_codes=action.reason_codes
     )
     status = 200
-    if request.method == "POST" and form.is_valid():
+    allowed = action.transition in certificate.owner_actions()
+    if request.method == "POST" and not allowed:
+        label = Certificate.transition_custom(action.transition)["label"]
+        messages.error(
+            request,
+            f"“{label}” is not possible: the certificate is “{certificate.get_status_display()}”. "
+            "Nothing was changed.",
+        )
+        status = 409
+    elif request.method == "POST" and form.is_valid():
         try:
             certificate.run_transition(action.transition, by=request.user, **form.cleaned_data)
         except TransitionRefused as refused:
@@ -309,7 +318,7 @@ def certificate_action(request: HttpRequest, pk: int, slug: str) -> HttpResponse
         "action": action,
         "label": Certificate.transition_custom(action.transition)["label"],
         "form": form,
-        "allowed": action.transition in certificate.owner_actions(),
+        "allowed": allowed,
     }
     return render(request, "certificates/action.html", context, status=status)
 
@@ -353,6 +362,8 @@ def certificate_buy(request: HttpRequest) -> HttpResponse:
         if len(bought) == 1:
             return redirect("certificates:apply", pk=bought[0].pk)
         return redirect(f"{reverse('certificates:list')}?status={Status.PENDING_APPLICATION}")
+    if request.method == "POST" and kind not in ("ssl", "test"):
+        messages.error(request, "Choose what to buy: an SSL certificate or a test certificate.")
     context = {
         "form": form,
         "test_form": test_form,
@@ -360,7 +371,8 @@ def certificate_buy(request: HttpRequest) -> HttpResponse:
         "test_quota": settings.SCM_TEST_CERTIFICATE_QUOTA,
         "tab": "test" if kind == "test" or request.GET.get("tab") == "test" else "ssl",
     }
-    return render(request, "certificates/buy.html", context, status=400 if kind else 200)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "certificates/buy.html", context, status=status)
 
 
 def _organization(
@@ -386,7 +398,13 @@ def certificate_apply(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("certificates:detail", pk=certificate.pk)
     data = request.POST if request.method == "POST" else None
     submitting = "submit" in request.POST
-    form = ApplicationForm(data, request.FILES or None, instance=certificate, submitting=submitting)
+    form = ApplicationForm(
+        data,
+        request.FILES or None,
+        instance=certificate,
+        submitting=submitting,
+        too_large=uploads.too_large(request),
+    )
     org_form = None
     if form.needs_organization:
         org_form = OrganizationForm(data, prefix="org", owner=request.user)

@@ -174,6 +174,12 @@ SCM_TEST_CERTIFICATE_QUOTA = 20
 SCM_KEY_ENCRYPTION_KEY = os.environ.get("SCM_KEY_ENCRYPTION_KEY", "")
 # Largest CSR accepted, pasted or uploaded; checked before any parsing.
 SCM_MAX_CSR_BYTES = 16 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "certificates.uploads.LimitedUploadHandler",  # stops a file past SCM_MAX_CSR_BYTES
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # a form's fields, files aside: 400 beyond this
 
 PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"
 
