@@ -4,13 +4,16 @@ queue: a job still "running" long after any job could take was left by a worker 
 again is safe; `make worker`, `make serve` and `make run` start this."""
 
 import threading
+import time
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections, connections
 
 from certificates.jobs import requeue_abandoned
+
+RETRY_SECONDS = 2
 
 
 class Command(BaseCommand):
@@ -23,11 +26,25 @@ class Command(BaseCommand):
         def sweep() -> None:
             while not stop.wait(settings.SCM_TASK_SWEEP_SECONDS):
                 close_old_connections()
-                requeue_abandoned()
+                try:
+                    requeue_abandoned()
+                except (OperationalError, InterfaceError):
+                    connections.close_all()  # the database is away: try at the next sweep
 
         sweeper = threading.Thread(target=sweep, name="requeue-abandoned", daemon=True)
         sweeper.start()
         try:
-            call_command("db_worker", queue_name="*", interval=settings.SCM_TASK_POLL_SECONDS)
+            while True:
+                try:
+                    call_command(
+                        "db_worker", queue_name="*", interval=settings.SCM_TASK_POLL_SECONDS
+                    )
+                    return  # stopped by a signal
+                except (OperationalError, InterfaceError) as lost:
+                    # The database went away (restart, failover): wait and carry on; the
+                    # job that was running, if any, is re-queued once it is abandoned.
+                    self.stderr.write(f"Database unavailable ({lost}); retrying.")
+                    connections.close_all()
+                    time.sleep(RETRY_SECONDS)
         finally:
             stop.set()
