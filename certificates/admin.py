@@ -167,7 +167,13 @@ class CertificateAdmin(FSMAdminMixin, admin.ModelAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        owners = get_user_model().objects.filter(Q(username__iexact=term) | Q(email__iexact=term))
+        owners = list(
+            get_user_model()
+            .objects.filter(Q(username__iexact=term) | Q(email__iexact=term))
+            .values_list("pk", flat=True)
+        )
+        if not owners:  # the usual case: no OR, so the search stays one index range
+            return queryset.search(term), False
         return queryset.search(term) | queryset.filter(owner__in=owners), False
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
