@@ -115,3 +115,33 @@ def test_a_web_worker_killed_mid_issuance_issues_nothing_and_a_retry_issues_once
     assert certificate.status == Status.ISSUED and certificate.certificate_pem
     assert TransitionLog.objects.filter(certificate=certificate, transition="issue").count() == 1
     assert Certificate.objects.filter(status=Status.ISSUED, certificate_pem="").count() == 0
+
+
+def test_a_task_worker_killed_mid_issuance_is_replaced_and_issues_once(dns_zone):
+    certificate = CertificateFactory(ready=True, primary_domain="sign.example.com")
+    dns_zone.slow["sign.example.com"] = 4  # the job's CAA lookup: time to kill its worker
+    tasks.issue.enqueue(certificate.pk)
+    env = {**FAST_RECOVERY, "SCM_CHECK_CAA": "1"}
+
+    with task_workers(1, **env) as [worker]:
+        wait_until(
+            lambda: dns_zone.queries[("sign.example.com", "CAA")] > 0,
+            what="the issuance to reach its CAA lookup",
+        )
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait()
+
+    certificate.refresh_from_db()
+    assert certificate.status == Status.TO_BE_ISSUED and not certificate.certificate_pem
+    dns_zone.slow.clear()
+    with task_workers(1, **env):
+        wait_until(
+            lambda: Certificate.objects.get(pk=certificate.pk).status == Status.ISSUED,
+            timeout=60,
+            what="another worker to take the job over",
+        )
+    certificate.refresh_from_db()
+    assert certificate.certificate_pem and certificate.serial_number
+    assert TransitionLog.objects.filter(certificate=certificate, transition="issue").count() == 1
+    job = DBTaskResult.objects.get(task_path__endswith=".issue")
+    assert job.status == TaskResultStatus.SUCCESSFUL and job.return_value == "issued"
