@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -41,8 +42,9 @@ def database_env(size: int) -> tuple[dict, callable]:
     """Environment for a fresh database for this size, and a function that removes it."""
     url = os.environ.get("DATABASE_URL")
     if not url:
-        path = Path(tempfile.mkdtemp(prefix="scm-bench-")) / f"bench-{size}.sqlite3"
-        return {"SQLITE_PATH": str(path)}, lambda: None
+        folder = Path(tempfile.mkdtemp(prefix="scm-bench-"))
+        path = folder / f"bench-{size}.sqlite3"
+        return {"SQLITE_PATH": str(path)}, lambda: shutil.rmtree(folder, ignore_errors=True)
     import psycopg
 
     base, _, name = url.rpartition("/")
