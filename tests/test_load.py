@@ -56,8 +56,12 @@ def test_browsers_poll_while_staff_approve_and_the_worker_verifies(dns_zone, val
     lock = threading.Lock()
     deadline = time.monotonic() + SECONDS + 5  # for the staff, who start at once
 
-    def browse(user) -> None:
-        visitor = Visitor(server.port, user)
+    # Sessions are made here: threads that touched the ORM would each hold a database
+    # connection (a hundred of them exhaust PostgreSQL's default max_connections).
+    visitors = [Visitor(server.port, user) for user in applicants]
+    staff = Visitor(server.port, validator)
+
+    def browse(visitor) -> None:
         page = visitor.get("/certificates/")
         if page.status != 200:
             errors.append(f"list: {page.status}")
@@ -82,7 +86,6 @@ def test_browsers_poll_while_staff_approve_and_the_worker_verifies(dns_zone, val
             time.sleep(POLL_EVERY)
 
     def approve() -> None:
-        staff = Visitor(server.port, validator)
         for certificate in reviews:
             if time.monotonic() > deadline:
                 break
@@ -93,7 +96,7 @@ def test_browsers_poll_while_staff_approve_and_the_worker_verifies(dns_zone, val
 
     try:
         with task_workers(1), ThreadPoolExecutor(BROWSERS + 1) as pool:
-            futures = [pool.submit(browse, user) for user in applicants]
+            futures = [pool.submit(browse, visitor) for visitor in visitors]
             futures.append(pool.submit(approve))
             for future in futures:
                 future.result()
