@@ -145,3 +145,48 @@ def test_a_task_worker_killed_mid_issuance_is_replaced_and_issues_once(dns_zone)
     assert TransitionLog.objects.filter(certificate=certificate, transition="issue").count() == 1
     job = DBTaskResult.objects.get(task_path__endswith=".issue")
     assert job.status == TaskResultStatus.SUCCESSFUL and job.return_value == "issued"
+
+
+def test_a_web_worker_killed_mid_verify_now_leaves_the_domain_to_check_again(dns_zone):
+    certificate = CertificateFactory(domain=True, primary_domain="press.example.com")
+    domain = certificate.domains.get()
+    dns_zone.txt(domain.txt_name, domain.token)
+    dns_zone.slow[domain.txt_name] = 4  # "Verify now" waits on DNS: time to kill
+    server = Gunicorn(workers=2, SCM_DNS_TIMEOUT="10", SCM_CHECK_LEASE_SECONDS="3")
+    try:
+        owner = Visitor(server.port, certificate.owner)
+        url = f"/certificates/{certificate.pk}/verify/"
+        outcome = {}
+
+        def press() -> None:
+            try:
+                outcome["reply"] = owner.post(url)
+            except OSError as failed:
+                outcome["error"] = failed
+
+        pressing = threading.Thread(target=press)
+        pressing.start()
+        wait_until(
+            lambda: Domain.objects.filter(pk=domain.pk, checking_until__isnull=False).exists(),
+            what="the check to start",
+        )
+        for pid in server.worker_pids():
+            os.kill(pid, signal.SIGKILL)
+        pressing.join(timeout=30)
+        assert "error" in outcome or outcome["reply"].status >= 500
+
+        domain.refresh_from_db()
+        assert domain.checks == 0 and domain.status == DomainStatus.PENDING  # nothing recorded
+        dns_zone.slow.clear()
+        wait_until(lambda: len(server.worker_pids()) == 2, what="gunicorn to replace its workers")
+        # The dead request's lease runs out (3 s here, a minute by default); then the
+        # button works again and the domain is checked once.
+        wait_until(
+            lambda: owner.post(url).status == 302,
+            timeout=30,
+            what="Verify now to work again",
+        )
+    finally:
+        server.stop()
+    domain.refresh_from_db()
+    assert domain.checks == 1 and domain.status == DomainStatus.VERIFIED
