@@ -5,7 +5,6 @@ Runs on SQLite and on PostgreSQL, like the rest of the suite."""
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from html.parser import HTMLParser
 
 import pytest
 
@@ -13,6 +12,7 @@ from certificates.choices import DomainStatus, Status
 from certificates.models import Certificate, TransitionLog
 from tests.factories import CertificateFactory, UserFactory, submitted
 from tests.live import Gunicorn, Visitor, task_workers, wait_until
+from tests.test_admin import FormInputs
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
 CROWD = 20
@@ -37,34 +37,11 @@ def at_once(calls: list) -> list:
         return list(pool.map(run, calls))
 
 
-class ChangeFormInputs(HTMLParser):
-    """What a browser submits from the admin change form."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.data: dict[str, str] = {}
-        self.inside = False
-
-    def handle_starttag(self, tag, attrs) -> None:
-        attrs = dict(attrs)
-        if tag == "form" and attrs.get("id", "").endswith("_form"):
-            self.inside = True
-        elif self.inside and tag == "input" and attrs.get("name"):
-            checkbox = attrs.get("type") == "checkbox"
-            if checkbox and "checked" not in attrs:
-                return
-            self.data[attrs["name"]] = attrs.get("value") or ("on" if checkbox else "")
-
-    def handle_endtag(self, tag) -> None:
-        if tag == "form":
-            self.inside = False
-
-
 def change_form(visitor: Visitor, certificate) -> tuple[str, dict]:
     url = f"/admin/certificates/certificate/{certificate.pk}/change/"
     page = visitor.get(url)
     assert page.status == 200
-    parser = ChangeFormInputs()
+    parser = FormInputs()
     parser.feed(page.body)
     return url, parser.data
 
