@@ -95,6 +95,10 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": SQLITE_PATH,
+            # A worker keeps its connection: opening one reads the schema and runs the PRAGMAs
+            # below, which costs a few milliseconds per request.
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
@@ -124,7 +128,9 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
-USE_I18N = True
+# One language: without the translation machinery every template variable, date and URL
+# skips a language lookup in a context-local (more than half of the list rows' rendering time).
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
