@@ -5,7 +5,7 @@ import secrets
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -13,7 +13,7 @@ from django.db import models, transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.dispatch import Signal, receiver
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django_countries.fields import CountryField
 from django_fsm import (
     GET_STATE,
@@ -227,6 +227,15 @@ class CertificateAuthority(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StatusNote(NamedTuple):
+    """A line under a certificate's status in the list: `kind` names it for scripts and
+    tests, `tone` is "", "warn" or "error"."""
+
+    kind: str
+    text: str
+    tone: str = ""
 
 
 class Certificate(ConcurrentTransitionMixin, models.Model):
@@ -443,6 +452,31 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
             and days is not None
             and days <= settings.SCM_EXPIRY_WARNING_DAYS
         )
+
+    def status_notes(self) -> list[StatusNote]:
+        """What the list says under the status: when issuance is expected, why it waits or
+        failed, and when an issued certificate runs out."""
+        notes = []
+        expected = self.expected_issue_dates()
+        if expected:
+            first, last = (dateformat.format(day, "M j") for day in expected)
+            when = first if first == last else f"{first} – {last}"
+            notes.append(StatusNote("expected", f"Expected {when}"))
+        if self.manual_review and self.progress is not None and self.status != Status.ISSUED:
+            notes.append(
+                StatusNote("manual-review", "Manual review — this can take longer", "warn")
+            )
+        if self.failure_reason:
+            notes.append(StatusNote("failure", self.failure_reason, "error"))
+        if self.status == Status.WITHDRAWING:
+            notes.append(StatusNote("withdrawing", "The CA is stopping verification"))
+        if self.status == Status.REVOKING:
+            notes.append(StatusNote("revoking", f"You asked: {self.revocation_reason}"))
+        if self.expires_soon:
+            days = self.days_left()
+            when = "today" if days < 1 else f"in {days} day{'s' if days != 1 else ''}"
+            notes.append(StatusNote("expiry", f"Expires {when}", "warn"))
+        return notes
 
     def set_domains(self, primary: str, additional: Sequence[str] = ()) -> None:
         """Replace the application's domains (the certificate must already be saved); a

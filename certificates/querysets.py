@@ -75,6 +75,11 @@ class CertificateQuerySet(models.QuerySet):
         )
         return self.annotate(domain_count=Subquery(count))
 
+    def for_list(self) -> "CertificateQuerySet":
+        """What the list shows of each row: its domain count, and not the issued certificate
+        or the kept private key (kilobytes a row that the list never reads)."""
+        return self.with_domain_count().defer("certificate_pem", "private_key")
+
     def sorted_by(self, key: str, *, backwards: bool = False) -> "CertificateQuerySet":
         keys = SORTS.get(key, SORTS[DEFAULT_SORT])
         return self.order_by(

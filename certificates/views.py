@@ -83,20 +83,40 @@ def _get_certificate_for_user(request: HttpRequest, pk: int) -> Certificate:
     return get_object_or_404(Certificate.objects.for_user(request.user), pk=pk)
 
 
-def _operations(certificate: Certificate) -> list[tuple[str, str]]:
+def _operations(certificate: Certificate, path=None) -> list[tuple[str, str]]:
     """(label, url) of each action the owner can take on this certificate now."""
+    path = path or _path
     operations = []
     if certificate.status == Status.PENDING_APPLICATION:
-        operations.append(("Apply", reverse("certificates:apply", args=[certificate.pk])))
+        operations.append(("Apply", path("certificates:apply", certificate.pk)))
     if certificate.status in (Status.ISSUED, Status.EXPIRED):
-        operations.append(("Renew", reverse("certificates:renew", args=[certificate.pk])))
+        operations.append(("Renew", path("certificates:renew", certificate.pk)))
     return operations + [
         (
             Certificate.transition_custom(name)["label"],
-            reverse(f"certificates:{SLUG_OF[name]}", args=[certificate.pk]),
+            path(f"certificates:{SLUG_OF[name]}", certificate.pk),
         )
         for name in sorted(certificate.owner_actions(), key=list(SLUG_OF).index)
     ]
+
+
+def _path(name: str, pk: int) -> str:
+    return reverse(name, args=[pk])
+
+
+class _PagePaths:
+    """The URLs of a page's rows, with one reverse() per URL name instead of one per row
+    and link (about 80 for a page of 20 rows)."""
+
+    SLOT = "2147483647"
+
+    def __init__(self) -> None:
+        self.patterns: dict[str, str] = {}
+
+    def __call__(self, name: str, pk: int) -> str:
+        if name not in self.patterns:
+            self.patterns[name] = reverse(name, args=[self.SLOT]).replace(self.SLOT, "{}")
+        return self.patterns[name].format(pk)
 
 
 def _fingerprint(rows: list[Certificate]) -> str:
@@ -118,8 +138,10 @@ def stamp(moment: dt.datetime) -> str:
 
 
 def _rows_context(rows: list[Certificate], filters: dict) -> dict:
+    path = _PagePaths()
     for certificate in rows:
-        certificate.operations = _operations(certificate)
+        certificate.url = path("certificates:detail", certificate.pk)
+        certificate.operations = _operations(certificate, path)
     polling = any(c.state.is_waiting_for_ca for c in rows)
     poll_query = urlencode({**{k: v for k, v in filters.items() if v}, "fp": _fingerprint(rows)})
     return {
@@ -160,16 +182,17 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
         Certificate.objects.for_user(request.user), filters, owner=request.user
     )
     where = {"after": filters["after"], "before": filters["before"]}
-    certificates = mine.with_domain_count()
+    certificates = mine.for_list()
     rows = pagination.page(certificates, filters["sort"], size, **where)
     if request.htmx:
         return render(request, "certificates/list.html#rows", _rows_context(rows.rows, filters))
     context = _rows_context(rows.rows, filters)
     context.update(
-        form=ListFilterForm(request.GET),
+        status_choices=ListFilterForm.base_fields["status"].choices,
+        sort_choices=ListFilterForm.base_fields["sort"].choices,
         filters=filters,
         page=rows,
-        total=pagination.bounded_count(certificates),
+        total=pagination.bounded_count(mine),
         count_limit=pagination.COUNT_LIMIT,
         tabs=TABS,
     )

@@ -229,7 +229,7 @@ def test_buy_and_apply_with_javascript(browser, live_server, people):
     row = page.locator(f'tr[data-certificate-id="{certificate.pk}"]')
     assert row.get_attribute("data-status") == Status.PENDING_DOMAIN_VERIFICATION
     assert row.locator('[role="progressbar"]').get_attribute("aria-valuenow") == "40"
-    assert "Expected" in row.locator("[data-expected]").inner_text()
+    assert "Expected" in row.locator("[data-note=expected]").inner_text()
     assert "Manual review" in row.inner_text()
 
 

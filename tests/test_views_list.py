@@ -79,6 +79,43 @@ def test_row_context_failure_reason_manual_review_and_expiry(alice_client, alice
     assert "Expires in 12 days" in html
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("traits", "notes"),
+    [
+        (
+            {"failed": True, "failure_reason": "No <b>TXT</b>"},
+            [("failure", "No <b>TXT</b>", "error")],
+        ),
+        ({"withdrawing": True}, [("withdrawing", "The CA is stopping verification", "")]),
+        ({"revoking": True}, [("revoking", "You asked: Key lost.", "")]),
+        (
+            {"issued": True, "not_after": dt.timedelta(hours=5)},
+            [("expiry", "Expires today", "warn")],
+        ),
+        (
+            {"issued": True, "not_after": dt.timedelta(days=1, hours=1)},
+            [("expiry", "Expires in 1 day", "warn")],
+        ),
+        ({"issued": True}, []),
+        ({}, []),
+    ],
+)
+def test_status_notes_say_why_a_certificate_waits_failed_or_runs_out(traits, notes):
+    if isinstance(traits.get("not_after"), dt.timedelta):
+        traits = {**traits, "not_after": timezone.now() + traits["not_after"]}
+    assert CertificateFactory(**traits).status_notes() == notes
+
+
+def test_status_notes_are_escaped_in_the_row(alice_client, alice):
+    CertificateFactory(owner=alice, failed=True, failure_reason="No <b>TXT</b> record")
+    html = alice_client.get(LIST).text
+    assert (
+        '<span class="note error" data-note="failure">No &lt;b&gt;TXT&lt;/b&gt; record</span>'
+        in html
+    )
+
+
 def test_tabs_split_ssl_and_test_certificates(alice_client, alice):
     ssl = CertificateFactory(owner=alice)
     test = CertificateFactory(owner=alice, is_test=True)
