@@ -147,9 +147,14 @@ def seed(size: int) -> dict:
             "primary_domain",
             "not_before",
             "not_after",
+            "csr_pem",
+            "certificate_pem",
         ],
         now=now,
     )
+    # What real rows carry: a CSR from submission on, and the certificate once issued (the
+    # same real ones in every row: their size is what counts here).
+    csr_pem, certificate_pem = sample_pems()
     domains = RowWriter(Domain, ["certificate_id", "name", "is_primary"], now=now)
     keys = RowWriter(SearchKey, ["owner_id", "certificate_id", "key"], now=now)
     logs = RowWriter(
@@ -165,6 +170,8 @@ def seed(size: int) -> dict:
             owner = tenant.pk if mine else rng.choice(other_ids)
             domain = f"www{index}.example{index % 97}.com"
             if mine:
+                # Every tenth row is the tenant's: without this they would all share one state.
+                status = statuses[tenant_seen % len(statuses)]
                 if tenant_seen % family_every == 0 and family_seen < FAMILY:
                     domain, family_seen = f"app{family_seen}.{FAMILY_DOMAIN}", family_seen + 1
                 tenant_seen += 1
@@ -181,6 +188,8 @@ def seed(size: int) -> dict:
                     domain,
                     now - dt.timedelta(days=10) if issued else None,
                     now + dt.timedelta(days=rng.randint(-30, 190)) if issued else None,
+                    csr_pem if status != Status.PENDING_APPLICATION else "",
+                    certificate_pem if issued else "",
                 )
             )
             domain_rows.append((pk, domain, True))
@@ -215,6 +224,30 @@ def seed(size: int) -> dict:
         "staff": staff,
         "tenant_rows": Certificate.objects.filter(owner=tenant).count(),
     }
+
+
+def sample_pems() -> tuple[str, str]:
+    """A subscriber's CSR (RSA 2048, two names) and a certificate the built-in CA issued."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from certificates import ca, issuance
+    from certificates import x509 as csr_tools
+
+    names = ["www.example.com", "example.com"]
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    csr = csr_tools.csr_pem(csr_tools.build_csr(key, names))
+    authority = issuance.issuing_ca("aurora")
+    now = dt.datetime.now(dt.UTC)
+    certificate, _serial = issuance.sign_csr(
+        authority,
+        csr,
+        domains=names,
+        policy=ca.POLICY_DV,
+        organization=None,
+        not_before=now,
+        not_after=now + dt.timedelta(days=199),
+    )
+    return csr, certificate
 
 
 def session_cookie(user) -> str:
@@ -503,13 +536,16 @@ def report(results: list[dict], signed: dict | None = None) -> list[tuple[str, b
             )
     if signed:
         print(
-            f"{'signing/s':<20}bare {signed['bare']:.0f}, issuance signing {signed['signing']:.0f},"
-            f" issue transition {signed['transition']:.0f} ({signed['key']} issuing CA)"
+            f"{'signing/s':<20}bare loop (same certificate) {signed['bare']:.0f}, issuance"
+            f" signing {signed['signing']:.0f}, minimal loop (SAN only, one key object)"
+            f" {signed['minimal']:.0f}, issue transition {signed['transition']:.0f}"
+            f" ({signed['key']} issuing CA)"
         )
         targets.append(
             (
                 f"issuance signing ≥ 0.9× the bare loop: {signed['signing_ratio']:.2f}× "
-                f"(whole issue transition with its commit: {signed['transition_ratio']:.2f}×)",
+                f"(of the minimal loop: {signed['minimal_ratio']:.2f}×; whole issue transition"
+                f" with its commit: {signed['transition_ratio']:.2f}×)",
                 signed["signing_ratio"] >= 0.9,
             )
         )

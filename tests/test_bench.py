@@ -27,6 +27,7 @@ def test_bench_harness_runs_at_1k_rows():
         "hello_logged_in",
         "admin_stock_deep",
         "issuance signing",
+        "minimal loop",
     ):
         assert kind in done.stdout
     assert "queries list/poll/hello     4/3/2" in done.stdout
