@@ -57,7 +57,7 @@ test-fast: $(VENV)/.dev ## the suite without the browser tests
 bench: $(VENV)/.runtime ## seed 1k/100k/1M certificates and time the console against gunicorn (SIZES=1000,100000,1000000)
 	$(PY) bench/run.py --sizes $(or $(SIZES),1000,100000,1000000)
 
-bench-signing: $(VENV)/.runtime ## signing throughput: the issue transition next to a bare cryptography loop
+bench-signing: $(VENV)/.runtime ## signing throughput: the issuance path next to bare cryptography loops
 	$(PY) bench/signing.py
 
 bench-throughput: $(VENV)/.runtime ## requests/s of list and polls with 2 and 4 gunicorn workers (needs wrk: apt-get install wrk)
