@@ -1,5 +1,6 @@
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlencode
@@ -83,9 +84,14 @@ def _get_certificate_for_user(request: HttpRequest, pk: int) -> Certificate:
     return get_object_or_404(Certificate.objects.for_user(request.user), pk=pk)
 
 
-def _operations(certificate: Certificate, path=None) -> list[tuple[str, str]]:
+def _path(name: str, pk: int) -> str:
+    return reverse(name, args=[pk])
+
+
+def _operations(
+    certificate: Certificate, path: Callable[[str, int], str] = _path
+) -> list[tuple[str, str]]:
     """(label, url) of each action the owner can take on this certificate now."""
-    path = path or _path
     operations = []
     if certificate.status == Status.PENDING_APPLICATION:
         operations.append(("Apply", path("certificates:apply", certificate.pk)))
@@ -98,10 +104,6 @@ def _operations(certificate: Certificate, path=None) -> list[tuple[str, str]]:
         )
         for name in sorted(certificate.owner_actions(), key=list(SLUG_OF).index)
     ]
-
-
-def _path(name: str, pk: int) -> str:
-    return reverse(name, args=[pk])
 
 
 class _PagePaths:

@@ -383,3 +383,21 @@ def test_a_poll_reads_exactly_the_rows_of_the_page_it_came_from(alice, sort):
         expected = [(c.pk, c.status, stamp(c.updated_at)) for c in page.rows]
         states = pagination.page_states(mine, sort, 3, **where)
         assert [(pk, status, stamp(at)) for pk, status, at in states] == expected
+
+
+@pytest.mark.parametrize("prefix", ["/", "/console/"])
+def test_row_links_are_what_reverse_gives(prefix):
+    from django.urls import get_script_prefix, reverse, set_script_prefix
+
+    from certificates.views import SLUG_OF, _PagePaths
+
+    before = get_script_prefix()
+    set_script_prefix(prefix)
+    try:
+        path = _PagePaths()
+        for slug in ["detail", "apply", "renew", *SLUG_OF.values()]:
+            for pk in (1, 987654321):
+                name = f"certificates:{slug}"
+                assert path(name, pk) == reverse(name, args=[pk])
+    finally:
+        set_script_prefix(before)
