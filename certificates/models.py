@@ -412,6 +412,14 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         return CertificateType(self.certificate_type)
 
     @property
+    def brand_label(self) -> str:
+        return Brand(self.brand).label
+
+    @property
+    def domain_type_label(self) -> str:
+        return DomainType(self.domain_type).label
+
+    @property
     def progress(self) -> int | None:
         return self.state.progress
 
