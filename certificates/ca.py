@@ -224,6 +224,7 @@ def sign_subscriber(
     return builder.sign(issuer_key, _hash_for(issuer_key))
 
 
+@lru_cache(maxsize=32)  # keys are loaded once per process (issuance._load)
 def _hash_for(key) -> hashes.HashAlgorithm:
     if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size >= 384:
         return hashes.SHA384()
