@@ -27,6 +27,26 @@ FAST_RECOVERY = {
 }
 
 
+def kill_web_workers_during(server: Gunicorn, request, *, when, what: str) -> None:
+    """Send the request from a thread, SIGKILL every gunicorn worker once `when` holds,
+    and check that the request died with its worker (no answer, or a 5xx)."""
+    outcome = {}
+
+    def send() -> None:
+        try:
+            outcome["reply"] = request()
+        except OSError as failed:  # the worker died under the request
+            outcome["error"] = failed
+
+    sending = threading.Thread(target=send)
+    sending.start()
+    wait_until(when, what=what)
+    for pid in server.worker_pids():
+        os.kill(pid, signal.SIGKILL)
+    sending.join(timeout=30)
+    assert "error" in outcome or outcome["reply"].status >= 500
+
+
 def test_a_task_worker_killed_mid_check_is_replaced_and_the_check_done_once(dns_zone):
     certificate = CertificateFactory(domain=True, primary_domain="fault.example.com")
     domain = certificate.domains.get()
@@ -78,24 +98,12 @@ def test_a_web_worker_killed_mid_issuance_issues_nothing_and_a_retry_issues_once
         staff = Visitor(server.port, issuer)
         url, form = change_form(staff, certificate)
         press = {**form, "_fsm_transition_to": "issue"}
-        outcome = {}
-
-        def click() -> None:
-            try:
-                outcome["reply"] = staff.post(url, press)
-            except OSError as failed:  # the worker died under the request
-                outcome["error"] = failed
-
-        pressing = threading.Thread(target=click)
-        pressing.start()
-        wait_until(
-            lambda: dns_zone.queries[("killed.example.com", "CAA")] > 0,
+        kill_web_workers_during(
+            server,
+            lambda: staff.post(url, press),
+            when=lambda: dns_zone.queries[("killed.example.com", "CAA")] > 0,
             what="the issuance to reach its CAA lookup",
         )
-        for pid in server.worker_pids():
-            os.kill(pid, signal.SIGKILL)
-        pressing.join(timeout=30)
-        assert "error" in outcome or outcome["reply"].status >= 500
 
         certificate.refresh_from_db()
         assert certificate.status == Status.TO_BE_ISSUED
@@ -156,24 +164,12 @@ def test_a_web_worker_killed_mid_verify_now_leaves_the_domain_to_check_again(dns
     try:
         owner = Visitor(server.port, certificate.owner)
         url = f"/certificates/{certificate.pk}/verify/"
-        outcome = {}
-
-        def press() -> None:
-            try:
-                outcome["reply"] = owner.post(url)
-            except OSError as failed:
-                outcome["error"] = failed
-
-        pressing = threading.Thread(target=press)
-        pressing.start()
-        wait_until(
-            lambda: Domain.objects.filter(pk=domain.pk, checking_until__isnull=False).exists(),
+        kill_web_workers_during(
+            server,
+            lambda: owner.post(url),
+            when=lambda: Domain.objects.filter(pk=domain.pk, checking_until__isnull=False).exists(),
             what="the check to start",
         )
-        for pid in server.worker_pids():
-            os.kill(pid, signal.SIGKILL)
-        pressing.join(timeout=30)
-        assert "error" in outcome or outcome["reply"].status >= 500
 
         domain.refresh_from_db()
         assert domain.checks == 0 and domain.status == DomainStatus.PENDING  # nothing recorded
