@@ -112,11 +112,15 @@ def _web_server():
 
 @pytest.fixture
 def dns_zone(settings, _dns_server):
-    """A real DNS server on 127.0.0.1, empty at the start of each test, used as resolver."""
+    """A real DNS server on 127.0.0.1, empty at the start of each test, used as resolver.
+
+    Answers take milliseconds, but a busy CI machine can stall one for longer than a
+    tight timeout, so the resolver waits 5 s; tests of silent names set a short timeout.
+    """
     zone, port = _dns_server
     zone.reset()
     settings.SCM_DNS_RESOLVER = f"127.0.0.1:{port}"
-    settings.SCM_DNS_TIMEOUT = 0.5
+    settings.SCM_DNS_TIMEOUT = 5
     return zone
 
 

@@ -5,7 +5,7 @@ import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from dnslib import AAAA, CAA, QTYPE, RCODE, RR, TXT, A
+from dnslib import AAAA, CAA, QTYPE, RCODE, RR, TXT, A, DNSError
 from dnslib.server import BaseResolver, DNSLogger, DNSServer
 
 
@@ -19,7 +19,8 @@ class Zone(BaseResolver):
     def reset(self) -> None:
         with self.lock:
             self.records: dict[tuple[str, str], list[RR]] = {}
-            self.silent: set[str] = set()
+            self.silent: set[str] = set()  # names never answered: the resolver times out
+            self.failing: set[str] = set()  # names answered SERVFAIL
             self.slow: dict[str, float] = {}  # name -> seconds before the answer
             self.queries: Counter[tuple[str, str]] = Counter()
 
@@ -48,7 +49,9 @@ class Zone(BaseResolver):
         rtype = QTYPE[request.q.qtype]
         self.queries[(name, rtype)] += 1
         if name in self.silent:
-            time.sleep(1)  # longer than the tests' resolver timeout
+            raise DNSError(f"{name} is silent")  # dnslib sends nothing back
+        if name in self.failing:
+            reply.header.rcode = RCODE.SERVFAIL
             return reply
         time.sleep(self.slow.get(name, 0))
         with self.lock:

@@ -313,6 +313,7 @@ def test_caa_refusal_is_shown_to_staff_and_changes_nothing(alice, issuer, dns_zo
 
 def test_unreachable_caa_retries_later(alice, dns_zone, settings):
     settings.SCM_CHECK_CAA = True
+    settings.SCM_DNS_TIMEOUT = 0.3
     certificate = CertificateFactory(owner=alice, ready=True, primary_domain="www.example.com")
     dns_zone.silent.add("www.example.com")
     assert "Issuance waits" in tasks.issue.call(certificate.pk)
