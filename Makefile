@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+SIZES ?= 1000,100000,1000000
 
 .DEFAULT_GOAL := help
 .PHONY: help run serve worker bench bench-signing bench-throughput stress test test-fast lint format migrate seed reset-demo lock clean
@@ -55,7 +56,7 @@ test-fast: $(VENV)/.dev ## the suite without the browser tests
 	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
 
 bench: $(VENV)/.runtime ## seed 1k/100k/1M certificates and time the console against gunicorn (SIZES=1000,100000,1000000)
-	$(PY) bench/run.py --sizes $(or $(SIZES),1000,100000,1000000)
+	$(PY) bench/run.py --sizes $(SIZES)
 
 bench-signing: $(VENV)/.runtime ## signing throughput: the issuance path next to bare cryptography loops
 	$(PY) bench/signing.py

@@ -32,3 +32,14 @@ def test_bench_harness_runs_at_1k_rows():
         assert kind in done.stdout
     assert "queries list/poll/hello     4/3/2" in done.stdout
     assert "JSON: bench/results/" in done.stdout
+
+
+def test_make_bench_runs_every_size_unless_told_otherwise():
+    def command(*args: str) -> str:
+        dry = subprocess.run(
+            ["make", "-n", "bench", *args], cwd=ROOT, capture_output=True, text=True
+        )
+        return dry.stdout.splitlines()[-1]
+
+    assert command().endswith("bench/run.py --sizes 1000,100000,1000000")
+    assert command("SIZES=1000,100000").endswith("bench/run.py --sizes 1000,100000")
