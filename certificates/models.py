@@ -13,7 +13,7 @@ from django.db import models, transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.dispatch import Signal, receiver
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django_countries.fields import CountryField
 from django_fsm import (
     GET_STATE,
@@ -262,6 +262,9 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
     # Denormalised from the primary Domain row so the list can show, sort and search it
     # without a join; set_domains() is the one writer of both.
     primary_domain = models.CharField(max_length=253, blank=True)
+    domain_count = models.PositiveSmallIntegerField(
+        default=0, editable=False, help_text="How many domains; set_domains() keeps it."
+    )
 
     status = FSMField(
         max_length=40, choices=Status.choices, default=Status.PENDING_APPLICATION, protected=True
@@ -423,6 +426,11 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
     def progress(self) -> int | None:
         return self.state.progress
 
+    @property
+    def expires_on(self) -> dt.date | None:
+        """The local date not_after falls on (what the list shows as the expiry)."""
+        return timezone.localdate(self.not_after) if self.not_after else None
+
     def days_left(self, now: Any = None) -> int | None:
         """Whole days until not_after, or None before issuance."""
         if self.not_after is None:
@@ -467,7 +475,7 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         notes = []
         expected = self.expected_issue_dates()
         if expected:
-            first, last = (dateformat.format(day, "M j") for day in expected)
+            first, last = (f"{day:%b} {day.day}" for day in expected)  # "Nov 27"
             when = first if first == last else f"{first} – {last}"
             notes.append(StatusNote("expected", f"Expected {when}"))
         if self.manual_review and self.progress is not None and self.status != Status.ISSUED:
@@ -491,9 +499,12 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         special word in any of them puts the application in manual review."""
         self.primary_domain = primary
         self.manual_review = bool(special_words_in([primary, *additional]))
+        self.domain_count = 1 + len(additional)
         with transaction.atomic():
             Certificate.objects.filter(pk=self.pk).update(
-                primary_domain=primary, manual_review=self.manual_review
+                primary_domain=primary,
+                manual_review=self.manual_review,
+                domain_count=self.domain_count,
             )
             self.domains.all().delete()
             Domain.objects.bulk_create(

@@ -105,6 +105,8 @@ class CertificateFactory(factory.django.DjangoModelFactory):
     def domains(self, create: bool, extracted: list[str] | None, **kwargs) -> None:
         if create and self.primary_domain:
             names = [self.primary_domain, *(extracted or [])]
+            self.domain_count = len(names)
+            type(self).objects.filter(pk=self.pk).update(domain_count=self.domain_count)
             Domain.objects.bulk_create(
                 Domain(certificate=self, name=name, is_primary=i == 0)
                 for i, name in enumerate(names)

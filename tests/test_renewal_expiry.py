@@ -57,6 +57,13 @@ def test_renew_starts_a_prefilled_application(alice_client, alice):
     assert 'value="www.example.com"' in alice_client.get(response.url).text
 
 
+def test_the_renew_page_says_when_there_are_more_domains(alice_client, alice):
+    single = issued(alice, domains=[])
+    several = issued(alice, domains=["api.example.com"])
+    assert "and more" not in alice_client.get(f"/certificates/{single.pk}/renew/").text
+    assert "www.example.com and more" in alice_client.get(f"/certificates/{several.pk}/renew/").text
+
+
 def test_renewal_carries_days_over_only_up_to_the_limit(alice):
     now = timezone.now()
     assert (validity_period(now, is_test=True, carry_over=30)[1] - now).days == 119

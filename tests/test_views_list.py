@@ -67,6 +67,17 @@ def test_operations_are_only_those_the_state_allows(alice_client, alice):
     assert f"/certificates/{failed.pk}/withdraw/" not in html
 
 
+def test_a_row_counts_the_domains_beyond_the_primary_one(alice_client, alice):
+    several = CertificateFactory(owner=alice, domains=["a.example.com", "b.example.com"])
+    CertificateFactory(owner=alice, primary_domain="only.example.com")
+    several.set_domains("www.example.com", ["a.example.com", "b.example.com", "c.example.com"])
+    html = alice_client.get(LIST).text
+    rows = re.findall(r'<tr data-certificate-id="\d+".*?</tr>', html, re.S)
+    assert len(rows) == 2
+    assert [row.count("more</div>") for row in rows] == [0, 1]  # newest first
+    assert "+3 more" in rows[1]
+
+
 def test_row_context_failure_reason_manual_review_and_expiry(alice_client, alice):
     CertificateFactory(owner=alice, failed=True, failure_reason="Domain not under your control.")
     CertificateFactory(owner=alice, domain=True, manual_review=True)
@@ -405,3 +416,13 @@ def test_row_links_are_what_reverse_gives(prefix):
                 assert path(name, pk) == reverse(name, args=[pk])
     finally:
         set_script_prefix(before)
+
+
+def test_expiry_shows_the_local_date_with_the_exact_time_for_machines(
+    alice_client, alice, settings
+):
+    settings.TIME_ZONE = "Asia/Tokyo"  # 2027-03-01 20:30 UTC is March 2 there
+    moment = dt.datetime(2027, 3, 1, 20, 30, tzinfo=dt.UTC)
+    CertificateFactory(owner=alice, issued=True, not_after=moment)
+    html = alice_client.get(LIST).text
+    assert f'<time datetime="{moment.isoformat()}">2027-03-02</time>' in html
