@@ -72,6 +72,19 @@ def page(
     return Page(rows, following, previous)
 
 
+def first_page_query(queryset: CertificateQuerySet, sort: str, size: int) -> tuple[str, tuple]:
+    """The SQL, with its parameters, that reads the rows of the first page (and one more)."""
+    sql, params = queryset.sorted_by(sort)[: size + 1].query.sql_with_params()
+    return sql, tuple(params)
+
+
+def first_page(model, query: tuple[str, tuple], sort: str, size: int) -> Page:
+    """The first page, read with first_page_query()'s SQL: the same rows page() gives."""
+    rows = list(model.objects.raw(*query))
+    following = encode(rows[size - 1], sort) if len(rows) > size else None
+    return Page(rows[:size], following, None)
+
+
 def state_queries(
     queryset: CertificateQuerySet, sort: str, size: int, *, after: str = "", before: str = ""
 ) -> tuple[tuple[str, tuple], ...]:
