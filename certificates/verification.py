@@ -178,10 +178,10 @@ def _relevant_caa(name: str) -> tuple[str, list] | None:
             answer = resolver().resolve(labels, "CAA", raise_on_no_answer=False)
         except dns.resolver.NXDOMAIN:
             answer = None
+        # RFC 8659 §3: a lookup that fails (not "no records") must stop issuance.
         except dns.exception.Timeout:
             raise CAALookupFailed(f"The CAA lookup of {labels.to_text(True)} timed out.") from None
         except dns.exception.DNSException as error:
-            # RFC 8659 §3: a lookup that fails (not "no records") must stop issuance.
             raise CAALookupFailed(
                 f"The CAA lookup of {labels.to_text(True)} failed: {_dns_reason(error)}."
             ) from None

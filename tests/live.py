@@ -144,9 +144,14 @@ def task_workers(count: int, **env: str):
             except subprocess.TimeoutExpired:
                 worker.kill()
                 worker.wait()
-    for log in logs:
-        log.seek(0)
-        text = log.read().decode("utf-8", "replace")
+        texts = []
+        for log in logs:
+            log.seek(0)
+            texts.append(log.read().decode("utf-8", "replace"))
+        # When the test failed, what the workers said is part of why: pytest shows it.
+        for number, (worker, text) in enumerate(zip(workers, texts, strict=True)):
+            print(f"task worker {number} (exit {worker.returncode}):\n{text}", file=sys.stderr)
+    for text in texts:
         assert "database is locked" not in text, text
         assert "Traceback" not in text, text
 
