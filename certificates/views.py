@@ -154,14 +154,18 @@ def _rows_context(rows: list[Certificate], filters: dict) -> dict:
     }
 
 
+def _mine(owner, filters: dict):
+    """The owner's certificates that the list's filters keep (owner: a user or an id)."""
+    return ListFilterForm.apply(Certificate.objects.for_user(owner), filters, owner=owner)
+
+
 @lru_cache(maxsize=1024)
 def _poll_queries(owner_id: int, filters: tuple[tuple[str, str], ...], size: int) -> tuple:
     """A poll's SQL. It depends only on who polls and on the page's filters, which a page
     sends unchanged every few seconds, so each process builds it once per page."""
     values = dict(filters)
-    mine = ListFilterForm.apply(Certificate.objects.for_user(owner_id), values, owner=owner_id)
     where = {"after": values["after"], "before": values["before"]}
-    return pagination.state_queries(mine, values["sort"], size, **where)
+    return pagination.state_queries(_mine(owner_id, values), values["sort"], size, **where)
 
 
 @lru_cache(maxsize=1024)
@@ -169,17 +173,15 @@ def _first_page_query(owner_id: int, filters: tuple[tuple[str, str], ...], size:
     """A first page's SQL: every visit to the list with these filters lands on it, and
     like a poll's it depends only on the owner and the filters (no cursor yet)."""
     values = dict(filters)
-    mine = ListFilterForm.apply(Certificate.objects.for_user(owner_id), values, owner=owner_id)
-    return pagination.first_page_query(mine.for_list(), values["sort"], size)
+    return pagination.first_page_query(_mine(owner_id, values).for_list(), values["sort"], size)
 
 
 def _page(user, filters: dict, size: int) -> pagination.Page:
     if not (filters["after"] or filters["before"]):
         query = _first_page_query(user.pk, tuple(filters.items()), size)
         return pagination.first_page(Certificate, query, filters["sort"], size)
-    mine = ListFilterForm.apply(Certificate.objects.for_user(user), filters, owner=user)
     where = {"after": filters["after"], "before": filters["before"]}
-    return pagination.page(mine.for_list(), filters["sort"], size, **where)
+    return pagination.page(_mine(user, filters).for_list(), filters["sort"], size, **where)
 
 
 @require_GET
@@ -201,16 +203,13 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
     rows = _page(request.user, filters, size)
     if request.htmx:
         return render(request, "certificates/list.html#rows", _rows_context(rows.rows, filters))
-    mine = ListFilterForm.apply(
-        Certificate.objects.for_user(request.user), filters, owner=request.user
-    )
     context = _rows_context(rows.rows, filters)
     context.update(
         status_choices=ListFilterForm.base_fields["status"].choices,
         sort_choices=ListFilterForm.base_fields["sort"].choices,
         filters=filters,
         page=rows,
-        total=pagination.bounded_count(mine),
+        total=pagination.bounded_count(_mine(request.user, filters)),
         count_limit=pagination.COUNT_LIMIT,
         tabs=TABS,
     )
