@@ -270,6 +270,11 @@ def build_crl(
     return builder.sign(issuer_key, _hash_for(issuer_key))
 
 
+def name_hash(certificate: x509.Certificate, algorithm: str = "sha1") -> bytes:
+    """The hash of the subject name's DER, as OCSP requests name an issuer (RFC 6960)."""
+    return hashlib.new(algorithm, certificate.subject.public_bytes()).digest()
+
+
 def key_hash(certificate: x509.Certificate, algorithm: str = "sha1") -> bytes:
     """The hash of the subject public key bits, as OCSP requests name an issuer (RFC 6960)."""
     key = certificate.public_key()
@@ -287,13 +292,14 @@ def ocsp_response(
     *,
     issuer: x509.Certificate,
     issuer_key,
-    subscriber: x509.Certificate | None,
+    known: bool,
     revoked: Revoked | None,
     now: dt.datetime,
     next_update: dt.timedelta,
 ) -> ocsp.OCSPResponse:
-    """good / revoked / unknown for the requested serial, signed by the issuing CA."""
-    if subscriber is None:
+    """revoked / good / unknown (a serial this CA never issued) for the requested serial,
+    signed by the issuing CA."""
+    if revoked is None and not known:
         status, revocation_time, reason = ocsp.OCSPCertStatus.UNKNOWN, None, None
     elif revoked is None:
         status, revocation_time, reason = ocsp.OCSPCertStatus.GOOD, None, None

@@ -4,6 +4,7 @@ import datetime as dt
 from functools import lru_cache
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import ocsp
 from django.conf import settings
@@ -13,11 +14,13 @@ from django.utils import timezone
 
 from certificates import ca, keystore
 from certificates import x509 as csr_tools
-from certificates.choices import Brand, CAKind, CertificateType, RevocationReason, Status
-from certificates.models import Certificate, CertificateAuthority, TransitionRefused
+from certificates.choices import Brand, CAKind, CertificateType, RevocationReason
+from certificates.models import Certificate, CertificateAuthority, Revocation, TransitionRefused
 
 CRL_LIFETIME = dt.timedelta(days=4)
 OCSP_LIFETIME = dt.timedelta(days=4)
+# The CertID hash algorithms the responder answers for (SHA-1 as RFC 5019 asks, and SHA-2).
+OCSP_HASHES = frozenset({"sha1", "sha224", "sha256", "sha384", "sha512"})
 POLICIES = {
     CertificateType.DV: ca.POLICY_DV,
     CertificateType.OV: ca.POLICY_OV,
@@ -171,9 +174,11 @@ def chain_pem(authority: CertificateAuthority) -> str:
     return authority.certificate_pem
 
 
-def revoked_entries(authority: CertificateAuthority) -> list[ca.Revoked]:
-    rows = Certificate.objects.filter(issuer=authority, status=Status.REVOKED).values_list(
-        "serial_number", "revoked_at", "revocation_reason_code"
+def revoked_entries(authority: CertificateAuthority, now: dt.datetime) -> list[ca.Revoked]:
+    """Every serial this CA revoked whose certificate has not expired yet (RFC 5280 §3.3:
+    an entry stays at least until the certificate's expiry has passed)."""
+    rows = Revocation.objects.filter(issuer=authority, not_after__gte=now).values_list(
+        "serial_number", "revoked_at", "reason_code"
     )
     return [
         ca.Revoked(int(serial, 16), revoked_at, REASONS[RevocationReason(code)])
@@ -191,7 +196,7 @@ def refresh_crl(authority: CertificateAuthority) -> bytes:
         crl = ca.build_crl(
             issuer=issuer,
             issuer_key=issuer_key,
-            revoked=revoked_entries(authority),
+            revoked=revoked_entries(authority, now),
             number=number,
             now=now,
             next_update=CRL_LIFETIME,
@@ -212,32 +217,47 @@ def current_crl(authority: CertificateAuthority) -> bytes:
 
 
 def answer_ocsp(request_der: bytes) -> bytes:
-    """An OCSP response (RFC 6960) for a DER request: good, revoked, unknown, or an error."""
+    """An OCSP response (RFC 6960) for a DER request: good, revoked or unknown, or an
+    unsuccessful status: malformedRequest for a request the responder cannot read (not
+    exactly one certificate asked about, a hash algorithm it does not know, hashes of the
+    wrong length, a serial that no certificate can have), unauthorized for a CA it does not
+    answer for."""
     try:
         request = ocsp.load_der_ocsp_request(request_der)
-    except ValueError:
+        algorithm = request.hash_algorithm
+        serial_number = request.serial_number
+    except (ValueError, NotImplementedError, UnsupportedAlgorithm):
         return _ocsp_error(ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
-    algorithm = request.hash_algorithm.name
+    if (
+        algorithm.name not in OCSP_HASHES
+        or len(request.issuer_key_hash) != algorithm.digest_size
+        or len(request.issuer_name_hash) != algorithm.digest_size
+        or serial_number < 0  # RFC 5280 §4.1.2.2: serials are positive
+    ):
+        return _ocsp_error(ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
     for authority in CertificateAuthority.objects.filter(kind=CAKind.INTERMEDIATE):
         issuer, issuer_key = loaded(authority)
-        if ca.key_hash(issuer, algorithm) != request.issuer_key_hash:
+        if (
+            ca.key_hash(issuer, algorithm.name) != request.issuer_key_hash
+            or ca.name_hash(issuer, algorithm.name) != request.issuer_name_hash
+        ):
             continue
-        serial = format(request.serial_number, "x")
-        subscriber = Certificate.objects.filter(issuer=authority, serial_number=serial).first()
-        revoked = None
-        if subscriber and subscriber.status == Status.REVOKED:
-            revoked = ca.Revoked(
-                request.serial_number,
-                subscriber.revoked_at,
-                REASONS[RevocationReason(subscriber.revocation_reason_code)],
-            )
+        serial = format(serial_number, "x")
+        revocation = Revocation.objects.filter(issuer=authority, serial_number=serial).first()
         response = ca.ocsp_response(
             request,
             issuer=issuer,
             issuer_key=issuer_key,
-            subscriber=subscriber
-            and x509.load_pem_x509_certificate(subscriber.certificate_pem.encode()),
-            revoked=revoked,
+            known=revocation is not None
+            or Certificate.objects.filter(issuer=authority, serial_number=serial)
+            .exclude(certificate_pem="")
+            .exists(),
+            revoked=revocation
+            and ca.Revoked(
+                serial_number,
+                revocation.revoked_at,
+                REASONS[RevocationReason(revocation.reason_code)],
+            ),
             now=timezone.now(),
             next_update=OCSP_LIFETIME,
         )

@@ -682,8 +682,11 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         custom=_staff("Approve revocation", "Certificate revoked"),
     )
     def approve_revocation(self, by: User | None = None, reason: str = "") -> None:
-        """The CA revokes the certificate."""
+        """The CA revokes the certificate; the CRL and OCSP read the Revocation record,
+        which stays whatever becomes of this row."""
         self.revoked_at = timezone.now()
+        if self.issuer_id:  # signed by this CA: publish it
+            Revocation.record(self)
 
     @transition(
         field=status,
@@ -1028,6 +1031,51 @@ class ContactAttempt(models.Model):
         if self.outcome == CallOutcome.NO_ANSWER:
             return "make sure you can be reached"
         return "check the phone number on the application"
+
+
+class Revocation(models.Model):
+    """A revoked serial, as the CRL and OCSP publish it: written in the transaction that
+    revokes, never changed or removed by the console, and listed until the certificate's
+    expiry has passed (RFC 5280 §3.3), whatever becomes of the certificate's row (deleted
+    from the list, a demo reset)."""
+
+    issuer = models.ForeignKey(CertificateAuthority, on_delete=models.PROTECT, related_name="+")
+    serial_number = models.CharField(max_length=64)
+    revoked_at = models.DateTimeField()
+    reason_code = models.CharField(max_length=30, choices=RevocationReason.choices)
+    not_after = models.DateTimeField()
+    certificate = models.OneToOneField(
+        Certificate, on_delete=models.SET_NULL, null=True, blank=True, related_name="revocation"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "serial_number"], name="revocation_unique")
+        ]
+        indexes = [models.Index(fields=["issuer", "not_after"], name="revocation_listed")]
+
+    def __str__(self) -> str:
+        return f"{self.serial_number} revoked at {self.revoked_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def record(cls, certificate: Certificate) -> "Revocation":
+        """Publish the certificate's revocation (its revoked_at and reason code)."""
+        return cls.objects.create(
+            issuer_id=certificate.issuer_id,
+            serial_number=certificate.serial_number,
+            revoked_at=certificate.revoked_at,
+            reason_code=certificate.revocation_reason_code,
+            not_after=certificate.not_after,
+            certificate=certificate,
+        )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("A published revocation is never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("A published revocation is never removed.")
 
 
 class DownloadRecord(models.Model):

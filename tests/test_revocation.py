@@ -2,14 +2,26 @@
 CRL and the OCSP responder say so — checked with openssl against the live server."""
 
 import base64
+import datetime as dt
+import importlib
 
 import pytest
+import time_machine
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
+from django.apps import apps
 
 from certificates.choices import Status
-from certificates.models import CertificateAuthority, TransitionRefused
+from certificates.issuance import refresh_crl
+from certificates.models import (
+    Certificate,
+    CertificateAuthority,
+    DownloadRecord,
+    Revocation,
+    TransitionLog,
+    TransitionRefused,
+)
 from tests.test_issuance import ca_files, issued, openssl
 
 
@@ -159,3 +171,84 @@ def test_unspecified_reason_is_left_out(client, alice, revoker):
     crl = x509.load_der_x509_crl(client.get("/ca/aurora.crl").content)
     entry = crl.get_revoked_certificate_by_serial_number(int(certificate.serial_number, 16))
     assert not any(isinstance(e.value, x509.CRLReason) for e in entry.extensions)
+
+
+def ocsp_status(client, certificate) -> ocsp.OCSPResponse:
+    issuer = CertificateAuthority.objects.get(pk=certificate.issuer_id)
+    request = (
+        ocsp.OCSPRequestBuilder()
+        .add_certificate(
+            x509.load_pem_x509_certificate(certificate.certificate_pem.encode()),
+            x509.load_pem_x509_certificate(issuer.certificate_pem.encode()),
+            hashes.SHA256(),
+        )
+        .build()
+        .public_bytes(serialization.Encoding.DER)
+    )
+    answer = client.post("/ocsp/", request, content_type="application/ocsp-request")
+    return ocsp.load_der_ocsp_response(answer.content)
+
+
+def listed_on_a_new_crl(certificate) -> bool:
+    issuer = CertificateAuthority.objects.get(pk=certificate.issuer_id)
+    crl = x509.load_der_x509_crl(refresh_crl(issuer))
+    return (
+        crl.get_revoked_certificate_by_serial_number(int(certificate.serial_number, 16)) is not None
+    )
+
+
+def test_a_revoked_certificate_deleted_from_the_list_stays_revoked(
+    client, alice_client, alice, revoker
+):
+    certificate = issued(alice)
+    revoke(certificate, alice, revoker, code="key_compromise")
+    response = alice_client.post(f"/certificates/{certificate.pk}/delete/")
+    assert response.status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.status == Status.DELETED
+    answer = ocsp_status(client, certificate)
+    assert answer.certificate_status == ocsp.OCSPCertStatus.REVOKED
+    assert answer.revocation_reason == x509.ReasonFlags.key_compromise
+    assert listed_on_a_new_crl(certificate)
+
+
+def test_a_revocation_outlives_the_certificates_row(client, alice, revoker):
+    """A demo reset deletes rows; what the CA published as revoked stays revoked."""
+    certificate = issued(alice)
+    revoke(certificate, alice, revoker)
+    Certificate.objects.filter(pk=certificate.pk).update(status=Status.DELETED)
+    TransitionLog.objects.filter(certificate=certificate).delete()
+    DownloadRecord.objects.filter(certificate=certificate).delete()
+    Certificate.objects.filter(pk=certificate.pk).delete()
+    assert ocsp_status(client, certificate).certificate_status == ocsp.OCSPCertStatus.REVOKED
+    assert listed_on_a_new_crl(certificate)
+    revocation = Revocation.objects.get(serial_number=certificate.serial_number)
+    assert revocation.certificate is None
+    with pytest.raises(ValueError, match="never removed"):
+        revocation.delete()
+    with pytest.raises(ValueError, match="never changed"):
+        revocation.save()
+
+
+def test_a_revoked_serial_leaves_the_crl_only_after_its_expiry(alice, revoker):
+    certificate = issued(alice)
+    revoke(certificate, alice, revoker)
+    with time_machine.travel(certificate.not_after - dt.timedelta(minutes=1)):
+        assert listed_on_a_new_crl(certificate)
+    with time_machine.travel(certificate.not_after + dt.timedelta(seconds=1)):
+        assert not listed_on_a_new_crl(certificate)
+
+
+def test_existing_revocations_are_published_by_the_migration(alice, revoker):
+    kept = issued(alice)
+    revoke(kept, alice, revoker, code="superseded")
+    deleted = issued(alice, primary_domain="old.example.com", domains=[])
+    revoke(deleted, alice, revoker)
+    deleted.run_transition("discard", by=alice)
+    Revocation.objects.all()._raw_delete(Revocation.objects.db)  # as before the migration
+    publish_existing = importlib.import_module(
+        "certificates.migrations.0013_revocation"
+    ).publish_existing
+    publish_existing(apps, None)
+    published = dict(Revocation.objects.values_list("serial_number", "reason_code"))
+    assert published == {kept.serial_number: "superseded", deleted.serial_number: "key_compromise"}
