@@ -66,16 +66,22 @@ def test_certificates_left(owner) -> int:
     return max(settings.SCM_TEST_CERTIFICATE_QUOTA - used, 0)
 
 
+def _take_test_certificate(owner) -> None:
+    """Refuse unless the account has a test certificate left; call inside the transaction
+    that creates it. Buying and renewing both take one."""
+    # Lock the account row so two tabs cannot both take the last one.
+    get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
+    if test_certificates_left(owner) < 1:
+        raise QuotaExceeded(
+            f"You have used all {settings.SCM_TEST_CERTIFICATE_QUOTA} free test "
+            "certificates of this account (deleted, revoked and renewed ones count too)."
+        )
+
+
 def buy_test_certificate(owner, brand: str) -> Certificate:
     """One free DV single-domain 3-month certificate, within the account's quota."""
     with transaction.atomic():
-        # Lock the account row so two tabs cannot both take the last one.
-        get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
-        if test_certificates_left(owner) < 1:
-            raise QuotaExceeded(
-                f"You have used all {settings.SCM_TEST_CERTIFICATE_QUOTA} free test "
-                "certificates of this account (deleted and revoked ones count too)."
-            )
+        _take_test_certificate(owner)
         return Certificate.objects.create(
             owner=owner,
             certificate_type=CertificateType.DV,
@@ -159,7 +165,8 @@ def private_key_pem(certificate: Certificate) -> bytes | None:
 
 
 def renew(certificate: Certificate) -> Certificate:
-    """A new application for the same domains, organization and key choice (SPEC §6)."""
+    """A new application for the same domains, organization and key choice (SPEC §6); a
+    test certificate's renewal is a new test certificate, within the account's quota."""
     if certificate.status not in (Status.ISSUED, Status.EXPIRED):
         raise TransitionRefused("Only issued or expired certificates can be renewed.")
     fields = [
@@ -173,6 +180,8 @@ def renew(certificate: Certificate) -> Certificate:
         *CONTACT_FIELDS,
     ]
     with transaction.atomic():
+        if certificate.is_test:
+            _take_test_certificate(certificate.owner)
         renewal = Certificate.objects.create(
             owner=certificate.owner,
             renewal_of=certificate,

@@ -27,8 +27,12 @@ def validity_period(
     issued_at: dt.datetime, *, is_test: bool = False, carry_over: int = 0
 ) -> tuple[dt.datetime, dt.datetime]:
     """(not_before, not_after) for a certificate issued at this moment; days carried over
-    from a renewed certificate count only up to the limit in force."""
-    base = TEST_CERTIFICATE_DAYS if is_test else max_validity_days(issued_at.date())
-    days = min(base + carry_over, max_validity_days(issued_at.date()))
+    from a renewed certificate count only up to the limit in force. A test certificate
+    lasts three months, renewed or not: nothing carries over to it."""
+    limit = max_validity_days(issued_at.date())
+    if is_test:
+        days = min(TEST_CERTIFICATE_DAYS, limit)
+    else:
+        days = min(limit + carry_over, limit)  # while the limit is the base, nothing is added
     # not_after is inclusive (RFC 5280), so the period ends one second before the full days.
     return issued_at, issued_at + dt.timedelta(days=days) - dt.timedelta(seconds=1)

@@ -523,9 +523,10 @@ def certificate_renew(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             renewal = renew(certificate)
-        except TransitionRefused as refused:
+        except (TransitionRefused, QuotaExceeded) as refused:
             messages.error(request, str(refused))
             return redirect("certificates:detail", pk=pk)
         messages.success(request, f"Renewal of {certificate.name}: check the application.")
         return redirect("certificates:apply", pk=renewal.pk)
-    return render(request, "certificates/renew.html", {"certificate": certificate})
+    context = {"certificate": certificate, "test_left": test_certificates_left(request.user)}
+    return render(request, "certificates/renew.html", context)

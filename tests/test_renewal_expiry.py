@@ -66,14 +66,33 @@ def test_the_renew_page_says_when_there_are_more_domains(alice_client, alice):
 
 def test_renewal_carries_days_over_only_up_to_the_limit(alice):
     now = timezone.now()
-    assert (validity_period(now, is_test=True, carry_over=30)[1] - now).days == 119
     capped = validity_period(now, carry_over=100)[1] - now
     assert capped.days == 198  # 199 days less the inclusive last second
+
+
+def test_a_renewed_test_certificate_lasts_three_months_like_any_test_certificate(alice):
+    now = timezone.now()
+    assert (validity_period(now, is_test=True, carry_over=30)[1] - now).days == 89
     original = issued(alice, is_test=True)
     renewal = CertificateFactory(owner=alice, is_test=True, ready=True, renewal_of=original)
     renewal.run_transition("issue", by=None)
     lifetime = renewal.not_after - renewal.not_before
-    assert dt.timedelta(days=178) < lifetime < dt.timedelta(days=181)  # 90 + ~89 left
+    assert lifetime == dt.timedelta(days=90) - dt.timedelta(seconds=1)  # nothing carried over
+
+
+def test_renewing_test_certificates_uses_the_quota(alice_client, alice, settings):
+    settings.SCM_TEST_CERTIFICATE_QUOTA = 3
+    original = issued(alice, is_test=True)
+    page = alice_client.get(f"/certificates/{original.pk}/renew/")
+    assert "uses one of the 2 free test certificates left" in page.text
+    for _ in range(2):
+        assert alice_client.post(f"/certificates/{original.pk}/renew/").status_code == 302
+    assert alice.certificates.filter(is_test=True).count() == 3
+    response = alice_client.post(f"/certificates/{original.pk}/renew/", follow=True)
+    assert "You have used all 3 free test certificates of this account" in response.text
+    assert alice.certificates.filter(is_test=True).count() == 3
+    bought = alice_client.post("/certificates/buy/", {"kind": "test", "brand": "aurora"})
+    assert bought.status_code == 400  # renewals took the quota buying would have used
 
 
 def test_only_issued_or_expired_certificates_renew(alice_client, alice, bob_client):
