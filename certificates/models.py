@@ -1057,6 +1057,14 @@ class Revocation(models.Model):
     def __str__(self) -> str:
         return f"{self.serial_number} revoked at {self.revoked_at:%Y-%m-%d %H:%M}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("A published revocation is never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("A published revocation is never removed.")
+
     @classmethod
     def record(cls, certificate: Certificate) -> "Revocation":
         """Publish the certificate's revocation (its revoked_at and reason code)."""
@@ -1068,14 +1076,6 @@ class Revocation(models.Model):
             not_after=certificate.not_after,
             certificate=certificate,
         )
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ValueError("A published revocation is never changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ValueError("A published revocation is never removed.")
 
 
 class DownloadRecord(models.Model):

@@ -30,9 +30,7 @@ def validity_period(
     from a renewed certificate count only up to the limit in force. A test certificate
     lasts three months, renewed or not: nothing carries over to it."""
     limit = max_validity_days(issued_at.date())
-    if is_test:
-        days = min(TEST_CERTIFICATE_DAYS, limit)
-    else:
-        days = min(limit + carry_over, limit)  # while the limit is the base, nothing is added
+    # While the limit is also the base, a carry-over adds nothing.
+    days = min(TEST_CERTIFICATE_DAYS, limit) if is_test else min(limit + carry_over, limit)
     # not_after is inclusive (RFC 5280), so the period ends one second before the full days.
     return issued_at, issued_at + dt.timedelta(days=days) - dt.timedelta(seconds=1)

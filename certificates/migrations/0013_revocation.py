@@ -26,26 +26,62 @@ def publish_existing(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('certificates', '0012_certificate_domain_count'),
+        ("certificates", "0012_certificate_domain_count"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Revocation',
+            name="Revocation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('serial_number', models.CharField(max_length=64)),
-                ('revoked_at', models.DateTimeField()),
-                ('reason_code', models.CharField(choices=[('unspecified', 'No specific reason'), ('key_compromise', 'The private key was compromised'), ('affiliation_changed', 'The organization name or details changed'), ('superseded', 'Replaced by a new certificate'), ('cessation_of_operation', 'The domain or service is no longer used')], max_length=30)),
-                ('not_after', models.DateTimeField()),
-                ('certificate', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='revocation', to='certificates.certificate')),
-                ('issuer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='certificates.certificateauthority')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("serial_number", models.CharField(max_length=64)),
+                ("revoked_at", models.DateTimeField()),
+                (
+                    "reason_code",
+                    models.CharField(
+                        choices=[
+                            ("unspecified", "No specific reason"),
+                            ("key_compromise", "The private key was compromised"),
+                            ("affiliation_changed", "The organization name or details changed"),
+                            ("superseded", "Replaced by a new certificate"),
+                            ("cessation_of_operation", "The domain or service is no longer used"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("not_after", models.DateTimeField()),
+                (
+                    "certificate",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="revocation",
+                        to="certificates.certificate",
+                    ),
+                ),
+                (
+                    "issuer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="certificates.certificateauthority",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['issuer', 'not_after'], name='revocation_listed')],
-                'constraints': [models.UniqueConstraint(fields=('issuer', 'serial_number'), name='revocation_unique')],
+                "indexes": [models.Index(fields=["issuer", "not_after"], name="revocation_listed")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("issuer", "serial_number"), name="revocation_unique"
+                    )
+                ],
             },
         ),
         migrations.RunPython(publish_existing, migrations.RunPython.noop),
