@@ -2,9 +2,11 @@
 
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Iterable
 from functools import cache
 
+import icu
 import idna
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -127,11 +129,31 @@ def unicode_form(name: str) -> str:
         return name
 
 
+@cache
+def _spoof_checker() -> icu.SpoofChecker:
+    # Checking is thread-safe on one checker (ICU's const functions); building one is not free.
+    return icu.SpoofChecker()
+
+
+def skeleton(text: str) -> str:
+    """What text looks like, for comparing: its UTS #39 skeleton, taken after the NFKC
+    case folding IDNA applies to labels and case-folded again, so look-alike letters
+    compare equal ("раy" in Cyrillic, "ρay" in Greek and "pay" all fold to "pay")."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return _spoof_checker().getSkeleton(0, folded).casefold()
+
+
 def special_words_in(names: Iterable[str]) -> list[str]:
-    """The configured special words that any of these names contains (manual review)."""
-    words = settings.SCM_SPECIAL_WORDS
+    """The configured special words that any of these names contains (manual review),
+    also when spelled with letters that only look like them: each word's skeleton is
+    looked for in the skeleton of the Unicode form of every label."""
+    words = [(word, skeleton(word)) for word in settings.SCM_SPECIAL_WORDS]
     found: list[str] = []
     for name in names:
-        readable = f"{name} {unicode_form(name)}".lower()
-        found.extend(w for w in words if w in readable and w not in found)
+        labels = [skeleton(unicode_form(label)) for label in name.split(".")]
+        found.extend(
+            word
+            for word, folded in words
+            if word not in found and any(folded in label for label in labels)
+        )
     return found

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import override_settings as django_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -95,6 +96,50 @@ def test_special_words_match_inside_names(settings):
     settings.SCM_SPECIAL_WORDS = ["bank", "pay", "live"]
     assert special_words_in(["pay.example.com", "mybank.example.org"]) == ["pay", "bank"]
     assert special_words_in(["www.example.com"]) == []
+
+
+LOOK_ALIKES = {
+    "раy.example.com": "pay",  # Cyrillic р and а
+    "ρay-now.example.com": "pay",  # Greek rho
+    "www.bɑnk.example.com": "bank",  # Latin alpha
+    "my-bαnk.example.com": "bank",  # Greek alpha
+    "1ive.example.com": "live",  # digit one for l
+    "lіve.example.com": "live",  # Cyrillic і
+    "ｐａｙ.example.com": "pay",  # fullwidth
+    "paypa1.example.com": "pay",
+}
+
+
+@pytest.mark.parametrize(("typed", "word"), LOOK_ALIKES.items(), ids=list(LOOK_ALIKES))
+def test_special_words_are_found_behind_look_alike_letters(settings, typed, word):
+    settings.SCM_SPECIAL_WORDS = ["bank", "pay", "live"]
+    assert special_words_in([typed]) == [word]
+    # As the application stores it: the punycode of every label (the check reads it back).
+    assert special_words_in([normalise(typed, wildcard_allowed=False)]) == [word]
+
+
+def test_words_that_only_share_letters_are_not_special(settings):
+    settings.SCM_SPECIAL_WORDS = ["bank", "pay", "live"]
+    assert special_words_in(["p-a-y.example.com", "olive-oil.example", "b4nk.example.com"]) == [
+        "live"
+    ]
+    assert special_words_in(["pa.y.example.com", "lve.example.com"]) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    before=st.text(alphabet="abcdefghijk0123456789-", max_size=10),
+    after=st.text(alphabet="abcdefghijk0123456789-", max_size=10),
+    word=st.sampled_from(["bank", "pay", "live"]),
+    swaps=st.lists(st.booleans(), min_size=4, max_size=4),
+)
+def test_a_special_word_inside_any_label_is_found_in_any_look(before, after, word, swaps):
+    # Each letter of the word may be written with a look-alike from another script.
+    look_alike = {"a": "а", "p": "р", "y": "у", "i": "і", "e": "е", "k": "𝗄", "l": "1"}
+    letters = [look_alike.get(c, c) if swap else c for c, swap in zip(word, swaps, strict=False)]
+    label = before + "".join(letters) + after
+    with django_settings(SCM_SPECIAL_WORDS=["bank", "pay", "live"]):
+        assert word in special_words_in([f"{label}.example.com"])
 
 
 # Generated input: any text, and text made of the characters domains are built from.

@@ -349,3 +349,28 @@ def test_any_application_input_gets_an_answer_not_a_500(
     assert response.status_code in (302, 400)
     if response.status_code == 400:
         assert 'class="error"' in response.text
+
+
+def test_look_alike_special_words_go_to_manual_review_and_wait_for_staff(
+    alice_client, alice, htmx_headers, dns_zone
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from certificates import dcv
+
+    typed = "раy.example.com"  # Cyrillic р and а: reads as "pay"
+    certificate = fresh(alice)
+    check = f"/certificates/{certificate.pk}/apply/check/"
+    warned = alice_client.get(check, {"primary_domain": typed}, headers=htmx_headers)
+    assert "Manual review" in warned.text and "“pay”" in warned.text
+    response = alice_client.post(url(certificate), form(primary_domain=typed))
+    assert response.status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.manual_review
+    assert certificate.primary_domain.startswith("xn--")
+    domain = certificate.domains.get()
+    dns_zone.txt(domain.txt_name, domain.token)
+    dcv.check_domain(domain.pk, force=True)
+    certificate.refresh_from_db()
+    assert certificate.status == Status.TO_BE_ISSUED
+    assert not DBTaskResult.objects.filter(task_path__endswith=".issue").exists()
