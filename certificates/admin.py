@@ -10,11 +10,13 @@ from django_fsm.admin import FSMAdminMixin, FSMObjectTransition, FSMTransitionCo
 from certificates.choices import Status
 from certificates.issuance import init_ca
 from certificates.models import (
+    STAFF_FIELDS,
     VALIDATE,
     Certificate,
     CertificateAuthority,
     ContactAttempt,
     Domain,
+    EditRefused,
     OrganizationReview,
     TransitionLog,
     TransitionRefused,
@@ -65,9 +67,6 @@ class TransitionLogInline(ReadOnlyInline):
     model = TransitionLog
     verbose_name_plural = "Transition log"
     fields = readonly_fields = ("at", "summary", "source", "target", "actor", "reason")
-
-
-EDITABLE = {"manual_review", "org_registry_checked", "org_phone_checked", "org_address_checked"}
 
 
 @admin.register(Certificate)
@@ -138,7 +137,7 @@ class CertificateAdmin(FSMAdminMixin, admin.ModelAdmin):
         for _, options in fieldsets
         for entry in options["fields"]
         for name in (entry if isinstance(entry, tuple) else (entry,))
-        if name not in EDITABLE
+        if name not in STAFF_FIELDS
     )
     inlines = [DomainInline, ContactAttemptInline, TransitionLogInline]
 
@@ -153,11 +152,29 @@ class CertificateAdmin(FSMAdminMixin, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # Each editable field is the duty of one group, and only in the states it applies to
+        # (Certificate.staff_may_edit): for everyone else it is read-only, so a POST that
+        # sets it anyway is ignored.
+        fixed = super().get_readonly_fields(request, obj)
+        return (
+            *fixed,
+            *(
+                name
+                for name in STAFF_FIELDS
+                if obj is None or not obj.staff_may_edit(name, request.user)
+            ),
+        )
+
     def save_model(self, request: HttpRequest, obj: Certificate, form: Any, change: bool) -> None:
-        # Write only what staff changed (the manual-review flag): pressing a transition
+        # Write only what staff changed, logged like a transition: pressing a transition
         # button must not rewrite the whole row, which could race the applicant.
-        if form.changed_data:
-            obj.save(update_fields=[*form.changed_data, "updated_at"])
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            obj.staff_edit(request.user, changes)
+        except EditRefused as refused:
+            self.message_user(request, str(refused), level=messages.ERROR)
+            request.scm_refused = True
 
     def get_search_results(
         self, request: HttpRequest, queryset: Any, search_term: str
@@ -260,6 +277,8 @@ class CertificateAdmin(FSMAdminMixin, admin.ModelAdmin):
         return True
 
     def response_change(self, request: HttpRequest, obj: Certificate) -> HttpResponse:
+        if getattr(request, "scm_refused", False):  # save_model said why
+            return HttpResponseRedirect(request.path)
         name = request.POST.get(self.fsm_post_param)
         if name and name not in TRANSITIONS:
             self.message_user(request, f"There is no step called “{name}”.", messages.ERROR)

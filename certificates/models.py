@@ -101,6 +101,24 @@ def system_only(certificate: "Certificate", user: User) -> bool:
     return False
 
 
+class EditRefused(Exception):
+    """A staff edit that was not applied; the message says why."""
+
+
+# The fields staff may edit on a certificate (the admin's change form), each the duty of
+# one group (its permission) and only while it means something (the states).
+IN_REVIEW = frozenset(
+    {Status.PENDING_DOMAIN_VERIFICATION, Status.PENDING_ORG_VERIFICATION, Status.TO_BE_ISSUED}
+)
+STAFF_FIELDS: dict[str, tuple[str, frozenset[str]]] = {
+    "manual_review": (VALIDATE, IN_REVIEW),
+    "org_registry_checked": (VALIDATE, frozenset({Status.PENDING_ORG_VERIFICATION})),
+    "org_phone_checked": (VALIDATE, frozenset({Status.PENDING_ORG_VERIFICATION})),
+    "org_address_checked": (VALIDATE, frozenset({Status.PENDING_ORG_VERIFICATION})),
+}
+STAFF_EDIT = "staff_edit"  # the transition log's name for a staff edit (not a transition)
+
+
 # When a transition may run. Each condition explains itself when it is not met.
 
 
@@ -535,6 +553,48 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
             raise CAAUnavailable(f"{failed} Issuance waits until CAA can be checked.") from None
         if refusal:
             raise CAAForbids(refusal)
+
+    def staff_may_edit(self, name: str, user: User) -> bool:
+        """May this staff member edit this field now (their group's duty, the right state)?"""
+        duty = STAFF_FIELDS.get(name)
+        return duty is not None and self.status in duty[1] and user.has_perm(duty[0])
+
+    def staff_edit(self, by: User, changes: dict[str, Any]) -> None:
+        """Apply a staff member's edits of the fields of their duty, logged like a
+        transition in the same transaction; raise EditRefused (nothing changed) for a field
+        that is not theirs to edit, or when the certificate moved on meanwhile."""
+        if not changes:
+            return
+        for name in changes:
+            if not self.staff_may_edit(name, by):
+                field = self._meta.get_field(name).verbose_name
+                raise EditRefused(
+                    f"You may not change “{field}” of a certificate that is "
+                    f"“{self.get_status_display()}”; nothing was changed."
+                )
+        now = timezone.now()
+        with transaction.atomic():
+            updated = Certificate.objects.filter(pk=self.pk, status=self.status).update(
+                **changes, updated_at=now
+            )
+            if not updated:
+                raise EditRefused(
+                    "Someone else changed this certificate first; nothing was changed."
+                )
+            TransitionLog.objects.create(
+                certificate=self,
+                transition=STAFF_EDIT,
+                source=self.status,
+                target=self.status,
+                actor=by,
+                reason="; ".join(
+                    f"{self._meta.get_field(name).verbose_name}: {'yes' if value else 'no'}"
+                    for name, value in changes.items()
+                ),
+            )
+        for name, value in changes.items():
+            setattr(self, name, value)
+        self.updated_at = now
 
     def rename(self, name: str) -> None:
         """Change the display name; touches nothing else, so it never races a transition."""
@@ -990,6 +1050,8 @@ class TransitionLog(models.Model):
 
     @property
     def summary(self) -> str:
+        if self.transition == STAFF_EDIT:
+            return "Checks updated"
         return Certificate.transition_custom(self.transition)["done"]
 
     @property

@@ -8,7 +8,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from certificates.choices import Status
-from certificates.models import TransitionLog
+from certificates.models import Certificate, EditRefused, TransitionLog
 from tests.factories import CertificateFactory
 
 
@@ -210,3 +210,81 @@ def test_admin_changelists_cost_the_same_queries_for_1_and_30_rows(staff_client,
         certificate.run_transition("verify_organization", by=None)
     CertificateFactory.create_batch(5, owner=alice, ov=True, org=True)
     assert changelist_queries(staff_client, url) == one
+
+
+CHECKLIST = ("org_registry_checked", "org_phone_checked", "org_address_checked")
+
+
+def form_inputs(client, certificate) -> dict[str, str]:
+    parser = FormInputs()
+    parser.feed(client.get(change_url(certificate)).text)
+    return parser.data
+
+
+@pytest.mark.parametrize("user", ["issuer", "revoker"])
+def test_only_validation_staff_edit_the_checklist_and_the_review_flag(request, user, alice):
+    """Clearing the manual-review flag would let a DV issue automatically; the checklist
+    is the organization check. Both are the Validation group's duty."""
+    staff_member = request.getfixturevalue(user)
+    certificate = CertificateFactory(owner=alice, ov=True, org=True, manual_review=True)
+    Certificate.objects.filter(pk=certificate.pk).update(
+        org_registry_checked=False, org_phone_checked=False, org_address_checked=False
+    )
+    client = client_for(staff_member)
+    inputs = form_inputs(client, certificate)
+    assert not {"manual_review", *CHECKLIST} & set(inputs)  # shown, not editable
+    response = client.post(
+        change_url(certificate), {**inputs, **dict.fromkeys(CHECKLIST, "on"), "_save": "1"}
+    )
+    assert response.status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.manual_review
+    assert not any(getattr(certificate, name) for name in CHECKLIST)
+    assert not TransitionLog.objects.exists()
+    with pytest.raises(EditRefused, match="You may not change “manual review”"):
+        certificate.staff_edit(staff_member, {"manual_review": False})
+
+
+def test_validation_staff_edits_are_logged_like_transitions(validator, alice, alice_client):
+    certificate = CertificateFactory(owner=alice, ov=True, org=True, manual_review=True)
+    Certificate.objects.filter(pk=certificate.pk).update(org_phone_checked=False)
+    client = client_for(validator)
+    inputs = form_inputs(client, certificate)
+    inputs.pop("manual_review")  # unticked
+    response = client.post(
+        change_url(certificate), {**inputs, "org_phone_checked": "on", "_continue": "1"}
+    )
+    assert response.status_code == 302
+    certificate.refresh_from_db()
+    assert not certificate.manual_review and certificate.org_phone_checked
+    entry = TransitionLog.objects.get(certificate=certificate)
+    assert (entry.transition, entry.actor, entry.source, entry.target) == (
+        "staff_edit",
+        validator,
+        Status.PENDING_ORG_VERIFICATION,
+        Status.PENDING_ORG_VERIFICATION,
+    )
+    assert entry.reason == "manual review: no; public phone checked: yes"
+    timeline = alice_client.get(f"/certificates/{certificate.pk}/").text
+    assert "Checks updated" in timeline and "manual review: no" in timeline
+
+
+def test_the_checklist_is_read_only_outside_organization_review(validator, alice):
+    certificate = CertificateFactory(owner=alice, ov=True, domain=True)
+    page = client_for(validator).get(change_url(certificate)).text
+    assert not any(f'name="{name}"' in page for name in CHECKLIST)
+    assert 'name="manual_review"' in page  # still under review
+    with pytest.raises(EditRefused):
+        certificate.staff_edit(validator, {"org_registry_checked": True})
+    issued_one = CertificateFactory(owner=alice, issued=True, manual_review=True)
+    assert 'name="manual_review"' not in client_for(validator).get(change_url(issued_one)).text
+
+
+def test_a_staff_edit_racing_a_state_change_changes_nothing(validator, alice):
+    certificate = CertificateFactory(owner=alice, ov=True, org=True, manual_review=True)
+    Certificate.objects.filter(pk=certificate.pk).update(status=Status.TO_BE_ISSUED)
+    with pytest.raises(EditRefused, match="Someone else changed this certificate first"):
+        certificate.staff_edit(validator, {"manual_review": False})
+    certificate.refresh_from_db()
+    assert certificate.manual_review
+    assert not TransitionLog.objects.exists()
