@@ -13,6 +13,9 @@ from django.db import connections
 from certificates.querysets import SORTS, CertificateQuerySet
 
 DATETIME_KEYS = {"updated_at", "expiry_key"}
+# The values a number key's column can hold (a value outside makes Django drop the
+# comparison as always false or true, which a kept poll query cannot be built from).
+NUMBER_RANGES = {"id": (1, 2**63 - 1), "status_rank": (0, 32767)}
 COUNT_LIMIT = 1000  # beyond this the list says "1,000+" instead of counting every row
 
 
@@ -30,7 +33,9 @@ def encode(row, sort: str) -> str:
 
 
 def decode(token: str, sort: str) -> list | None:
-    """The sort values in a cursor, or None when it is not one of ours for this sort."""
+    """The sort values in a cursor, or None when it is not one of ours for this sort: a
+    forged cursor with values no row can have (numbers its column cannot hold, times
+    outside the years 1–9999 in UTC) is no cursor at all, not a query the database refuses."""
     if not token:
         return None
     try:
@@ -38,12 +43,30 @@ def decode(token: str, sort: str) -> list | None:
         keys = SORTS[sort]
         if not isinstance(values, list) or len(values) != len(keys):
             return None
-        return [
-            dt.datetime.fromisoformat(value) if name in DATETIME_KEYS else int(value)
+        decoded = [
+            _moment(value) if name in DATETIME_KEYS else _number(value, *NUMBER_RANGES[name])
             for (name, _), value in zip(keys, values, strict=True)
         ]
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError):
         return None
+    return None if None in decoded else decoded
+
+
+def _number(value, lowest: int, highest: int) -> int | None:
+    """A whole number the key's column can hold, as encode() writes it (a JSON integer)."""
+    if type(value) is not int or not lowest <= value <= highest:
+        return None
+    return value
+
+
+def _moment(value) -> dt.datetime | None:
+    """An aware time that exists in UTC, as encode() writes it (ISO 8601 with an offset)."""
+    if not isinstance(value, str):
+        return None
+    moment = dt.datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        return None
+    return moment.astimezone(dt.UTC)  # OverflowError past year 9999 or before year 1
 
 
 def _select(queryset, sort: str, size: int, after: str, before: str, fetch) -> tuple[list, str]:

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 
 import idna
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
@@ -15,6 +16,9 @@ PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 ALLOWED_CURVES = {"secp256r1": "P-256", "secp384r1": "P-384"}
 MIN_RSA_BITS = 2048
 MAX_RSA_BITS = 8192
+# `cryptography` reads a CSR's parts only when asked, and may refuse one then: these are
+# how it says a part is malformed or of a kind it does not know.
+UNREADABLE = (ValueError, TypeError, UnsupportedAlgorithm)
 
 
 class CSRError(ValueError):
@@ -88,18 +92,47 @@ def load_csr(data: bytes | str) -> x509.CertificateSigningRequest:
 
 
 def csr_names(csr: x509.CertificateSigningRequest) -> list[str]:
-    """The subject common name(s) and DNS SANs of a CSR, lower case, without duplicates."""
-    names = [
-        str(attribute.value)
-        for attribute in csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
-    ]
+    """The subject common name(s) and DNS SANs of a CSR, lower case, without duplicates;
+    CSRError for a subject or extension that cannot be read, or a SAN that is not a DNS
+    name (the console issues for domain names only)."""
     try:
-        extension = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+        names = [
+            str(attribute.value)
+            for attribute in csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        ]
+    except UNREADABLE:
+        raise CSRError(
+            "The CSR's subject cannot be read (a malformed or mis-encoded name): generate it again."
+        ) from None
+    try:
+        extensions = csr.extensions
+    except x509.DuplicateExtension as duplicate:
+        raise CSRError(
+            f"The CSR repeats an extension ({duplicate.oid.dotted_string}): generate it again."
+        ) from None
+    except UNREADABLE:
+        raise CSRError(
+            "One of the CSR's extensions cannot be read (it is malformed): generate it again."
+        ) from None
+    try:
+        extension = extensions.get_extension_for_class(x509.SubjectAlternativeName)
     except x509.ExtensionNotFound:
         pass
     else:
+        others = [n for n in extension.value if not isinstance(n, x509.DNSName)]
+        if others:
+            raise CSRError(
+                f"The CSR asks for {_shown(str(others[0].value))}, which is not a domain name: "
+                "certificates here name domains only. Remove it from the CSR."
+            )
         names += extension.value.get_values_for_type(x509.DNSName)
     return list(dict.fromkeys(_ascii_name(name) for name in names))
+
+
+def _shown(name: str, limit: int = 60) -> str:
+    """A name from a CSR as a message can show it: printable, and not too long."""
+    printable = "".join(c if c.isprintable() else "\ufffd" for c in name)
+    return printable if len(printable) <= limit else printable[: limit - 1] + "…"
 
 
 def _ascii_name(name: str) -> str:
@@ -116,8 +149,11 @@ def describe_key(csr: x509.CertificateSigningRequest) -> str:
     """The CSR's key in words (RSA 2048, EC P-256), or raise CSRError if it is not allowed."""
     try:
         key = csr.public_key()
-    except (ValueError, TypeError):
-        raise CSRError("The CSR's public key cannot be read.") from None
+    except UNREADABLE:
+        raise CSRError(
+            "The CSR's public key cannot be read, or is of a kind this CA does not know: use "
+            "RSA (2048 bits or more) or EC P-256/P-384."
+        ) from None
     if isinstance(key, rsa.RSAPublicKey):
         if key.key_size < MIN_RSA_BITS:
             raise CSRError(
@@ -145,7 +181,11 @@ def check_csr(csr: x509.CertificateSigningRequest, domains: Sequence[str]) -> st
 
     `domains` are the application's normalised names, the primary one first.
     """
-    if not csr.is_signature_valid:
+    try:
+        signed = csr.is_signature_valid
+    except UNREADABLE:
+        signed = False  # a signature algorithm `cryptography` does not know
+    if not signed:
         raise CSRError(
             "The CSR's signature does not verify: it was changed after it was signed, or is "
             "damaged. Generate it again."
@@ -157,8 +197,10 @@ def check_csr(csr: x509.CertificateSigningRequest, domains: Sequence[str]) -> st
     if domains:
         unknown = [name for name in names if name not in domains]
         if unknown:
+            shown = ", ".join(_shown(name) for name in unknown[:5])
+            more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
             raise CSRError(
-                f"The CSR names {', '.join(unknown)}, which "
+                f"The CSR names {shown}{more}, which "
                 f"{'is' if len(unknown) == 1 else 'are'} not in this application."
             )
         if domains[0] not in names:

@@ -3,13 +3,23 @@ through the views. None gets a server error; every refusal is a 4xx that names t
 and says what to do. With the other property tests (domains, CSRs, whole applications,
 search keys) a CI run tries well over 10,000 inputs."""
 
+import base64
+import datetime as dt
+import hashlib
+import json
 import re
 
+from cryptography import x509 as cryptography_x509
+from cryptography.x509 import ocsp
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from certificates import ca, issuance, x509
 from certificates.choices import Brand, CertificateType, DomainType, KeyAlgorithm
+from certificates.models import CertificateAuthority
+from tests import der
 from tests.factories import CertificateFactory, submitted
 from tests.test_views_apply import form as application
 from tests.test_views_apply import fresh, url
@@ -184,3 +194,124 @@ def test_emailed_links_with_any_token(client, db, token):
     for method in (client.get, client.post):
         response = method(f"/certificates/verify-email/{token}/")
         assert response.status_code in (400, 404)
+
+
+def _issuer_hashes() -> dict[str, tuple[bytes, bytes]]:
+    """(name hash, key hash) of the Aurora issuing CA for each known hash algorithm, so that
+    generated requests sometimes ask about a CA the responder serves."""
+    authority = CertificateAuthority.objects.get(brand="aurora", kind="intermediate", active=True)
+    issuer = cryptography_x509.load_pem_x509_certificate(authority.certificate_pem.encode())
+    return {
+        name: (ca.name_hash(issuer, name), ca.key_hash(issuer, name))
+        for name in der.HASHES
+        if name in hashlib.algorithms_available and not name.startswith("shake")
+    }
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=FIXTURES)
+@given(data=st.data())
+def test_the_ocsp_responder_with_odd_but_parseable_requests(client, db, data):
+    """Requests `cryptography` can read but that break a rule: any hash algorithm, hashes
+    of any length, negative or huge serials, zero or several CertIDs, odd extensions. Each
+    gets a DER response: an answer, malformedRequest or unauthorized."""
+    body = data.draw(der.ocsp_requests(_issuer_hashes()))
+    for response in (
+        client.post("/ocsp/", body, content_type="application/ocsp-request"),
+        client.get("/ocsp/" + base64.b64encode(body).decode()),
+    ):
+        assert response.status_code == 200, response.status_code
+        answer = ocsp.load_der_ocsp_response(response.content)
+        assert answer.response_status in {
+            ocsp.OCSPResponseStatus.SUCCESSFUL,
+            ocsp.OCSPResponseStatus.MALFORMED_REQUEST,
+            ocsp.OCSPResponseStatus.UNAUTHORIZED,
+        }
+        if answer.response_status == ocsp.OCSPResponseStatus.SUCCESSFUL:
+            assert answer.certificate_status == ocsp.OCSPCertStatus.UNKNOWN  # none issued
+
+
+@settings(max_examples=2500, deadline=None, suppress_health_check=FIXTURES)
+@given(request_der=der.csrs())
+def test_odd_but_parseable_csrs_are_accepted_or_refused_in_words(db, request_der):
+    """CSRs `cryptography` parses but may refuse when a part is read: unknown key types and
+    signature algorithms, broken or repeated extensions, non-DNS names, names in odd string
+    types. Each is accepted, and then signs, or refused with CSRError."""
+    try:
+        csr = x509.load_csr(request_der)
+        x509.check_csr(csr, ["www.example.com"])
+    except x509.CSRError as refused:
+        assert len(str(refused)) > 20
+        return
+    authority = CertificateAuthority.objects.get(brand="aurora", kind="intermediate", active=True)
+    now = timezone.now()
+    pem, _ = issuance.sign_csr(
+        authority,
+        x509.csr_pem(csr),
+        domains=["www.example.com"],
+        policy=ca.POLICY_DV,
+        organization=None,
+        not_before=now,
+        not_after=now + dt.timedelta(days=1),
+    )
+    assert pem.startswith("-----BEGIN CERTIFICATE-----")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=FIXTURES)
+@given(request_der=der.csrs())
+def test_odd_csr_uploads_get_an_answer_on_the_form(alice_client, alice, request_der):
+    certificate = fresh(alice)
+    upload = SimpleUploadedFile("request.csr", request_der)
+    data = application(submit=True, primary_domain="www.example.com", csr_source="own", csr_text="")
+    response = alice_client.post(url(certificate), {**data, "csr_file": upload})
+    assert response.status_code in (302, 400)
+    if response.status_code == 400:
+        assert refusal_names_a_field(response.text)
+
+
+offsets = st.timedeltas(
+    min_value=-dt.timedelta(hours=23, minutes=59), max_value=dt.timedelta(hours=23, minutes=59)
+)
+moments = st.one_of(
+    st.datetimes(timezones=st.builds(dt.timezone, offsets)).map(dt.datetime.isoformat),
+    st.datetimes().map(dt.datetime.isoformat),  # naive
+    st.sampled_from(
+        [
+            "0001-01-01T00:00:00+14:00",
+            "9999-12-31T23:59:59-14:00",
+            "9999-12-31T23:59:59.999999+00:00",
+            "0001-01-01T00:00:00+00:00",
+            "2026-02-30T00:00:00+00:00",
+        ]
+    ),
+)
+sort_values = st.one_of(
+    st.integers(-(2**70), 2**70),
+    st.sampled_from([2**63, 2**63 - 1, -(2**63) - 1, 0, -1]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.none(),
+    moments,
+    st.lists(st.integers(), max_size=2),
+)
+
+
+def forged_cursor(values: list) -> str:
+    text = json.dumps(values)  # floats may become NaN or Infinity, which json reads back
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=FIXTURES)
+@given(
+    sort=st.sampled_from(["created", "updated", "expiry", "status"]),
+    values=st.lists(sort_values, min_size=1, max_size=3),
+    direction=st.sampled_from(["after", "before"]),
+    htmx=st.booleans(),
+)
+def test_the_list_with_forged_cursors(alice_client, alice, sort, values, direction, htmx):
+    """Cursors that decode to the right shape but hold values no row has (numbers past 64
+    bits, times outside what the database or UTC can hold): the first page, never a 500."""
+    params = {"sort": sort, direction: forged_cursor(values)}
+    response = alice_client.get(
+        "/certificates/", params, headers={"HX-Request": "true"} if htmx else {}
+    )
+    assert response.status_code in (200, 204), response.status_code
