@@ -4,6 +4,7 @@ deadline, and move the application on when every domain passes (SPEC §5)."""
 import contextlib
 import datetime as dt
 import enum
+import logging
 import secrets
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from certificates import verification
 from certificates.choices import DomainStatus, Method, Status
 from certificates.models import Certificate, Domain, TransitionRefused, new_token
 
+logger = logging.getLogger(__name__)
 # A checker holds a domain this long at most; a crashed checker's lease simply expires.
 EMAIL_SALT = "scm.dcv-email"
 
@@ -111,6 +113,14 @@ def check_domain(
     domain = Domain.objects.select_related("certificate").get(pk=domain_pk)
     try:
         result = _probe(domain)
+    except Exception:
+        # Whatever went wrong is a failed check like any other: recorded, and tried again
+        # on the usual schedule (a check that raised would never be retried).
+        logger.exception("The check of domain %s failed unexpectedly", domain_pk)
+        result = verification.CheckResult(
+            False,
+            "The check could not be completed (an error on the CA's side); it is tried again.",
+        )
     except BaseException:
         Domain.objects.filter(pk=domain_pk).update(checking_until=None)
         raise
@@ -135,7 +145,7 @@ def _record(domain: Domain, result: verification.CheckResult, now: dt.datetime) 
     # checker can never find the domain free but still due.
     fields = {
         "last_checked_at": now,
-        "last_result": result.message,
+        "last_result": _fitting(result.message),
         "checks": F("checks") + 1,
         "checking_until": None,
     }
@@ -152,6 +162,12 @@ def _record(domain: Domain, result: verification.CheckResult, now: dt.datetime) 
         complete_if_all_verified(certificate)
     elif now >= deadline(certificate):
         _give_up(certificate, domain, result)
+
+
+def _fitting(message: str) -> str:
+    """A result as the last_result column can hold it."""
+    limit = Domain._meta.get_field("last_result").max_length
+    return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
 def complete_if_all_verified(certificate: Certificate) -> None:

@@ -6,9 +6,12 @@ real servers on 127.0.0.1.
 """
 
 import http.client
+import io
 import ipaddress
+import socket
+import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 import dns.exception
 import dns.name
@@ -19,6 +22,7 @@ from django.conf import settings
 FILE_PATH = "/.well-known/pki-validation/fileauth.txt"
 MAX_FILE_BYTES = 1024
 MAX_REDIRECTS = 2
+MAX_HEADER_BYTES = 16 * 1024
 
 
 @dataclass(frozen=True)
@@ -67,22 +71,24 @@ def _dns_reason(error: Exception) -> str:
 
 
 def check_file(host: str, token: str) -> CheckResult:
-    """Does http://host/.well-known/pki-validation/fileauth.txt contain the token?"""
-    url = f"http://{host}{FILE_PATH}"
+    """Does http://host/.well-known/pki-validation/fileauth.txt contain the token?
+
+    The whole check — lookups, connections, redirects, reading — has a hard limit of
+    SCM_HTTP_TIMEOUT seconds: a server that answers a byte at a time cannot hold it longer.
+    Whatever the server sends, the answer is a CheckResult in plain words."""
+    deadline = time.monotonic() + settings.SCM_HTTP_TIMEOUT
+    path = FILE_PATH
     for _ in range(MAX_REDIRECTS + 1):
+        url = _shown_url(host, path)
         try:
-            status, location, body = _http_get(host, urlsplit(url).path or "/")
+            status, location, body = _http_get(host, path, deadline)
         except _Refused as refused:
             return CheckResult(False, f"{url}: {refused}")
-        if status in (301, 302, 303, 307, 308) and location:
-            target = urlsplit(location)
-            if target.hostname and target.hostname.lower() != host:
-                return CheckResult(
-                    False,
-                    f"{url} redirects to another host ({target.hostname}); redirects are only "
-                    "followed on the same host.",
-                )
-            url = f"http://{host}{target.path or '/'}"
+        if status in (301, 302, 303, 307, 308) and location is not None:
+            try:
+                path = _redirect_path(host, path, location)
+            except _Refused as refused:
+                return CheckResult(False, f"{url} {refused}")
             continue
         if status != 200:
             return CheckResult(False, f"HTTP {status} at {url}.")
@@ -95,39 +101,154 @@ def check_file(host: str, token: str) -> CheckResult:
         content = body.decode("utf-8", "replace").strip()
         if content == token:
             return CheckResult(True, f"File found at {url} with the right content.")
-        return CheckResult(False, f"File found at {url} but its content differs: “{content[:60]}”.")
-    return CheckResult(False, f"{url} redirects too many times.")
+        return CheckResult(
+            False, f"File found at {url} but its content differs: “{_printable(content[:60])}”."
+        )
+    return CheckResult(False, f"{_shown_url(host, FILE_PATH)} redirects too many times.")
 
 
 class _Refused(Exception):
     pass
 
 
-def _http_get(host: str, path: str) -> tuple[int, str | None, bytes | None]:
-    """GET over plain HTTP to the host's address (as the configured resolver sees it)."""
-    address = _address_of(host)
-    connection = http.client.HTTPConnection(
-        address, settings.SCM_HTTP_VALIDATION_PORT, timeout=settings.SCM_HTTP_TIMEOUT
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else "\ufffd" for c in text)
+
+
+def _shown_url(host: str, path: str) -> str:
+    """A URL as a result message shows it: at most 120 characters of printable text."""
+    url = _printable(f"http://{host}{path}")
+    return url if len(url) <= 120 else url[:119] + "…"
+
+
+def _redirect_path(host: str, path: str, location: str) -> str:
+    """Where a redirect leads, as a path on the same host over plain HTTP (BR 3.2.2.4.18
+    follows redirects; this CA follows them only on the host being validated)."""
+    try:
+        target = urlsplit(urljoin(f"http://{host}{path}", location.strip()))
+        port = target.port
+    except ValueError:
+        raise _Refused(
+            f"redirects to “{_printable(location[:60])}”, which is not a valid address."
+        ) from None
+    if target.scheme != "http":
+        raise _Refused(
+            f"redirects to {target.scheme or 'an address without a scheme'}; the file must be "
+            "served over plain HTTP on the domain itself."
+        )
+    if (target.hostname or "").lower().rstrip(".") != host or port not in (
+        None,
+        settings.SCM_HTTP_VALIDATION_PORT,
+    ):
+        where = _printable((target.hostname or "")[:60])
+        raise _Refused(
+            f"redirects to another host ({where}); redirects are only followed on the same host."
+        )
+    wanted = target.path or "/"
+    if target.query:
+        wanted += "?" + target.query
+    return quote(wanted, safe="/%:@!$&'()*+,;=-._~?")
+
+
+def _remaining(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise _Refused(_timed_out())
+    return left
+
+
+def _timed_out() -> str:
+    return (
+        f"the web server did not answer within the check's limit of "
+        f"{settings.SCM_HTTP_TIMEOUT:g} s (timed out)."
     )
+
+
+def _http_get(host: str, path: str, deadline: float) -> tuple[int, str | None, bytes | None]:
+    """GET over plain HTTP to the host's address (as the configured resolver sees it),
+    reading at most the headers and MAX_FILE_BYTES + 1 bytes of body before the deadline."""
+    address = _address_of(host, deadline)
+    port = settings.SCM_HTTP_VALIDATION_PORT
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: SCM-Console-DCV\r\n"
+        "Accept: */*\r\nConnection: close\r\n\r\n"
+    ).encode("ascii")
+    received = bytearray()
     try:
-        connection.request("GET", path, headers={"Host": host, "User-Agent": "SCM-Console-DCV"})
-        response = connection.getresponse()
-        body = response.read(MAX_FILE_BYTES + 1)
-        too_big = len(body) > MAX_FILE_BYTES
-        return response.status, response.getheader("Location"), None if too_big else body
-    except TimeoutError:
-        raise _Refused("the web server did not answer in time (timed out).") from None
+        with socket.create_connection((address, port), timeout=_remaining(deadline)) as sock:
+            sock.settimeout(_remaining(deadline))
+            sock.sendall(request)
+            while not _enough(received):
+                sock.settimeout(_remaining(deadline))
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                received += chunk
+    except TimeoutError:  # each wait was given what was left of the check's time
+        raise _Refused(_timed_out()) from None
     except ConnectionRefusedError:
-        raise _Refused(f"connection refused on port {settings.SCM_HTTP_VALIDATION_PORT}.") from None
-    except (OSError, http.client.HTTPException) as error:
+        raise _Refused(f"connection refused on port {port}.") from None
+    except OSError as error:
         raise _Refused(f"the request failed ({type(error).__name__}).") from None
-    finally:
-        connection.close()
+    return _parse(bytes(received))
 
 
-def _address_of(host: str) -> str:
+def _enough(received: bytearray) -> bool:
+    """Enough read to judge the answer: the headers, then the body the headers announce
+    (a server may keep the connection open after it), or one byte more than allowed."""
+    end = received.find(b"\r\n\r\n")
+    if end < 0:
+        if len(received) > MAX_HEADER_BYTES:
+            raise _Refused(f"the web server sent more than {MAX_HEADER_BYTES} bytes of headers.")
+        return False
+    body = len(received) - end - 4
+    if body > MAX_FILE_BYTES:
+        return True
+    head = bytes(received[:end]).split(b"\r\n", 1)
+    status = head[0].split(maxsplit=2)[1:2]
+    if status and status[0] in (b"204", b"304"):
+        return True
+    headers = http.client.parse_headers(
+        io.BytesIO(head[1] + b"\r\n\r\n" if len(head) > 1 else b"\r\n")
+    )
+    if "chunked" in (headers.get("Transfer-Encoding") or "").lower():
+        return received.endswith(b"0\r\n\r\n")
+    length = headers.get("Content-Length", "")
+    return length.strip().isdigit() and body >= int(length)
+
+
+class _Received:
+    """What http.client reads a response from: the bytes already received."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def makefile(self, mode: str) -> io.BytesIO:
+        return io.BytesIO(self.data)
+
+
+def _parse(data: bytes) -> tuple[int, str | None, bytes | None]:
+    if not data:
+        raise _Refused("the web server closed the connection without answering.")
+    response = http.client.HTTPResponse(_Received(data))  # type: ignore[arg-type]
     try:
-        answer = resolver().resolve(host, "A")
+        response.begin()
+        try:
+            body = response.read(MAX_FILE_BYTES + 1)
+        except http.client.IncompleteRead as cut:
+            body = cut.partial  # we stop reading once we know enough
+    except (http.client.HTTPException, ValueError):
+        raise _Refused("the web server's answer is not valid HTTP.") from None
+    location = response.getheader("Location")
+    return response.status, location, None if len(body) > MAX_FILE_BYTES else body
+
+
+def _address_of(host: str, deadline: float | None = None) -> str:
+    try:
+        found = resolver()
+        if deadline is not None:
+            found.lifetime = min(found.lifetime, _remaining(deadline))
+        answer = found.resolve(host, "A")
     except dns.resolver.NXDOMAIN:
         raise _Refused(f"{host} does not exist in DNS (NXDOMAIN).") from None
     except dns.resolver.NoAnswer:

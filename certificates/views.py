@@ -1,5 +1,6 @@
 import datetime as dt
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from certificates import bundles, dcv, limits, pagination, uploads
+from certificates import bundles, dcv, limits, pagination, tasks, uploads
 from certificates.choices import DomainStatus, Method, Server, Status
 from certificates.forms import (
     TABS,
@@ -259,10 +260,18 @@ def certificate_verify_now(request: HttpRequest, pk: int) -> HttpResponse:
     except limits.Limited as refused:
         return _too_soon(request, certificate, refused)
     recently = dt.timedelta(seconds=settings.SCM_VERIFY_NOW_SECONDS)
-    outcomes = [
-        dcv.check_domain(domain.pk, force=True, unless_checked_within=recently)
-        for domain in pending
-    ]
+    # One check's time limit for the whole request: domains left when it is spent are
+    # checked by the worker at once, so a slow web server never holds this request long.
+    budget_ends = time.monotonic() + settings.SCM_HTTP_TIMEOUT
+    outcomes, handed_over = [], 0
+    for domain in pending:
+        if outcomes and time.monotonic() >= budget_ends:
+            tasks.check_soon(domain)
+            handed_over += 1
+        else:
+            outcomes.append(dcv.check_domain(domain.pk, force=True, unless_checked_within=recently))
+    if handed_over:
+        messages.info(request, f"{handed_over} more domains are being checked in the background.")
     elsewhere = {dcv.Outcome.BUSY, dcv.Outcome.RECENT}
     if dcv.Outcome.CHECKED not in outcomes and elsewhere & set(outcomes):
         # Pressed in another tab at the same moment: that check is running or just ran.

@@ -1,5 +1,6 @@
 """Real servers on 127.0.0.1 for verification tests: DNS (dnslib) and HTTP (stdlib)."""
 
+import socket
 import threading
 import time
 from collections import Counter
@@ -111,4 +112,42 @@ def start_http(site: Site) -> tuple[ThreadingHTTPServer, int]:
     return server, server.server_address[1]
 
 
-__all__ = ["AAAA", "Site", "Zone", "start_dns", "start_http"]
+class RawServer:
+    """A TCP server on 127.0.0.1 that answers each connection with `answer(connection)`:
+    for web servers that misbehave in ways a real HTTP server library would not (a byte at
+    a time, odd headers, an open connection after the answer)."""
+
+    def __init__(self, answer) -> None:
+        self.answer = answer
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.sent = 0
+        self.stopped = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
+
+    def _answer(self, connection: socket.socket) -> None:
+        with connection:
+            try:
+                connection.recv(65536)  # the request
+                self.answer(self, connection)
+            except OSError:
+                pass  # the client gave up
+
+    def send(self, connection: socket.socket, data: bytes) -> None:
+        connection.sendall(data)
+        self.sent += len(data)
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.listener.close()
+
+
+__all__ = ["AAAA", "RawServer", "Site", "Zone", "start_dns", "start_http"]

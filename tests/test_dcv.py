@@ -320,3 +320,35 @@ def test_unreachable_caa_retries_later(alice, dns_zone, settings):
     certificate.refresh_from_db()
     assert certificate.status == Status.TO_BE_ISSUED
     assert len(queued("issue")) == 1
+
+
+def test_a_check_that_fails_unexpectedly_is_recorded_and_tried_again(alice, monkeypatch, caplog):
+    certificate = submitted(alice)
+    domain = certificate.domains.get()
+
+    def broken(name, token):
+        raise RuntimeError("resolver library bug")
+
+    monkeypatch.setattr(dcv.verification, "check_txt", broken)
+    assert dcv.check_domain(domain.pk, force=True) == dcv.Outcome.CHECKED
+    domain.refresh_from_db()
+    assert domain.status == DomainStatus.PENDING
+    assert domain.last_result.startswith("The check could not be completed")
+    assert domain.checking_until is None  # the lease is let go
+    assert domain.next_check_at > timezone.now()  # and it is tried again
+    assert "resolver library bug" in caplog.text  # the cause is in the log for the CA
+    DBTaskResult.objects.all().delete()
+    with time_machine.travel(domain.next_check_at + dt.timedelta(seconds=1)):
+        assert tasks.check_domain.call(domain.pk, domain.token) == "checked"
+    assert len(queued("check_domain")) == 1  # the chain goes on
+
+
+def test_a_long_result_is_cut_to_fit_its_column(alice, monkeypatch):
+    certificate = submitted(alice)
+    domain = certificate.domains.get()
+    long = dcv.verification.CheckResult(False, "The server said: " + "x" * 2000)
+    monkeypatch.setattr(dcv.verification, "check_txt", lambda name, token: long)
+    dcv.check_domain(domain.pk, force=True)
+    domain.refresh_from_db()
+    limit = Domain._meta.get_field("last_result").max_length
+    assert len(domain.last_result) == limit and domain.last_result.endswith("…")

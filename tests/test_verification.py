@@ -1,8 +1,15 @@
 """Domain checks against real servers on 127.0.0.1 (SPEC §5): each result in plain words."""
 
+import threading
+import time
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from certificates import verification
+from certificates.models import Domain
+from tests.servers import RawServer
 
 TOKEN = "abcdefghijklmnopqrstuvwxyz234567abcdefgh"
 FILE = "/.well-known/pki-validation/fileauth.txt"
@@ -189,3 +196,118 @@ def test_closed_port_is_explained(dns_zone, settings):
     dns_zone.a("shop.example.com")
     result = verification.check_file("shop.example.com", TOKEN)
     assert "connection refused on port 9" in result.message
+
+
+@pytest.fixture
+def raw_site(settings, dns_zone):
+    """A misbehaving web server for shop.example.com: the test says what it sends."""
+    servers = []
+
+    def start(answer) -> RawServer:
+        server = RawServer(answer)
+        servers.append(server)
+        settings.SCM_HTTP_VALIDATION_PORT = server.port
+        settings.SCM_VALIDATION_ALLOW_PRIVATE = True
+        dns_zone.a("shop.example.com")
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def check_in_a_thread(host: str = "shop.example.com") -> list:
+    """Run the check where a test can wait for it: [] while it runs, [result] once done."""
+    done: list = []
+    thread = threading.Thread(target=lambda: done.append(verification.check_file(host, TOKEN)))
+    thread.start()
+    thread.join(timeout=20)
+    return done
+
+
+def test_a_server_dripping_bytes_cannot_hold_a_check_past_its_limit(raw_site, settings):
+    settings.SCM_HTTP_TIMEOUT = 1
+
+    def drip(server, connection) -> None:
+        while not server.stopped.is_set():
+            server.send(connection, b"H")
+            time.sleep(0.05)
+
+    server = raw_site(drip)
+    done = check_in_a_thread()
+    assert done, "the check was still running: it has no overall time limit"
+    (result,) = done
+    assert not result.ok
+    assert "did not answer within the check's limit of 1 s (timed out)" in result.message
+    assert server.sent < 200  # it stopped reading at the limit
+
+
+def test_a_server_that_keeps_the_connection_open_is_read_by_its_length(raw_site, settings):
+    settings.SCM_HTTP_TIMEOUT = 60  # the answer is complete long before this
+
+    def keep_open(server, connection) -> None:
+        body = TOKEN.encode()
+        server.send(
+            connection,
+            b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body),
+        )
+        server.stopped.wait(30)
+
+    raw_site(keep_open)
+    done = check_in_a_thread()
+    assert done and done[0].ok
+
+
+def test_headers_without_end_are_refused(raw_site):
+    def endless_headers(server, connection) -> None:
+        server.send(connection, b"HTTP/1.1 200 OK\r\n")
+        for _ in range(2000):
+            server.send(connection, b"X-Filler: " + b"x" * 50 + b"\r\n")
+
+    raw_site(endless_headers)
+    result = verification.check_file("shop.example.com", TOKEN)
+    assert "more than 16384 bytes of headers" in result.message
+
+
+location_values = st.one_of(
+    st.text(
+        alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"),
+        max_size=300,
+    ),
+    st.sampled_from(
+        [
+            "http://[::1",
+            "http://shop.example.com:99999/x",
+            "http://shop.example.com:abc/",
+            "//shop.example.com/x",
+            "https://shop.example.com/x",
+            "ftp://shop.example.com/",
+            "../../../x y",
+            "http://shop.example.com/" + "a" * 3000,
+            "http://SHOP.EXAMPLE.COM./ok",
+            "/%00%0d%0a",
+            "javascript:alert(1)",
+            "",
+        ]
+    ),
+)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(location=location_values, status=st.sampled_from([301, 302, 303, 307, 308]))
+def test_any_redirect_gets_a_result_that_fits_its_column(raw_site, location, status):
+    """Whatever a server puts in Location, the check answers in words, within 500 characters."""
+
+    def redirect(server, connection) -> None:
+        head = f"HTTP/1.1 {status} Moved\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n"
+        server.send(connection, head.encode("latin-1"))
+
+    server = raw_site(redirect)
+    try:
+        result = verification.check_file("shop.example.com", TOKEN)
+    finally:
+        server.stop()
+    assert not result.ok
+    assert 10 < len(result.message) <= Domain._meta.get_field("last_result").max_length

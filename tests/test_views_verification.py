@@ -116,3 +116,26 @@ def test_verified_domains_show_their_result(alice_client, alice, dns_zone):
     html = alice_client.get(detail(certificate)).text
     assert f"TXT record {primary.txt_name} found with the right value." in html
     assert certificate.domains.filter(status=DomainStatus.VERIFIED).count() == 1
+
+
+def test_verify_now_hands_what_it_has_no_time_for_to_the_worker(
+    alice_client, alice, dns_zone, settings
+):
+    """Each check may take SCM_HTTP_TIMEOUT; the request as a whole takes about one: the
+    domains left when that time is spent are checked by the worker at once."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.SCM_HTTP_TIMEOUT = 0.5
+    settings.SCM_DNS_TIMEOUT = 0.4
+    names = ["a.example.com", "b.example.com", "c.example.com"]
+    certificate = submitted(alice, primary_domain="www.example.com", domains=names)
+    for name in ["www.example.com", *names]:
+        dns_zone.silent.add(f"_dnsauth.{name}")  # every lookup waits its whole timeout
+    DBTaskResult.objects.all().delete()
+    response = alice_client.post(f"{detail(certificate)}verify/")
+    assert response.status_code == 302
+    checked = certificate.domains.filter(last_checked_at__isnull=False).count()
+    handed = DBTaskResult.objects.filter(task_path__endswith=".check_domain").count()
+    assert checked >= 1 and handed >= 1 and checked + handed == 4
+    page = alice_client.get(detail(certificate)).text
+    assert f"{handed} more domains are being checked in the background." in page
