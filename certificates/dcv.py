@@ -8,16 +8,24 @@ import logging
 import secrets
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from certificates import verification
+from certificates import limits, verification
 from certificates.choices import DomainStatus, Method, Status
-from certificates.models import Certificate, Domain, TransitionRefused, new_token
+from certificates.models import (
+    Certificate,
+    Domain,
+    TransitionRefused,
+    ValidationEmail,
+    new_token,
+)
 
 logger = logging.getLogger(__name__)
 # A checker holds a domain this long at most; a crashed checker's lease simply expires.
@@ -190,7 +198,8 @@ def _give_up(certificate: Certificate, domain: Domain, result: verification.Chec
 
 
 def choose_method(domain: Domain, method: Method, email_address: str = "") -> None:
-    """The owner switches how this domain is proven; email sends the link at once."""
+    """The owner switches how this domain is proven; email sends the link at once, within
+    the limits on validation emails (limits.Limited otherwise, and nothing is sent)."""
     if method not in domain.allowed_methods():
         raise TransitionRefused(f"{Method(method).label} is not available for {domain.name}.")
     if method == Method.EMAIL and email_address not in domain.email_addresses:
@@ -199,22 +208,41 @@ def choose_method(domain: Domain, method: Method, email_address: str = "") -> No
         )
     domain.method = method
     domain.last_result = ""
+    if method != Method.EMAIL:
+        domain.email_nonce = ""  # a link emailed earlier stops working
+    with transaction.atomic():
+        if method == Method.EMAIL:
+            # One account at a time takes from the limits (the owner's row is the lock).
+            get_user_model().objects.select_for_update().filter(
+                pk=domain.certificate.owner_id
+            ).first()
+            limits.send_email(domain, email_address)
+            _prepare_link(domain, email_address)
+            ValidationEmail.objects.create(
+                owner_id=domain.certificate.owner_id,
+                domain=domain,
+                address=email_address,
+                sent_at=domain.email_sent_at,
+            )
+        Domain.objects.filter(pk=domain.pk, status=DomainStatus.PENDING).update(
+            method=domain.method,
+            last_result="",
+            email_address=domain.email_address,
+            email_nonce=domain.email_nonce,
+            email_sent_at=domain.email_sent_at,
+        )
     if method == Method.EMAIL:
-        _send_link(domain, email_address)
-    Domain.objects.filter(pk=domain.pk, status=DomainStatus.PENDING).update(
-        method=domain.method,
-        last_result="",
-        email_address=domain.email_address,
-        email_nonce=domain.email_nonce,
-        email_sent_at=domain.email_sent_at,
-    )
+        _send_link(domain)
 
 
-@sensitive_variables("token", "link")
-def _send_link(domain: Domain, address: str) -> None:
+def _prepare_link(domain: Domain, address: str) -> None:
     domain.email_nonce = secrets.token_hex(16)
     domain.email_address = address
     domain.email_sent_at = timezone.now()
+
+
+@sensitive_variables("token", "link")
+def _send_link(domain: Domain) -> None:
     token = signing.dumps({"d": domain.pk, "n": domain.email_nonce}, salt=EMAIL_SALT)
     link = settings.SCM_PUBLIC_URL + reverse("certificates:verify-email", args=[token])
     days = settings.SCM_EMAIL_LINK_MAX_AGE_DAYS
@@ -227,7 +255,7 @@ def _send_link(domain: Domain, address: str) -> None:
             "nothing happens without your confirmation.\n"
         ),
         from_email=None,
-        recipient_list=[address],
+        recipient_list=[domain.email_address],
     )
 
 
@@ -248,6 +276,8 @@ def domain_for_link(token: str) -> Domain:
     domain = Domain.objects.select_related("certificate").filter(pk=payload.get("d")).first()
     if domain is None or not domain.email_nonce or domain.email_nonce != payload.get("n"):
         raise LinkRefused("This link was already used, or a newer email replaced it.")
+    if domain.method != Method.EMAIL:
+        raise LinkRefused("The applicant now proves control of this domain another way.")
     if domain.status != DomainStatus.PENDING:
         raise LinkRefused("This domain needs no confirmation any more.")
     return domain

@@ -1,7 +1,7 @@
 """Rate limits on what costs the CA or someone else something: checking domains on demand,
 sending validation emails, building key bundles. Counted from rows the console keeps
-anyway (last check, last email, download records), so every web worker sees the same
-counts without a shared cache, and a limit survives a restart."""
+(last check, emails sent, download records), so every web worker sees the same counts
+without a shared cache, and a limit survives a restart."""
 
 import datetime as dt
 import math
@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from certificates.choices import DomainStatus
-from certificates.models import Certificate, Domain, DownloadRecord
+from certificates.models import Certificate, Domain, DownloadRecord, ValidationEmail
 
 
 class Limited(Exception):
@@ -43,15 +43,47 @@ def verify_now(certificate: Certificate) -> None:
         )
 
 
-def send_email(domain: Domain) -> None:
-    """One validation email per domain per SCM_EMAIL_RESEND_SECONDS."""
+def send_email(domain: Domain, address: str) -> None:
+    """A validation email for this domain to this address is allowed now: at most one per
+    domain per SCM_EMAIL_RESEND_SECONDS, one per recipient address per
+    SCM_EMAIL_ADDRESS_SECONDS whichever application asks (no address can be flooded by
+    applying many times for the same domain), and SCM_EMAILS_PER_HOUR per account.
+    Call it in the transaction that records the email (ValidationEmail), with the owner's
+    row locked, so that two requests cannot both take the last one."""
+    now = timezone.now()
     interval = dt.timedelta(seconds=settings.SCM_EMAIL_RESEND_SECONDS)
     sent = domain.email_sent_at
-    if sent and (left := (sent + interval - timezone.now()).total_seconds()) > 0:
+    if sent and (left := (sent + interval - now).total_seconds()) > 0:
         raise Limited(
             f"A validation email for {domain.unicode_name} was sent to {domain.email_address} "
-            f"{_wait((timezone.now() - sent).total_seconds())} ago: you can send another "
+            f"{_wait((now - sent).total_seconds())} ago: you can send another "
             f"in {_wait(left)}.",
+            left,
+        )
+    interval = dt.timedelta(seconds=settings.SCM_EMAIL_ADDRESS_SECONDS)
+    last = (
+        ValidationEmail.objects.filter(address=address, sent_at__gt=now - interval)
+        .order_by("-sent_at")
+        .values_list("sent_at", flat=True)
+        .first()
+    )
+    if last and (left := (last + interval - now).total_seconds()) > 0:
+        raise Limited(
+            f"A validation email was sent to {address} {_wait((now - last).total_seconds())} "
+            f"ago, for this or another application: you can send another in {_wait(left)}.",
+            left,
+        )
+    hour_ago = now - dt.timedelta(hours=1)
+    recent = ValidationEmail.objects.filter(
+        owner_id=domain.certificate.owner_id, sent_at__gt=hour_ago
+    )
+    limit = settings.SCM_EMAILS_PER_HOUR
+    if recent.count() >= limit:
+        oldest = recent.order_by("sent_at").values_list("sent_at", flat=True)[0]
+        left = (oldest - hour_ago).total_seconds()
+        raise Limited(
+            f"Your account sent {limit} validation emails in the last hour: try again in "
+            f"{_wait(left)}.",
             left,
         )
 

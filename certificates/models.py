@@ -1095,6 +1095,27 @@ class ContactAttempt(models.Model):
         return "check the phone number on the application"
 
 
+class ValidationEmail(models.Model):
+    """A validation email sent: what the limits per recipient and per account count
+    (certificates/limits.py), so that no address can be flooded through many applications."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    domain = models.ForeignKey(
+        Domain, on_delete=models.SET_NULL, null=True, blank=True, related_name="emails"
+    )
+    address = models.EmailField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["address", "sent_at"], name="email_address_sent"),
+            models.Index(fields=["owner", "sent_at"], name="email_owner_sent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} at {self.sent_at:%Y-%m-%d %H:%M}"
+
+
 class Revocation(models.Model):
     """A revoked serial, as the CRL and OCSP publish it: written in the transaction that
     revokes, never changed or removed by the console, and listed until the certificate's

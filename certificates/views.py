@@ -295,15 +295,12 @@ def domain_method(request: HttpRequest, pk: int, domain_pk: int) -> HttpResponse
         messages.error(request, "Domains can only be changed while they are being verified.")
         return redirect("certificates:detail", pk=pk)
     method = request.POST.get("method", "")
-    if method == Method.EMAIL:
-        try:
-            limits.send_email(domain)
-        except limits.Limited as refused:
-            return _too_soon(request, certificate, refused)
     try:
         if method not in Method.values:
             raise TransitionRefused("Choose DNS, file or email.")
         dcv.choose_method(domain, Method(method), request.POST.get("email_address", ""))
+    except limits.Limited as refused:
+        return _too_soon(request, certificate, refused)
     except TransitionRefused as refused:
         messages.error(request, str(refused))
     else:

@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "certificates.middleware.private_pages",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -154,12 +155,25 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_tokens": {"()": "certificates.log_filters.RedactTokens"}},
+    "filters": {
+        "redact_tokens": {"()": "certificates.log_filters.RedactTokens"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+        # Django's own two handlers, redacted too: its console handler prints "Bad Request:
+        # /…/verify-email/<token>/" under DEBUG, and error emails quote the path.
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false", "redact_tokens"],
+        },
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Replaces Django's default for its loggers (an unfiltered console handler with
+        # DEBUG on); everything reaches the console once, through the redacting filter.
+        "django": {"handlers": ["console", "mail_admins"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": "WARNING"},
         # runserver's request lines, through the same filtered handler
@@ -268,6 +282,9 @@ SCM_SIMULATED_CA_DELAY_SECONDS = int(os.environ.get("SCM_SIMULATED_CA_DELAY_SECO
 # per domain, bundle downloads per user and hour.
 SCM_VERIFY_NOW_SECONDS = int(os.environ.get("SCM_VERIFY_NOW_SECONDS", "10"))
 SCM_EMAIL_RESEND_SECONDS = int(os.environ.get("SCM_EMAIL_RESEND_SECONDS", "300"))
+# ... and per recipient address, whichever application asks, and per account and hour.
+SCM_EMAIL_ADDRESS_SECONDS = int(os.environ.get("SCM_EMAIL_ADDRESS_SECONDS", "300"))
+SCM_EMAILS_PER_HOUR = int(os.environ.get("SCM_EMAILS_PER_HOUR", "20"))
 SCM_DOWNLOADS_PER_HOUR = int(os.environ.get("SCM_DOWNLOADS_PER_HOUR", "60"))
 # Organization verification is reused for this long (SPEC §3).
 SCM_ORG_VERIFICATION_REUSE_DAYS = 395  # 13 months

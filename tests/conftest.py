@@ -15,6 +15,8 @@ def _fast_settings(settings):
     # make tests that press a button twice depend on the clock.
     settings.SCM_VERIFY_NOW_SECONDS = 0
     settings.SCM_EMAIL_RESEND_SECONDS = 0
+    settings.SCM_EMAIL_ADDRESS_SECONDS = 0
+    settings.SCM_EMAILS_PER_HOUR = 10_000
 
 
 def _staff(username: str, *groups: str):

@@ -68,3 +68,60 @@ def test_downloads_per_user_and_hour(alice_client, alice, settings):
         assert certificate.downloads.count() == 2
         clock.shift(dt.timedelta(minutes=41))
         assert alice_client.get(url).status_code == 200
+
+
+def choose_email(client, certificate, address: str):
+    domain = certificate.domains.get()
+    url = f"{detail(certificate)}domains/{domain.pk}/method/"
+    return client.post(url, {"method": "email", "email_address": address})
+
+
+def test_one_validation_email_per_recipient_whichever_application_asks(
+    alice_client, alice, bob_client, bob, settings
+):
+    """Buying several certificates and applying each for the same third-party domain must
+    not send its administrator an email per certificate."""
+    settings.SCM_EMAIL_ADDRESS_SECONDS = 300
+    victim = "admin@shop.example.com"
+    mine = [submitted(alice, ov=True, primary_domain="shop.example.com") for _ in range(3)]
+    theirs = submitted(bob, ov=True, primary_domain="shop.example.com")
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        assert choose_email(alice_client, mine[0], victim).status_code == 302
+        for certificate in mine[1:]:
+            refused = choose_email(alice_client, certificate, victim)
+            assert refused.status_code == 429
+            assert refused["Retry-After"] == "300"
+            assert f"A validation email was sent to {victim} 0 s ago, for this or another " in (
+                refused.text
+            )
+        assert choose_email(bob_client, theirs, victim).status_code == 429
+        assert len(mail.outbox) == 1
+        assert choose_email(alice_client, mine[1], "webmaster@shop.example.com").status_code == 302
+        clock.shift(dt.timedelta(seconds=301))
+        assert choose_email(bob_client, theirs, victim).status_code == 302
+    assert [m.to for m in mail.outbox] == [[victim], ["webmaster@shop.example.com"], [victim]]
+    refused_domain = mine[2].domains.get()
+    assert refused_domain.method == "dns" and not refused_domain.email_nonce  # nothing changed
+
+
+def test_validation_emails_per_account_and_hour(alice_client, alice, settings):
+    settings.SCM_EMAILS_PER_HOUR = 3
+    certificates = [
+        submitted(alice, ov=True, primary_domain=f"shop{n}.example.com") for n in range(4)
+    ]
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        for n, certificate in enumerate(certificates[:3]):
+            address = f"admin@shop{n}.example.com"
+            assert choose_email(alice_client, certificate, address).status_code == 302
+            clock.shift(dt.timedelta(minutes=10))
+        refused = choose_email(alice_client, certificates[3], "admin@shop3.example.com")
+        assert refused.status_code == 429
+        assert "Your account sent 3 validation emails in the last hour: try again in 30 min." in (
+            refused.text
+        )
+        clock.shift(dt.timedelta(minutes=31))
+        assert (
+            choose_email(alice_client, certificates[3], "admin@shop3.example.com").status_code
+            == 302
+        )
+    assert len(mail.outbox) == 4

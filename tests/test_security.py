@@ -234,3 +234,46 @@ def test_validation_tokens_never_reach_the_log():
         handler.setStream(previous)
     assert "eyJkIjo1fQ" not in stream.getvalue()
     assert stream.getvalue().count("/verify-email/[token]/") == 2
+
+
+def test_pages_with_private_data_are_never_cached(world):  # noqa: F811
+    """Every page a signed-in user gets, and the emailed-link page, says `private, no-store`;
+    the CA's public pages (certificates, CRLs) may be cached."""
+    client = Client()
+    client.force_login(world["users"]["owner"])
+    cached = []
+    for route in routes():
+        response = client.get(url_for(route, world))
+        directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
+        if not {"private", "no-store"} <= directives:
+            cached.append(f"{route.name}: {response.status_code} {response.get('Cache-Control')}")
+    assert not cached, "\n".join(cached)
+    link = Client().get("/certificates/verify-email/not-a-real-token/")
+    assert {"private", "no-store"} <= {d.strip() for d in link["Cache-Control"].split(",")}
+    public = Client().get("/ca/aurora/root.pem")
+    assert "no-store" not in public.get("Cache-Control", "")
+
+
+def test_refused_validation_tokens_are_redacted_from_every_log_debug_included(client, settings):
+    """With DEBUG on, Django's own console handler prints "Bad Request: <path>" too."""
+    from django.utils.log import configure_logging
+
+    settings.DEBUG = True
+    configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
+    streams = []
+    try:
+        for name in ["", "django", "django.request", "django.server"]:
+            for handler in logging.getLogger(name).handlers:
+                if isinstance(handler, logging.StreamHandler) and not type(
+                    handler
+                ).__module__.startswith("_pytest"):
+                    stream = io.StringIO()
+                    streams.append((handler, handler.setStream(stream), stream))
+        response = client.get("/certificates/verify-email/eyJkIjo1fQ:1vXsecret:abc/")
+        assert response.status_code == 400
+    finally:
+        for handler, previous, _ in streams:
+            handler.setStream(previous)
+    written = "".join(stream.getvalue() for _, _, stream in streams)
+    assert "Bad Request: /certificates/verify-email/[token]/" in written
+    assert "1vXsecret" not in written

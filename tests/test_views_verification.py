@@ -139,3 +139,37 @@ def test_verify_now_hands_what_it_has_no_time_for_to_the_worker(
     assert checked >= 1 and handed >= 1 and checked + handed == 4
     page = alice_client.get(detail(certificate)).text
     assert f"{handed} more domains are being checked in the background." in page
+
+
+def test_an_emailed_link_stops_working_once_the_domain_uses_another_method(
+    alice_client, alice, client
+):
+    import re
+
+    certificate = submitted(alice, ov=True, primary_domain="shop.example.com")
+    domain = certificate.domains.get()
+    url = f"{detail(certificate)}domains/{domain.pk}/method/"
+    alice_client.post(url, {"method": "email", "email_address": "admin@shop.example.com"})
+    link = re.search(r"http://\S+/verify-email/\S+/", mail.outbox[-1].body).group(0)
+    path = link.removeprefix("http://127.0.0.1:8000")
+    assert client.get(path).status_code == 200
+    alice_client.post(url, {"method": "dns"})
+    refused = client.post(path)
+    assert refused.status_code == 400
+    domain.refresh_from_db()
+    assert domain.status == DomainStatus.PENDING
+
+
+def test_the_email_link_page_shows_nothing_private_of_the_applicant(alice_client, alice, client):
+    import re
+
+    certificate = submitted(alice, ov=True, primary_domain="shop.example.com")
+    certificate.rename("Secret project Falcon")
+    domain = certificate.domains.get()
+    url = f"{detail(certificate)}domains/{domain.pk}/method/"
+    alice_client.post(url, {"method": "email", "email_address": "admin@shop.example.com"})
+    link = re.search(r"http://\S+/verify-email/\S+/", mail.outbox[-1].body).group(0)
+    page = client.get(link.removeprefix("http://127.0.0.1:8000"))
+    assert page.status_code == 200
+    assert "shop.example.com" in page.text
+    assert "Falcon" not in page.text and "alice" not in page.text
