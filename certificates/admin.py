@@ -95,7 +95,7 @@ class CertificateAdmin(FSMAdminMixin, admin.ModelAdmin):
     change_form_template = "admin/certificates/certificate/change_form.html"
     fieldsets = (
         (None, {"fields": (("name", "owner"), ("certificate_type", "brand", "is_test"))}),
-        ("Application", {"fields": (("domain_type", "key_algorithm"), "primary_domain")}),
+        ("Application", {"fields": (("domain_type", "key"), "primary_domain")}),
         (
             "Status",
             {
@@ -197,6 +197,11 @@ class CertificateAdmin(FSMAdminMixin, admin.ModelAdmin):
         for attempt in formset.save(commit=False):
             attempt.staff = request.user
             attempt.save()
+
+    @admin.display(description="Key")
+    def key(self, certificate: Certificate) -> str:
+        """Read from the certificate or the CSR, not the purchase's default."""
+        return certificate.key_description
 
     @admin.display(description="Organization")
     def organization_details(self, certificate: Certificate) -> str:

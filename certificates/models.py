@@ -1,5 +1,6 @@
 import base64
 import datetime as dt
+import hashlib
 import itertools
 import secrets
 import time
@@ -13,6 +14,7 @@ from django.db import models, transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.dispatch import Signal, receiver
+from django.urls import reverse
 from django.utils import timezone
 from django_countries.fields import CountryField
 from django_fsm import (
@@ -28,6 +30,7 @@ from django_fsm import (
 from phonenumber_field.modelfields import PhoneNumberField
 
 from certificates import search, verification
+from certificates import x509 as csr_tools
 from certificates.choices import (
     EMAIL_LOCAL_PARTS,
     ISSUE_WORKING_DAYS,
@@ -256,6 +259,18 @@ class StatusNote(NamedTuple):
     tone: str = ""
 
 
+class TimelineEntry(NamedTuple):
+    """One line of a certificate's timeline on its details page."""
+
+    at: dt.datetime
+    kind: str
+    summary: str
+    actor: str = ""
+    states: str = ""
+    reason: str = ""
+    link: tuple[str, str] | None = None
+
+
 class Certificate(ConcurrentTransitionMixin, models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates"
@@ -403,6 +418,9 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
             if adding:
                 SearchKey.rewrite([self], domains={self.pk: []}, fresh=True)
 
+    def get_absolute_url(self) -> str:
+        return reverse("certificates:detail", args=[self.pk])
+
     def refresh_from_db(
         self, using: str | None = None, fields: Any = None, from_queryset: Any = None
     ) -> None:
@@ -476,6 +494,14 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         return add_working_days(start, low + extra), add_working_days(start, high + extra)
 
     @property
+    def key_description(self) -> str:
+        """The key as it really is: read from the issued certificate or the CSR (an
+        applicant's own CSR may hold any allowed key); the purchase's choice only until
+        a CSR exists, for the key the console will generate."""
+        found = csr_tools.stored_key_in_words(self.certificate_pem, self.csr_pem)
+        return found or KeyAlgorithm(self.key_algorithm).label
+
+    @property
     def primary_domain_unicode(self) -> str:
         return unicode_form(self.primary_domain)
 
@@ -493,15 +519,34 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
             and days <= settings.SCM_EXPIRY_WARNING_DAYS
         )
 
+    @property
+    def issues_by_itself(self) -> bool:
+        """A DV without manual review is issued by the system the moment its domains pass."""
+        return (
+            settings.SCM_AUTO_ISSUE_DV
+            and not self.product.needs_org_verification
+            and not self.manual_review
+        )
+
+    def expected_issue(self) -> str | None:
+        """When issuance will really happen, in words: within minutes for a DV the system
+        issues by itself, else the range of working days (SPEC §4)."""
+        if self.issues_by_itself and self.status == Status.PENDING_DOMAIN_VERIFICATION:
+            return "Issued within minutes of every domain passing its check"
+        if self.issues_by_itself and self.status == Status.TO_BE_ISSUED:
+            return "Being issued now: within minutes"
+        expected = self.expected_issue_dates()
+        if expected is None:
+            return None
+        first, last = (day.isoformat() for day in expected)
+        return f"Expected {first if first == last else f'{first} – {last}'}"
+
     def status_notes(self) -> list[StatusNote]:
         """What the list says under the status: when issuance is expected, why it waits or
         failed, and when an issued certificate runs out."""
         notes = []
-        expected = self.expected_issue_dates()
-        if expected:
-            first, last = (f"{day:%b} {day.day}" for day in expected)  # "Nov 27"
-            when = first if first == last else f"{first} – {last}"
-            notes.append(StatusNote("expected", f"Expected {when}"))
+        if expected := self.expected_issue():
+            notes.append(StatusNote("expected", expected))
         if self.manual_review and self.progress is not None and self.status != Status.ISSUED:
             notes.append(
                 StatusNote("manual-review", "Manual review — this can take longer", "warn")
@@ -517,6 +562,76 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
             when = "today" if days < 1 else f"in {days} day{'s' if days != 1 else ''}"
             notes.append(StatusNote("expiry", f"Expires {when}", "warn"))
         return notes
+
+    def timeline(self) -> list[TimelineEntry]:
+        """What happened to this certificate, oldest first: its purchase (or the renewal
+        it started as), every state change and staff edit, and the renewals started from it."""
+
+        def linked(other: "Certificate") -> tuple[str, str] | None:
+            if other.status == Status.DELETED:
+                return None
+            return other.get_absolute_url(), f"{other.name} (ID {other.pk})"
+
+        owner = self.owner.get_username()
+        entries = [
+            TimelineEntry(self.created_at, "purchased", "Purchased", owner)
+            if self.renewal_of is None
+            else TimelineEntry(
+                self.created_at,
+                "purchased",
+                "Started as the renewal of",
+                owner,
+                link=linked(self.renewal_of)
+                or ("", f"{self.renewal_of.name} (ID {self.renewal_of_id})"),
+            )
+        ]
+        for entry in self.log.select_related("actor"):
+            states = (
+                ""
+                if entry.source == entry.target
+                else (f"{entry.get_source_display()} → {entry.get_target_display()}")
+            )
+            entries.append(
+                TimelineEntry(
+                    entry.at, entry.target, entry.summary, entry.actor_display, states, entry.reason
+                )
+            )
+        for renewal in self.renewals.all():
+            entries.append(
+                TimelineEntry(
+                    renewal.created_at,
+                    "renewed",
+                    "Renewed: a new application was started,",
+                    owner,
+                    link=linked(renewal) or ("", f"{renewal.name} (ID {renewal.pk}), deleted"),
+                )
+            )
+        return sorted(entries, key=lambda entry: entry.at)
+
+    def live_fingerprint(self) -> str:
+        """Changes whenever what the details page shows may have changed: the certificate,
+        a domain's check or method, a new timeline entry, call or download."""
+        latest = Certificate.objects.filter(pk=self.pk).values_list(
+            "status",
+            "updated_at",
+            models.Subquery(
+                TransitionLog.objects.filter(certificate=self.pk).order_by("-pk").values("pk")[:1]
+            ),
+            models.Subquery(
+                ContactAttempt.objects.filter(certificate=self.pk).order_by("-pk").values("pk")[:1]
+            ),
+            models.Subquery(
+                DownloadRecord.objects.filter(certificate=self.pk).order_by("-pk").values("pk")[:1]
+            ),
+            models.Subquery(
+                Certificate.objects.filter(renewal_of=self.pk).order_by("-pk").values("pk")[:1]
+            ),
+        )
+        domains = self.domains.values_list(
+            "pk", "status", "method", "last_checked_at", "next_check_at", "email_sent_at"
+        )
+        raw = repr((list(latest), list(domains)))
+        return hashlib.blake2b(raw.encode(), digest_size=8).hexdigest()
 
     def set_domains(self, primary: str, additional: Sequence[str] = ()) -> None:
         """Replace the application's domains (the certificate must already be saved); a
@@ -537,11 +652,11 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
             )
             SearchKey.rewrite([self], domains={self.pk: [primary, *additional]})
 
-    def carried_over_days(self) -> int:
-        """A renewal keeps the days its predecessor had left (validity_period caps them)."""
-        if self.renewal_of is None or self.renewal_of.status != Status.ISSUED:
-            return 0
-        return max(self.renewal_of.days_left() or 0, 0)
+    def renewal_validity(self, now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
+        """(not_before, not_after) of this certificate's renewal if it were issued now: the
+        longest validity in force (three months for a test certificate). Days left on this
+        one are not added: the limit in force is also the longest a certificate may last."""
+        return validity_period(now or timezone.now(), is_test=self.is_test)
 
     def check_caa(self) -> None:
         """Refuse issuance when a CAA record allows other CAs only (RFC 8659)."""
@@ -662,9 +777,7 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         from certificates import issuance
 
         self.issued_at = timezone.now()
-        self.not_before, self.not_after = validity_period(
-            self.issued_at, is_test=self.is_test, carry_over=self.carried_over_days()
-        )
+        self.not_before, self.not_after = validity_period(self.issued_at, is_test=self.is_test)
         issuance.sign(self)
 
     @transition(
@@ -1056,11 +1169,9 @@ class TransitionLog(models.Model):
 
     @property
     def actor_display(self) -> str:
-        """Who acted, as the applicant sees it: themselves, the CA (not which staff
-        member), or the system."""
-        if self.actor_id is None:
-            return "System"
-        if self.actor_id == self.certificate.owner_id:
+        """Who acted, as the applicant sees it: themselves, or the CA (not which staff
+        member; the CA's automatic checks and issuance are the CA too)."""
+        if self.actor_id is not None and self.actor_id == self.certificate.owner_id:
             return self.actor.get_username()
         return "the CA"
 

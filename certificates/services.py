@@ -184,6 +184,7 @@ def renew(certificate: Certificate) -> Certificate:
             _take_test_certificate(certificate.owner)
         renewal = Certificate.objects.create(
             owner=certificate.owner,
+            name=certificate.name,  # the same certificate to its owner, renewed
             renewal_of=certificate,
             csr_source=CsrSource.SYSTEM,
             **{name: getattr(certificate, name) for name in fields},

@@ -24,13 +24,12 @@ def max_validity_days(issued_on: dt.date) -> int:
 
 
 def validity_period(
-    issued_at: dt.datetime, *, is_test: bool = False, carry_over: int = 0
+    issued_at: dt.datetime, *, is_test: bool = False
 ) -> tuple[dt.datetime, dt.datetime]:
-    """(not_before, not_after) for a certificate issued at this moment; days carried over
-    from a renewed certificate count only up to the limit in force. A test certificate
-    lasts three months, renewed or not: nothing carries over to it."""
+    """(not_before, not_after) for a certificate issued at this moment: the longest
+    validity in force, or three months for a test certificate. A renewal gets the same:
+    the limit leaves no room to add the days its predecessor had left."""
     limit = max_validity_days(issued_at.date())
-    # While the limit is also the base, a carry-over adds nothing.
-    days = min(TEST_CERTIFICATE_DAYS, limit) if is_test else min(limit + carry_over, limit)
+    days = min(TEST_CERTIFICATE_DAYS, limit) if is_test else limit
     # not_after is inclusive (RFC 5280), so the period ends one second before the full days.
     return issued_at, issued_at + dt.timedelta(days=days) - dt.timedelta(seconds=1)

@@ -13,6 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -219,29 +220,59 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@vary_on_headers("HX-Request")
 def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _detail(request, _get_certificate_for_user(request, pk))
+    """The details page; polled by htmx while the certificate can move on: 204 while
+    nothing it shows changed, else the page's live part."""
+    certificate = _get_certificate_for_user(request, pk)
+    if request.htmx:
+        if request.GET.get("fp") == certificate.live_fingerprint():
+            return HttpResponse(status=204)
+        return render(request, "certificates/detail.html#live", _detail_context(certificate))
+    return render(request, "certificates/detail.html", _detail_context(certificate))
 
 
-def _detail(request: HttpRequest, certificate: Certificate, status: int = 200) -> HttpResponse:
-    context = {
+def _detail_context(certificate: Certificate) -> dict:
+    polling = certificate.state.is_waiting_for_ca
+    return {
         "certificate": certificate,
         "domains": certificate.domains.all(),
-        "log": certificate.log.select_related("actor"),
+        "timeline": certificate.timeline(),
         "calls": certificate.contact_attempts.all(),
         "operations": _operations(certificate),
         "verifying": certificate.status == Status.PENDING_DOMAIN_VERIFICATION,
         "deadline_days": settings.SCM_VERIFICATION_DEADLINE_DAYS,
         "servers": [(s, bundles.needs_key(s) and not certificate.private_key) for s in Server],
         "downloads": certificate.downloads.select_related("user"),
+        "polling": polling,
+        "poll_url": f"{certificate.get_absolute_url()}?fp={certificate.live_fingerprint()}"
+        if polling
+        else "",
+        "poll_interval_ms": int(settings.SCM_POLL_INTERVAL * 1000),
     }
-    return render(request, "certificates/detail.html", context, status=status)
+
+
+def _refused(request: HttpRequest, certificate: Certificate, message: str, status: int):
+    """A refused browser POST: the details page says why, after a redirect (reloading it
+    posts nothing again); htmx requests get the status itself."""
+    if request.htmx:
+        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    messages.error(request, message)
+    return redirect(certificate)
 
 
 def _too_soon(request: HttpRequest, certificate: Certificate, refused: limits.Limited):
-    """The details page, saying what was refused and when to try again: 429."""
-    messages.warning(request, str(refused))
-    response = _detail(request, certificate, status=429)
+    """Refused for now: the message says when to try again. A browser is sent back to the
+    details page; htmx requests (and the API) get 429 with Retry-After."""
+    if request.method == "POST" and not request.htmx:
+        messages.warning(request, str(refused))
+        return redirect(certificate)
+    if request.htmx:
+        response = HttpResponse(str(refused), content_type="text/plain; charset=utf-8")
+    else:  # a download link: the details page, saying when
+        messages.warning(request, str(refused))
+        response = render(request, "certificates/detail.html", _detail_context(certificate))
+    response.status_code = 429
     response["Retry-After"] = str(refused.retry_after)
     return response
 
@@ -275,8 +306,8 @@ def certificate_verify_now(request: HttpRequest, pk: int) -> HttpResponse:
     elsewhere = {dcv.Outcome.BUSY, dcv.Outcome.RECENT}
     if dcv.Outcome.CHECKED not in outcomes and elsewhere & set(outcomes):
         # Pressed in another tab at the same moment: that check is running or just ran.
-        messages.info(request, "These domains are being checked right now: see the result below.")
-        return _detail(request, certificate, status=409)
+        message = "These domains are being checked right now: see the result below."
+        return _refused(request, certificate, message, 409)
     certificate.refresh_from_db()
     if certificate.status != Status.PENDING_DOMAIN_VERIFICATION:
         messages.success(request, "Every domain is verified.")
@@ -338,18 +369,16 @@ def certificate_action(request: HttpRequest, pk: int, slug: str) -> HttpResponse
     allowed = action.transition in certificate.owner_actions()
     if request.method == "POST" and not allowed:
         label = Certificate.transition_custom(action.transition)["label"]
-        messages.error(
-            request,
+        message = (
             f"“{label}” is not possible: the certificate is “{certificate.get_status_display()}”. "
-            "Nothing was changed.",
+            "Nothing was changed."
         )
-        status = 409
+        return _refused(request, certificate, message, 409)
     elif request.method == "POST" and form.is_valid():
         try:
             certificate.run_transition(action.transition, by=request.user, **form.cleaned_data)
         except TransitionRefused as refused:
-            messages.error(request, str(refused))
-            status = 409
+            return _refused(request, certificate, str(refused), 409)
         else:
             messages.success(request, Certificate.transition_custom(action.transition)["done"])
             if certificate.status == Status.DELETED:
@@ -467,8 +496,7 @@ def certificate_apply(request: HttpRequest, pk: int) -> HttpResponse:
                         "certificates:detail" if submitting else "certificates:apply", pk=pk
                     )
             except TransitionRefused as refused:
-                messages.error(request, str(refused))
-                status = 409
+                return _refused(request, certificate, str(refused), 409)
     context = {"certificate": certificate, "form": form, "org_form": org_form}
     return render(request, "certificates/apply.html", context, status=status)
 
@@ -534,5 +562,13 @@ def certificate_renew(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("certificates:detail", pk=pk)
         messages.success(request, f"Renewal of {certificate.name}: check the application.")
         return redirect("certificates:apply", pk=renewal.pk)
-    context = {"certificate": certificate, "test_left": test_certificates_left(request.user)}
+    now = timezone.now()
+    _, new_end = certificate.renewal_validity(now)
+    context = {
+        "certificate": certificate,
+        "test_left": test_certificates_left(request.user),
+        "new_end": new_end,
+        "new_days": round((new_end - now).total_seconds() / 86400),
+        "time_zone": settings.TIME_ZONE,
+    }
     return render(request, "certificates/renew.html", context)

@@ -145,6 +145,29 @@ def _ascii_name(name: str) -> str:
         return name
 
 
+def key_in_words(key) -> str:
+    """A public key as people name it: RSA 2048, EC P-256 (any curve: EC secp521r1)."""
+    if isinstance(key, rsa.RSAPublicKey):
+        return f"RSA {key.key_size}"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return f"EC {ALLOWED_CURVES.get(key.curve.name, key.curve.name)}"
+    return type(key).__name__.removeprefix("_").removesuffix("PublicKey")
+
+
+def stored_key_in_words(certificate_pem: str, csr_pem: str) -> str | None:
+    """The key of the issued certificate, else of the CSR, in words; None without either."""
+    try:
+        if certificate_pem:
+            return key_in_words(
+                x509.load_pem_x509_certificate(certificate_pem.encode()).public_key()
+            )
+        if csr_pem:
+            return key_in_words(load_csr(csr_pem).public_key())
+    except (CSRError, *UNREADABLE):
+        return None
+    return None
+
+
 def describe_key(csr: x509.CertificateSigningRequest) -> str:
     """The CSR's key in words (RSA 2048, EC P-256), or raise CSRError if it is not allowed."""
     try:

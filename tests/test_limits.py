@@ -22,10 +22,15 @@ def test_verify_now_at_most_once_per_interval(alice_client, alice, dns_zone, set
         assert alice_client.post(f"{detail(certificate)}verify/").status_code == 302
         clock.shift(dt.timedelta(seconds=4))
         again = alice_client.post(f"{detail(certificate)}verify/")
-        assert again.status_code == 429
-        assert again["Retry-After"] == "6"
-        assert "The domains were checked 4 s ago: try again in 6 s." in again.text
-        assert certificate.domains.get().checks == 1  # the refused press checked nothing
+        assert again.status_code == 302  # a browser goes back to the details, which say why
+        assert again.url == detail(certificate)
+        page = alice_client.get(again.url)
+        assert "The domains were checked 4 s ago: try again in 6 s." in page.text
+        by_htmx = alice_client.post(f"{detail(certificate)}verify/", headers={"HX-Request": "true"})
+        assert by_htmx.status_code == 429
+        assert by_htmx["Retry-After"] == "6"
+        assert by_htmx.text == "The domains were checked 4 s ago: try again in 6 s."
+        assert certificate.domains.get().checks == 1  # the refused presses checked nothing
         clock.shift(dt.timedelta(seconds=6))
         assert alice_client.post(f"{detail(certificate)}verify/").status_code == 302
         assert certificate.domains.get().checks == 2
@@ -40,10 +45,11 @@ def test_one_validation_email_per_domain_per_interval(alice_client, alice, setti
     with time_machine.travel(timezone.now(), tick=False) as clock:
         assert alice_client.post(url, choice).status_code == 302
         clock.shift(dt.timedelta(seconds=100))
-        again = alice_client.post(url, choice)
+        again = alice_client.post(url, choice, headers={"HX-Request": "true"})
         assert again.status_code == 429
         assert again["Retry-After"] == "200"
         assert "you can send another in 4 min" in again.text
+        assert "you can send another in 4 min" in alice_client.post(url, choice, follow=True).text
         assert len(mail.outbox) == 1
         clock.shift(dt.timedelta(seconds=200))
         assert alice_client.post(url, choice).status_code == 302
@@ -71,9 +77,12 @@ def test_downloads_per_user_and_hour(alice_client, alice, settings):
 
 
 def choose_email(client, certificate, address: str):
+    """As htmx would post it: a refusal is 429 (a browser's plain POST is redirected)."""
     domain = certificate.domains.get()
     url = f"{detail(certificate)}domains/{domain.pk}/method/"
-    return client.post(url, {"method": "email", "email_address": address})
+    return client.post(
+        url, {"method": "email", "email_address": address}, headers={"HX-Request": "true"}
+    )
 
 
 def test_one_validation_email_per_recipient_whichever_application_asks(

@@ -64,15 +64,43 @@ def test_the_renew_page_says_when_there_are_more_domains(alice_client, alice):
     assert "www.example.com and more" in alice_client.get(f"/certificates/{several.pk}/renew/").text
 
 
-def test_renewal_carries_days_over_only_up_to_the_limit(alice):
+def test_a_renewal_lasts_the_longest_validity_in_force_and_nothing_more(alice):
     now = timezone.now()
-    capped = validity_period(now, carry_over=100)[1] - now
-    assert capped.days == 198  # 199 days less the inclusive last second
+    assert (validity_period(now)[1] - now).days == 198  # 199 days less the inclusive second
+    original = issued(alice)
+    renewal = CertificateFactory(owner=alice, ready=True, renewal_of=original)
+    renewal.run_transition("issue", by=None)
+    assert renewal.not_after - renewal.not_before == dt.timedelta(days=199, seconds=-1)
+
+
+def test_the_renew_page_shows_the_real_new_end_date_and_promises_no_days(alice_client, alice):
+    original = issued(alice)
+    with time_machine.travel(timezone.now(), tick=False):
+        page = alice_client.get(f"/certificates/{original.pk}/renew/").text
+        new_end = timezone.now() + dt.timedelta(days=199, seconds=-1)
+    assert f"valid until {new_end:%Y-%m-%d %H:%M} UTC if it is issued today (199 days)" in page
+    assert f"valid until {original.not_after:%Y-%m-%d %H:%M} UTC" in page
+    assert "are added to the new one" not in page
+    assert "are not added to the new one" in page
+
+
+def test_a_renewal_keeps_the_name_and_both_timelines_link_each_other(alice_client, alice):
+    original = issued(alice)
+    original.rename("Shop frontend")
+    response = alice_client.post(f"/certificates/{original.pk}/renew/")
+    renewal = alice.certificates.exclude(pk=original.pk).get()
+    assert renewal.name == "Shop frontend"
+    old_page = alice_client.get(f"/certificates/{original.pk}/").text
+    assert f'href="/certificates/{renewal.pk}/">Shop frontend (ID {renewal.pk})</a>' in old_page
+    new_page = alice_client.get(f"/certificates/{renewal.pk}/").text
+    assert "Started as the renewal of" in new_page
+    assert f'href="/certificates/{original.pk}/">Shop frontend (ID {original.pk})</a>' in new_page
+    assert response.url == f"/certificates/{renewal.pk}/apply/"
 
 
 def test_a_renewed_test_certificate_lasts_three_months_like_any_test_certificate(alice):
     now = timezone.now()
-    assert (validity_period(now, is_test=True, carry_over=30)[1] - now).days == 89
+    assert (validity_period(now, is_test=True)[1] - now).days == 89
     original = issued(alice, is_test=True)
     renewal = CertificateFactory(owner=alice, is_test=True, ready=True, renewal_of=original)
     renewal.run_transition("issue", by=None)

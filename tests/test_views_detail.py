@@ -21,7 +21,7 @@ def test_details_show_the_timeline_with_who_and_why(alice_client, alice, validat
     html = alice_client.get(detail(certificate)).text
 
     assert "Application submitted</strong> by alice" in html
-    assert "Domain ownership verified</strong> by System" in html
+    assert "Domain ownership verified</strong> by the CA" in html  # one name for the CA
     assert "Application rejected</strong> by the CA" in html
     assert "by val" not in html  # staff stay anonymous to applicants
     assert "Registry record not found." in html
@@ -83,11 +83,19 @@ def test_revoke_needs_a_reason(alice_client, alice):
     assert certificate.revocation_reason == "Key compromised."
 
 
-def test_action_the_state_does_not_allow_is_409_and_changes_nothing(alice_client, alice):
+def test_action_the_state_does_not_allow_is_refused_and_changes_nothing(
+    alice_client, alice, htmx_headers
+):
     certificate = CertificateFactory(owner=alice, issued=True)
     response = alice_client.post(f"{detail(certificate)}withdraw/")
-    assert response.status_code == 409
-    assert "“Withdraw” is not possible: the certificate is “Issued”." in response.text
+    assert response.status_code == 302  # back to the details: reloading posts nothing again
+    assert response.url == detail(certificate)
+    page = alice_client.get(response.url).text
+    assert "“Withdraw” is not possible: the certificate is “Issued”." in page
+    assert (
+        alice_client.post(f"{detail(certificate)}withdraw/", headers=htmx_headers).status_code
+        == 409
+    )
     certificate.refresh_from_db()
     assert certificate.status == Status.ISSUED
     assert not TransitionLog.objects.exists()
@@ -99,10 +107,10 @@ def test_stale_form_loses_the_race_with_a_clear_message(alice_client, alice, val
     assert page.status_code == 200
     certificate.run_transition("verify_organization", by=validator)  # the CA was faster
 
-    response = alice_client.post(f"{detail(certificate)}withdraw/")
+    response = alice_client.post(f"{detail(certificate)}withdraw/", follow=True)
 
-    assert response.status_code == 409
-    assert "To be issued" in response.text
+    assert response.redirect_chain == [(detail(certificate), 302)]
+    assert "the certificate is “To be issued”" in response.text
     certificate.refresh_from_db()
     assert certificate.status == Status.TO_BE_ISSUED
 
@@ -170,13 +178,19 @@ def test_details_cost_the_same_queries_for_a_short_and_a_long_timeline(alice_cli
         return len(captured)
 
     short = CertificateFactory(owner=alice, domain=True)
-    short.run_transition("withdraw", by=alice)
+    short.run_transition("reject", by=None, reason="Once.")
     long = CertificateFactory(owner=alice, failed=True)
     for _ in range(5):
         long.run_transition("edit", by=alice)
         long.run_transition("submit", by=alice)
         long.run_transition("reject", by=None, reason="Again.")
     assert queries(short) == queries(long)
+    polled = [CertificateFactory(owner=alice, domain=True) for _ in range(2)]
+    for _ in range(5):
+        polled[1].run_transition("withdraw", by=alice)
+        polled[1].run_transition("complete_withdrawal", by=None)
+        polled[1].run_transition("submit", by=alice)
+    assert queries(polled[0]) == queries(polled[1])
 
 
 def test_owner_renames_a_certificate(alice_client, alice):
@@ -206,3 +220,58 @@ def test_strangers_cannot_rename(bob_client, alice):
     assert bob_client.post(f"{detail(certificate)}rename/", {"name": "mine"}).status_code == 404
     certificate.refresh_from_db()
     assert certificate.name == "keep-me"
+
+
+def poll_url_of(html: str) -> str:
+    import re
+
+    found = re.search(r'<div id="live" hx-get="([^"]+)"', html)
+    return found and found.group(1).replace("&amp;", "&")
+
+
+def test_the_details_page_polls_itself_while_the_certificate_can_move(
+    alice_client, alice, validator, htmx_headers
+):
+    certificate = CertificateFactory(owner=alice, ov=True, domain=True)
+    page = alice_client.get(detail(certificate))
+    assert page["Vary"].count("HX-Request") == 1
+    url = poll_url_of(page.text)
+    assert url.startswith(f"{detail(certificate)}?fp=")
+    unchanged = alice_client.get(url, headers=htmx_headers)
+    assert unchanged.status_code == 204 and not unchanged.content
+
+    certificate.run_transition("verify_domains", by=validator, reason="Checked by hand.")
+    moved = alice_client.get(url, headers=htmx_headers)
+    assert moved.status_code == 200
+    assert moved.text.lstrip().startswith('<div id="live"')
+    assert 'aria-valuenow="70"' in moved.text
+    assert "Domain ownership verified" in moved.text  # the timeline moves too
+    next_url = poll_url_of(moved.text)
+    assert next_url != url
+    assert alice_client.get(next_url, headers=htmx_headers).status_code == 204
+
+    certificate.run_transition("reject", by=validator, reason="Registry record not found.")
+    done = alice_client.get(next_url, headers=htmx_headers)
+    assert done.status_code == 200
+    assert 'hx-trigger="every' not in done.text  # nothing left to wait for: polling stops
+    assert poll_url_of(alice_client.get(detail(certificate)).text) is None
+
+
+def test_a_domain_check_result_reaches_the_details_page(alice_client, alice, htmx_headers):
+    from certificates import dcv
+
+    certificate = CertificateFactory(owner=alice, domain=True, primary_domain="shop.example.com")
+    url = poll_url_of(alice_client.get(detail(certificate)).text)
+    domain = certificate.domains.get()
+    dcv._record(
+        domain,
+        dcv.verification.CheckResult(False, "TXT record not found."),
+        domain.certificate.created_at,
+    )
+    moved = alice_client.get(url, headers=htmx_headers)
+    assert moved.status_code == 200 and "TXT record not found." in moved.text
+
+
+def test_strangers_cannot_poll_a_certificate(bob_client, alice, htmx_headers):
+    certificate = CertificateFactory(owner=alice, domain=True)
+    assert bob_client.get(f"{detail(certificate)}?fp=x", headers=htmx_headers).status_code == 404

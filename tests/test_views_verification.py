@@ -104,7 +104,7 @@ def test_the_cas_calls_are_shown_to_the_applicant(alice_client, alice, validator
     )
     html = alice_client.get(detail(certificate)).text
     assert "The CA will call <strong>+44 20 7946 0000</strong>" in html
-    assert "The CA called +44 20 7946 0000 on" in html
+    assert "The CA called +44 20 7946 0000 at " in html
     assert "no answer — make sure you can be reached." in html
 
 

@@ -73,8 +73,28 @@ def test_no_expected_date_outside_the_progress_states(traits):
 
 @pytest.mark.django_db
 def test_list_row_shows_the_expected_range(client, alice):
-    CertificateFactory(owner=alice, domain=True)
+    CertificateFactory(owner=alice, domain=True, ov=True)
     with time_machine.travel(dt.datetime(2026, 12, 24, 15, 0, tzinfo=dt.UTC), tick=False):
         client.force_login(alice)
         html = client.get("/certificates/").text
-    assert "Expected Dec 28 – Dec 29" in html
+    assert "Expected 2026-12-30 – 2027-01-04" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("traits", "auto", "said"),
+    [
+        ({"domain": True}, True, "Issued within minutes of every domain passing its check"),
+        ({"ready": True}, True, "Being issued now: within minutes"),
+        ({"domain": True, "manual_review": True}, True, "Expected 2026-12-31 – 2027-01-04"),
+        ({"domain": True}, False, "Expected 2026-12-28 – 2026-12-29"),
+    ],
+    ids=["dv-verifying", "dv-issuing", "dv-manual-review", "dv-issued-by-staff"],
+)
+def test_a_dv_says_what_will_really_happen(settings, traits, auto, said):
+    """A DV the system issues by itself is issued within minutes of its check passing,
+    not in one or two working days."""
+    settings.SCM_AUTO_ISSUE_DV = auto
+    certificate = CertificateFactory(**traits)
+    with time_machine.travel(dt.datetime(2026, 12, 24, 15, 0, tzinfo=dt.UTC), tick=False):
+        assert certificate.expected_issue() == said
