@@ -36,6 +36,17 @@ class ReasonForm(forms.Form):
     )
 
 
+class ConfirmRevocationForm(forms.Form):
+    """Revoking cannot be undone: staff confirm they mean this certificate."""
+
+    confirm = forms.BooleanField(
+        label="Revoke this certificate",
+        help_text="It is listed on the CRL and OCSP answers “revoked” from now on; this "
+        "cannot be undone.",
+        error_messages={"required": "Tick the box to confirm the revocation."},
+    )
+
+
 class RenameForm(forms.ModelForm):
     class Meta:
         model = Certificate

@@ -418,7 +418,10 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
             if adding:
                 SearchKey.rewrite([self], domains={self.pk: []}, fresh=True)
 
-    def get_absolute_url(self) -> str:
+    @property
+    def detail_url(self) -> str:
+        # Not get_absolute_url(): the admin's "view on site" shortcut would then tell any
+        # staff member which certificate ids exist.
         return reverse("certificates:detail", args=[self.pk])
 
     def refresh_from_db(
@@ -570,7 +573,7 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         def linked(other: "Certificate") -> tuple[str, str] | None:
             if other.status == Status.DELETED:
                 return None
-            return other.get_absolute_url(), f"{other.name} (ID {other.pk})"
+            return other.detail_url, f"{other.name} (ID {other.pk})"
 
         owner = self.owner.get_username()
         entries = [
@@ -852,7 +855,10 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         source=Status.REVOKING,
         target=Status.REVOKED,
         permission=REVOKE,
-        custom=_staff("Approve revocation", "Certificate revoked"),
+        custom={
+            **_staff("Approve revocation", "Certificate revoked"),
+            "form": "certificates.forms.ConfirmRevocationForm",
+        },
     )
     def approve_revocation(self, by: User | None = None, reason: str = "") -> None:
         """The CA revokes the certificate; the CRL and OCSP read the Revocation record,
@@ -990,6 +996,25 @@ class OrganizationReview(Certificate):
         proxy = True
         verbose_name = "organization review"
         verbose_name_plural = "organization reviews (70%)"
+
+
+class IssuanceQueue(Certificate):
+    """Applications at 90% that wait for the Issuance staff: OV and EV, and DVs in manual
+    review (the others are issued by the system)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "application to issue"
+        verbose_name_plural = "to be issued by staff (90%)"
+
+
+class RevocationRequest(Certificate):
+    """Revocations the owners asked for: the Revocation queue."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "revocation request"
+        verbose_name_plural = "revocation requests"
 
 
 def new_token() -> str:

@@ -245,7 +245,7 @@ def _detail_context(certificate: Certificate) -> dict:
         "servers": [(s, bundles.needs_key(s) and not certificate.private_key) for s in Server],
         "downloads": certificate.downloads.select_related("user"),
         "polling": polling,
-        "poll_url": f"{certificate.get_absolute_url()}?fp={certificate.live_fingerprint()}"
+        "poll_url": f"{certificate.detail_url}?fp={certificate.live_fingerprint()}"
         if polling
         else "",
         "poll_interval_ms": int(settings.SCM_POLL_INTERVAL * 1000),
@@ -258,7 +258,7 @@ def _refused(request: HttpRequest, certificate: Certificate, message: str, statu
     if request.htmx:
         return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
     messages.error(request, message)
-    return redirect(certificate)
+    return redirect(certificate.detail_url)
 
 
 def _too_soon(request: HttpRequest, certificate: Certificate, refused: limits.Limited):
@@ -266,7 +266,7 @@ def _too_soon(request: HttpRequest, certificate: Certificate, refused: limits.Li
     details page; htmx requests (and the API) get 429 with Retry-After."""
     if request.method == "POST" and not request.htmx:
         messages.warning(request, str(refused))
-        return redirect(certificate)
+        return redirect(certificate.detail_url)
     if request.htmx:
         response = HttpResponse(str(refused), content_type="text/plain; charset=utf-8")
     else:  # a download link: the details page, saying when

@@ -288,3 +288,110 @@ def test_a_staff_edit_racing_a_state_change_changes_nothing(validator, alice):
     certificate.refresh_from_db()
     assert certificate.manual_review
     assert not TransitionLog.objects.exists()
+
+
+def messages_on(client, url: str) -> list[str]:
+    import re
+
+    page = client.get(url).text
+    return re.findall(r'<li class="(?:success|error|warning|info)">(.*?)</li>', page, re.S)
+
+
+def test_ticks_and_the_decision_go_together_and_staff_return_to_the_queue(validator, alice):
+    certificate = CertificateFactory(owner=alice, ov=True, org=True)
+    Certificate.objects.filter(pk=certificate.pk).update(
+        org_registry_checked=False, org_phone_checked=False, org_address_checked=False
+    )
+    client = client_for(validator)
+    queue_url = f"/admin/certificates/organizationreview/{certificate.pk}/change/"
+    parser = FormInputs()
+    parser.feed(client.get(queue_url).text)
+    response = client.post(
+        queue_url,
+        {
+            **parser.data,
+            **dict.fromkeys(CHECKLIST, "on"),
+            "_fsm_transition_to": "verify_organization",
+        },
+    )
+    assert response.status_code == 302
+    assert response.url == "/admin/certificates/organizationreview/"  # back to the queue
+    said = messages_on(client, response.url)
+    assert any("Organization verified" in m for m in said)
+    assert not any("doesn’t exist" in m for m in said)
+    certificate.refresh_from_db()
+    assert certificate.status == Status.TO_BE_ISSUED
+    assert all(getattr(certificate, name) for name in CHECKLIST)
+
+
+def test_a_decision_someone_else_took_first_says_who_and_when(validator, alice, settings):
+    certificate = CertificateFactory(owner=alice, ov=True, org=True)
+    client = client_for(validator)
+    queue_url = f"/admin/certificates/organizationreview/{certificate.pk}/change/"
+    parser = FormInputs()
+    parser.feed(client.get(queue_url).text)
+    certificate.run_transition(  # the simulated CA, while the page was open
+        "verify_organization", by=None, reason="Simulated CA: registry, phone and address."
+    )
+    response = client.post(queue_url, {**parser.data, "_fsm_transition_to": "verify_organization"})
+    said = " ".join(messages_on(client, response.url))
+    assert "Already done: Organization verified by the system at " in said
+    assert "UTC (Simulated CA: registry, phone and address.)" in said
+
+
+def test_the_issuance_queue_holds_what_waits_for_staff(issuer, alice):
+    ov = CertificateFactory(owner=alice, ov=True, ready=True)
+    reviewed_dv = CertificateFactory(owner=alice, ready=True, manual_review=True)
+    automatic_dv = CertificateFactory(owner=alice, ready=True)
+    client = client_for(issuer)
+    page = client.get("/admin/certificates/issuancequeue/").text
+    assert ov.name in page and reviewed_dv.name in page and automatic_dv.name not in page
+    change = f"/admin/certificates/issuancequeue/{reviewed_dv.pk}/change/"
+    parser = FormInputs()
+    parser.feed(client.get(change).text)
+    response = client.post(change, {**parser.data, "_fsm_transition_to": "issue"})
+    assert response.url == "/admin/certificates/issuancequeue/"
+    reviewed_dv.refresh_from_db()
+    assert reviewed_dv.status == Status.ISSUED
+
+
+def test_approving_a_revocation_asks_first_and_names_the_certificate(revoker, alice):
+    from tests.test_issuance import issued
+
+    certificate = issued(alice)
+    certificate.run_transition("request_revocation", by=alice, reason="Laptop stolen.")
+    client = client_for(revoker)
+    queue = client.get("/admin/certificates/revocationrequest/").text
+    assert certificate.name in queue and "Laptop stolen." in queue
+    change = f"/admin/certificates/revocationrequest/{certificate.pk}/change/"
+    parser = FormInputs()
+    parser.feed(client.get(change).text)
+    asked = client.post(change, {**parser.data, "_fsm_transition_to": "approve_revocation"})
+    form_url = (
+        f"/admin/certificates/revocationrequest/{certificate.pk}/transition/approve_revocation/"
+    )
+    assert asked.url == form_url
+    page = client.get(form_url).text
+    assert certificate.serial_number in page and "www.example.com" in page
+    assert "this cannot be undone" in page
+    unconfirmed = client.post(form_url, {})
+    assert unconfirmed.status_code == 200 and "Tick the box to confirm" in unconfirmed.text
+    certificate.refresh_from_db()
+    assert certificate.status == Status.REVOKING
+    done = client.post(form_url, {"confirm": "on"})
+    assert done.url == "/admin/certificates/revocationrequest/"
+    certificate.refresh_from_db()
+    assert certificate.status == Status.REVOKED
+
+
+@pytest.mark.parametrize(
+    ("queue", "user"),
+    [
+        ("organizationreview", "issuer"),
+        ("issuancequeue", "validator"),
+        ("revocationrequest", "issuer"),
+    ],
+)
+def test_each_queue_is_for_its_duty_only(request, queue, user):
+    client = client_for(request.getfixturevalue(user))
+    assert client.get(f"/admin/certificates/{queue}/").status_code == 403

@@ -2,25 +2,24 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html
 from django_fsm.admin import FSMAdminMixin, FSMObjectTransition, FSMTransitionContext
 
-from certificates.choices import Status
-from certificates.issuance import init_ca
 from certificates.models import (
+    STAFF_EDIT,
     STAFF_FIELDS,
     VALIDATE,
     Certificate,
-    CertificateAuthority,
     ContactAttempt,
     Domain,
     EditRefused,
-    OrganizationReview,
     TransitionLog,
     TransitionRefused,
 )
+from certificates.templatetags.console import when
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -93,6 +92,7 @@ class CertificateAdmin(FSMAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
     ordering = ("-id",)  # newest first, on the primary key: no sort of the whole table
     change_form_template = "admin/certificates/certificate/change_form.html"
+    fsm_transition_form_template = "admin/certificates/certificate/transition_form.html"
     fieldsets = (
         (None, {"fields": (("name", "owner"), ("certificate_type", "brand", "is_test"))}),
         ("Application", {"fields": (("domain_type", "key"), "primary_domain")}),
@@ -270,146 +270,74 @@ class CertificateAdmin(FSMAdminMixin, admin.ModelAdmin):
         kwargs: dict[str, Any] | None = None,
     ) -> bool:
         # FSMAdminMixin only hides buttons a user may not press; run_transition() also
-        # checks the permission, logs the acting staff member and survives races.
+        # checks the permission, logs the acting staff member and survives races. Of a
+        # step's form only the reason goes to the transition (a confirmation is just that).
+        reason = (kwargs or {}).get("reason", "")
         try:
-            obj.run_transition(transition_name, by=request.user, **(kwargs or {}))
+            obj.run_transition(transition_name, by=request.user, reason=reason)
         except TransitionRefused as refused:
-            self.message_user(request, str(refused), level=messages.ERROR)
+            self.message_user(request, f"{refused}{_last_step(obj)}", level=messages.ERROR)
             request.scm_refused = True
             return False
         done = Certificate.transition_custom(transition_name)["done"]
         self.message_user(request, f"{done}: {obj.name} is now “{obj.get_status_display()}”.")
         return True
 
+    def after_decision_url(self, request: HttpRequest, obj: Certificate) -> str:
+        """Where staff land after a decision: the certificate here; a queue's list in the
+        queues (the certificate has left the queue)."""
+        return reverse("admin:certificates_certificate_change", args=[obj.pk])
+
     def response_change(self, request: HttpRequest, obj: Certificate) -> HttpResponse:
         if getattr(request, "scm_refused", False):  # save_model said why
             return HttpResponseRedirect(request.path)
         name = request.POST.get(self.fsm_post_param)
-        if name and name not in TRANSITIONS:
+        if not name:
+            return super().response_change(request, obj)
+        if name not in TRANSITIONS:
             self.message_user(request, f"There is no step called “{name}”.", messages.ERROR)
             return HttpResponseRedirect(request.path)
-        return super().response_change(request, obj)
+        transition = self._get_fsm_transition_by_name(obj=obj, transition_name=name)
+        if self.get_fsm_transition_form(transition=transition):
+            # A step that asks (a reason, a confirmation); the ticks were saved already.
+            return super().response_change(request, obj)
+        if self._apply_fsm_transition(obj=obj, transition_name=name, request=request):
+            return HttpResponseRedirect(self.after_decision_url(request, obj))
+        return HttpResponseRedirect(request.path)
 
     def fsm_transition_view(
         self, request: HttpRequest, object_id: str, transition_name: str, **kwargs: Any
     ) -> HttpResponse:
-        """A step's form page (for steps that take a reason); 409 when the step was
-        refused (the state moved on, a race was lost), 404 for a step that does not exist."""
+        """A step's form page (for steps that take a reason or a confirmation); 409 when
+        the step was refused (the state moved on, a race was lost), 404 for a step that
+        does not exist; after the decision, where after_decision_url() says."""
         if transition_name not in TRANSITIONS:
             raise Http404("No such step.")
+        obj = self.get_object(request, object_id)
         response = super().fsm_transition_view(request, object_id, transition_name, **kwargs)
         if getattr(request, "scm_refused", False):
             response.status_code = 409
+        elif request.method == "POST" and response.status_code == 302 and obj is not None:
+            return HttpResponseRedirect(self.after_decision_url(request, obj))
         return response
+
+
+def _last_step(certificate: Certificate) -> str:
+    """' Already done: <step> by <who> at <when> (<reason>).' when the certificate moved on."""
+    entry = (
+        TransitionLog.objects.filter(certificate=certificate)
+        .exclude(transition=STAFF_EDIT)
+        .select_related("actor")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if entry is None:
+        return ""
+    who = entry.actor.get_username() if entry.actor else "the system"
+    why = f" ({entry.reason})" if entry.reason else ""
+    return f" Already done: {entry.summary} by {who} at {when(entry.at)}{why}."
 
 
 TRANSITIONS = {
     t.name for t in Certificate._meta.get_field("status").get_all_transitions(Certificate)
 }
-
-
-@admin.register(TransitionLog)
-class TransitionLogAdmin(admin.ModelAdmin):
-    list_display = ("at", "certificate", "summary", "source", "target", "actor", "reason")
-    list_filter = ("transition", "target")
-    list_select_related = ("certificate", "actor")
-    search_fields = ("certificate__name", "actor__username", "reason")
-    show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(OrganizationReview)
-class OrganizationReviewAdmin(CertificateAdmin):
-    """The Validation group's queue: applications at 70%, oldest first."""
-
-    list_display = (
-        "name",
-        "organization",
-        "primary_domain",
-        "certificate_type",
-        "domains_verified_at",
-        "checklist",
-        "calls",
-    )
-    list_filter = ("certificate_type", "brand", "manual_review")
-    ordering = ("domains_verified_at", "pk")
-    list_select_related = ("owner", "organization")
-
-    def get_queryset(self, request: HttpRequest) -> Any:
-        queryset = super().get_queryset(request).filter(status=Status.PENDING_ORG_VERIFICATION)
-        return queryset.annotate(call_count=Count("contact_attempts"))
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm(VALIDATE)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_perm(VALIDATE)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.has_perm(VALIDATE)
-
-    @admin.display(description="Checklist")
-    def checklist(self, certificate: Certificate) -> str:
-        done = sum(
-            [
-                certificate.org_registry_checked,
-                certificate.org_phone_checked,
-                certificate.org_address_checked,
-            ]
-        )
-        return f"{done}/3"
-
-    @admin.display(description="Calls", ordering="call_count")
-    def calls(self, certificate: Certificate) -> int:
-        return certificate.call_count
-
-
-@admin.register(CertificateAuthority)
-class CertificateAuthorityAdmin(admin.ModelAdmin):
-    """The CA certificates; keys are never shown. Rotation (a new CA) is for superusers."""
-
-    list_display = ("name", "brand", "kind", "active", "created_at", "crl_number")
-    list_filter = ("brand", "kind", "active")
-    fields = readonly_fields = (
-        "name",
-        "brand",
-        "kind",
-        "parent",
-        "active",
-        "created_at",
-        "certificate_pem",
-        "crl_number",
-        "crl_updated_at",
-    )
-    actions = ["rotate"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_staff
-
-    def get_actions(self, request: HttpRequest) -> dict:
-        actions = super().get_actions(request)
-        if not request.user.is_superuser:
-            actions.pop("rotate", None)
-        return actions
-
-    @admin.action(description="Rotate: replace every brand's root and issuing CA")
-    def rotate(self, request: HttpRequest, queryset: Any) -> None:
-        if not request.user.is_superuser:
-            self.message_user(request, "Only superusers can rotate the CA.", messages.ERROR)
-            return
-        created = init_ca(rotate=True)
-        self.message_user(request, f"Created {len(created)} new CA certificates.")
