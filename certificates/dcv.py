@@ -19,6 +19,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from certificates import limits, verification
 from certificates.choices import DomainStatus, Method, Status
+from certificates.domains import registrable
 from certificates.models import (
     Certificate,
     Domain,
@@ -197,14 +198,20 @@ def _give_up(certificate: Certificate, domain: Domain, result: verification.Chec
         certificate.run_transition("reject", by=None, reason=reason)
 
 
-def choose_method(domain: Domain, method: Method, email_address: str = "") -> None:
+def choose_method(
+    domain: Domain, method: Method, email_address: str = "", *, base_url: str = ""
+) -> None:
     """The owner switches how this domain is proven; email sends the link at once, within
-    the limits on validation emails (limits.Limited otherwise, and nothing is sent)."""
+    the limits on validation emails (limits.Limited otherwise, and nothing is sent). The
+    link starts with base_url, the address the console is served on (SCM_PUBLIC_URL when
+    no request tells)."""
     if method not in domain.allowed_methods():
         raise TransitionRefused(f"{Method(method).label} is not available for {domain.name}.")
     if method == Method.EMAIL and email_address not in domain.email_addresses:
         raise TransitionRefused(
-            f"Choose one of {', '.join(domain.email_addresses)} for the validation email."
+            "Choose one of the addresses offered for the validation email: admin@, "
+            "administrator@, webmaster@, hostmaster@ or postmaster@ at "
+            f"{domain.base_name} or a parent domain up to {registrable(domain.base_name)}."
         )
     domain.method = method
     domain.last_result = ""
@@ -232,7 +239,7 @@ def choose_method(domain: Domain, method: Method, email_address: str = "") -> No
             email_sent_at=domain.email_sent_at,
         )
     if method == Method.EMAIL:
-        _send_link(domain)
+        _send_link(domain, base_url or settings.SCM_PUBLIC_URL)
 
 
 def _prepare_link(domain: Domain, address: str) -> None:
@@ -242,14 +249,22 @@ def _prepare_link(domain: Domain, address: str) -> None:
 
 
 @sensitive_variables("token", "link")
-def _send_link(domain: Domain) -> None:
+def _send_link(domain: Domain, base_url: str) -> None:
     token = signing.dumps({"d": domain.pk, "n": domain.email_nonce}, salt=EMAIL_SALT)
-    link = settings.SCM_PUBLIC_URL + reverse("certificates:verify-email", args=[token])
+    link = base_url.rstrip("/") + reverse("certificates:verify-email", args=[token])
     days = settings.SCM_EMAIL_LINK_MAX_AGE_DAYS
+    organization = domain.certificate.organization
+    requester = (
+        f"{organization.legal_name} ({organization.country.name}) asked"
+        if organization
+        else "Someone asked"
+    )
     send_mail(
         subject=f"Confirm the certificate request for {domain.unicode_name}",
         message=(
-            f"Someone asked for an SSL certificate that includes {domain.unicode_name}.\n\n"
+            f"{requester} for an SSL certificate "
+            f"({domain.certificate.get_certificate_type_display()}) that includes "
+            f"{domain.unicode_name}.\n\n"
             f"If you manage this domain and agree, open this link within {days} days and "
             f"press Confirm:\n\n{link}\n\nIf you did not expect this, ignore this email: "
             "nothing happens without your confirmation.\n"

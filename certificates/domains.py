@@ -5,6 +5,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import cache
+from urllib.parse import urlsplit
 
 import icu
 import idna
@@ -16,6 +17,34 @@ MAX_NAME = 253  # RFC 1035, without the trailing dot
 MAX_LABEL = 63
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 _SEPARATORS = re.compile(r"[\s,;]+")
+_PORT = re.compile(r"^([^:\[\]]+):\d{1,5}$")  # www.example.com:443 (not an IPv6 address)
+# Top-level domains people mean when they mistype one (.con, .ogr): suggested first.
+POPULAR_TLDS = [
+    "com",
+    "net",
+    "org",
+    "io",
+    "co",
+    "uk",
+    "de",
+    "fr",
+    "nl",
+    "eu",
+    "info",
+    "biz",
+    "app",
+    "dev",
+    "cn",
+    "jp",
+    "th",
+    "us",
+    "ca",
+    "au",
+    "in",
+    "me",
+    "tv",
+    "ai",
+]
 
 
 @cache
@@ -27,6 +56,25 @@ def _public_suffixes() -> PublicSuffixList:
 def split_domains(text: str) -> list[str]:
     """Domains typed one per line, or separated by commas, semicolons or spaces."""
     return [part for part in _SEPARATORS.split(text or "") if part]
+
+
+def from_typed(raw: str) -> tuple[str, str]:
+    """The domain in what someone typed or pasted, and a note when it was taken out of
+    more: a pasted address (https://www.example.com/path), or a name with a port."""
+    shown = (raw or "").strip()
+    text = shown
+    if "://" in text or text.startswith("//"):
+        try:
+            text = urlsplit(text if "://" in text else f"http:{text}").hostname or ""
+        except ValueError:
+            return shown, ""
+    elif "/" in text:
+        text = text.split("/", 1)[0]
+    if (host := _PORT.match(text)) is not None:
+        text = host.group(1)
+    if text == shown or not text:
+        return shown, ""
+    return text, f"“{shown[:80]}” is an address: the domain in it, {text}, is used."
 
 
 def normalise(raw: str, *, wildcard_allowed: bool) -> str:
@@ -111,11 +159,52 @@ def _require_registrable(name: str, shown: str, wildcard: bool) -> None:
         )
     if suffix is None:
         tld = unicode_form(name.rsplit(".", 1)[-1])
-        raise ValidationError(f"{shown}: “.{tld}” is not a top-level domain on the public list.")
+        hint = ""
+        if close := _close_tld(name.rsplit(".", 1)[-1]):
+            hint = f" Did you mean {name.rsplit('.', 1)[0]}.{close}?"
+        raise ValidationError(
+            f"{shown}: “.{tld}” is not a top-level domain on the public list.{hint}"
+        )
     if suffix == name:
         raise ValidationError(
             f"{shown}: {name} is a public suffix, not a domain someone can register."
         )
+
+
+def _close_tld(typed: str) -> str | None:
+    """The top-level domain a typo most likely meant: one edit away (a letter wrong,
+    missing, extra, or two swapped), a popular one first (".con" → com, ".ogr" → org)."""
+    for candidates in (POPULAR_TLDS, _top_level_domains()):
+        close = [tld for tld in candidates if _edits(typed, tld) == 1]
+        if close:  # of equally close ones, the same length (a wrong letter) wins
+            return min(close, key=lambda tld: (len(tld) != len(typed), candidates.index(tld)))
+    return None
+
+
+def _edits(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions, swaps."""
+    previous2, previous = [], list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other))
+            if i > 1 and j > 1 and char == b[j - 2] and a[i - 2] == other:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+@cache
+def _top_level_domains() -> list[str]:
+    # publicsuffixlist has no public way to list its suffixes; without it, popular ones only.
+    suffixes = getattr(_public_suffixes(), "_publicsuffix", ())
+    return sorted({s for s in suffixes if "." not in s and s.isascii()})
+
+
+def registrable(name: str) -> str:
+    """The registrable domain a name belongs to (www.shop.example.co.uk → example.co.uk)."""
+    return _public_suffixes().privatesuffix(name.removeprefix("*.")) or name.removeprefix("*.")
 
 
 def unicode_form(name: str) -> str:

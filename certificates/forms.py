@@ -15,7 +15,13 @@ from certificates.choices import (
     RevocationReason,
     Status,
 )
-from certificates.domains import normalise, special_words_in, split_domains, unicode_form
+from certificates.domains import (
+    from_typed,
+    normalise,
+    special_words_in,
+    split_domains,
+    unicode_form,
+)
 from certificates.models import Certificate, Organization
 from certificates.services import CONTACT_FIELDS, Application, Purchase
 
@@ -290,6 +296,7 @@ class ApplicationForm(forms.ModelForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         certificate = self.instance
+        self.notes: list[str] = []  # what was read differently from how it was typed
         self.submitting = submitting
         self.too_large = too_large
         self.wildcard = certificate.domain_type == DomainType.WILDCARD
@@ -325,13 +332,20 @@ class ApplicationForm(forms.ModelForm):
             if name in self.fields:
                 self.fields[name].widget.attrs.update(check)
 
+    def _typed(self, raw: str) -> str:
+        """The domain in what was typed; a pasted address is read, and the note says so."""
+        text, note = from_typed(raw)
+        if note:
+            self.notes.append(note)
+        return text
+
     def clean_primary_domain(self) -> str:
         raw = self.cleaned_data["primary_domain"]
         if not raw.strip():
             if self.submitting:
                 raise forms.ValidationError("Enter the primary domain, such as www.example.com.")
             return ""
-        name = normalise(raw, wildcard_allowed=self.wildcard)
+        name = normalise(self._typed(raw), wildcard_allowed=self.wildcard)
         if self.wildcard and not name.startswith("*."):
             raise forms.ValidationError(
                 f"A wildcard certificate covers *.{name}: start the domain with *."
@@ -344,7 +358,7 @@ class ApplicationForm(forms.ModelForm):
         names, errors = [], []
         for raw in raws:
             try:
-                names.append(normalise(raw, wildcard_allowed=self.wildcard))
+                names.append(normalise(self._typed(raw), wildcard_allowed=self.wildcard))
             except forms.ValidationError as error:
                 errors.extend(error.messages)
         if errors:

@@ -47,7 +47,7 @@ from certificates.choices import (
     Server,
     Status,
 )
-from certificates.domains import special_words_in, unicode_form
+from certificates.domains import registrable, special_words_in, unicode_form
 from certificates.querysets import NO_EXPIRY, WORKFLOW_ORDER, CertificateQuerySet
 from certificates.validity import validity_period
 from certificates.workdays import add_working_days
@@ -827,7 +827,7 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         source=Status.APPLICATION_FAILED,
         target=Status.PENDING_APPLICATION,
         permission=is_owner,
-        custom=_owner("Edit", "Reopened for editing"),
+        custom=_owner("Apply again", "Reopened for editing"),
     )
     def edit(self, by: User | None = None, reason: str = "") -> None:
         """Reopen a failed application; the failure stays in the timeline."""
@@ -840,7 +840,7 @@ class Certificate(ConcurrentTransitionMixin, models.Model):
         source=Status.ISSUED,
         target=Status.REVOKING,
         permission=is_owner,
-        custom=_owner("Revoke", "Revocation requested"),
+        custom=_owner("Request revocation", "Revocation requested"),
     )
     def request_revocation(
         self, by: User | None = None, reason: str = "", code: str = RevocationReason.UNSPECIFIED
@@ -1082,7 +1082,14 @@ class Domain(models.Model):
 
     @property
     def email_addresses(self) -> list[str]:
-        return [f"{local}@{self.base_name}" for local in EMAIL_LOCAL_PARTS]
+        """The addresses the Baseline Requirements allow (§3.2.2.4.4: admin, administrator,
+        webmaster, hostmaster, postmaster) at the domain and at each parent up to the
+        registrable domain: whoever runs example.com may confirm www.shop.example.com."""
+        hosts = [self.base_name]
+        top = registrable(self.base_name)
+        while hosts[-1] != top and "." in hosts[-1]:
+            hosts.append(hosts[-1].split(".", 1)[1])
+        return [f"{local}@{host}" for host in hosts for local in EMAIL_LOCAL_PARTS]
 
     def allowed_methods(self) -> list[Method]:
         """DNS for every product; file (not wildcard) and email for OV and EV (SPEC §5)."""

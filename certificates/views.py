@@ -22,6 +22,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from certificates import bundles, dcv, limits, pagination, tasks, uploads
 from certificates.choices import DomainStatus, Method, Server, Status
+from certificates.domains import unicode_form
 from certificates.forms import (
     TABS,
     ActionForm,
@@ -51,6 +52,7 @@ class OwnerAction:
     question: str
     reason_required: bool = False
     reason_codes: bool = False
+    dangerous: bool = False  # cannot be undone: the button says so by its look
 
 
 OWNER_ACTIONS = {
@@ -70,6 +72,7 @@ OWNER_ACTIONS = {
             "Ask the CA to revoke this certificate? Once revoked it cannot be used again.",
             reason_required=True,
             reason_codes=True,
+            dangerous=True,
         ),
         OwnerAction(
             "delete",
@@ -99,12 +102,15 @@ def _operations(
         operations.append(("Apply", path("certificates:apply", certificate.pk)))
     if certificate.status in (Status.ISSUED, Status.EXPIRED):
         operations.append(("Renew", path("certificates:renew", certificate.pk)))
+    # One verb a step: an application is filled in and submitted on its form ("Apply"),
+    # so the bare "Submit" action is not offered beside it.
     return operations + [
         (
             Certificate.transition_custom(name)["label"],
             path(f"certificates:{SLUG_OF[name]}", certificate.pk),
         )
         for name in sorted(certificate.owner_actions(), key=list(SLUG_OF).index)
+        if name != "submit"
     ]
 
 
@@ -329,7 +335,12 @@ def domain_method(request: HttpRequest, pk: int, domain_pk: int) -> HttpResponse
     try:
         if method not in Method.values:
             raise TransitionRefused("Choose DNS, file or email.")
-        dcv.choose_method(domain, Method(method), request.POST.get("email_address", ""))
+        dcv.choose_method(
+            domain,
+            Method(method),
+            request.POST.get("email_address", ""),
+            base_url=request.build_absolute_uri("/"),
+        )
     except limits.Limited as refused:
         return _too_soon(request, certificate, refused)
     except TransitionRefused as refused:
@@ -394,6 +405,7 @@ def certificate_action(request: HttpRequest, pk: int, slug: str) -> HttpResponse
         "label": Certificate.transition_custom(action.transition)["label"],
         "form": form,
         "allowed": allowed,
+        "domains": [unicode_form(name) for name in certificate.domain_names],
     }
     return render(request, "certificates/action.html", context, status=status)
 
@@ -491,6 +503,8 @@ def certificate_apply(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 if ok:
                     save_application(certificate, form.application(organization), submit=submitting)
+                    for note in form.notes:
+                        messages.info(request, note)
                     messages.success(request, "Submitted." if submitting else "Draft saved.")
                     return redirect(
                         "certificates:detail" if submitting else "certificates:apply", pk=pk

@@ -140,7 +140,7 @@ def test_bad_own_csr_is_refused_and_nothing_is_saved(alice_client, alice, csr, m
     )
     assert response.status_code == 400
     assert message in response.text
-    assert "Nothing was saved" in response.text
+    assert "Nothing was saved: please fix" in response.text
     certificate.refresh_from_db()
     assert (certificate.status, certificate.primary_domain) == (Status.PENDING_APPLICATION, "")
 
@@ -233,7 +233,10 @@ def test_ov_submit_names_every_missing_piece(alice_client, alice):
     response = alice_client.post(url(certificate), form(primary_domain="www.example.com"))
     assert response.status_code == 400
     assert response.text.count("This field is required") >= 7  # the organization's fields
-    assert response.text.count("Required to submit: the CA contacts the applicant.") == 3
+    # Once beside each field, once in the summary at the top, which links to the field.
+    assert response.text.count("Required to submit: the CA contacts the applicant.") == 6
+    for field in ("applicant_name", "applicant_email", "applicant_phone"):
+        assert f'<a href="#id_{field}">' in response.text
 
 
 @pytest.mark.parametrize("phone", ["12345", "not a number", "+44 20"])
@@ -374,3 +377,26 @@ def test_look_alike_special_words_go_to_manual_review_and_wait_for_staff(
     certificate.refresh_from_db()
     assert certificate.status == Status.TO_BE_ISSUED
     assert not DBTaskResult.objects.filter(task_path__endswith=".issue").exists()
+
+
+def test_a_pasted_address_becomes_its_domain_with_a_note(alice_client, alice, htmx_headers):
+    certificate = fresh(alice)
+    check = f"/certificates/{certificate.pk}/apply/check/"
+    pasted = "https://www.example.com/path?x=1"
+    said = alice_client.get(check, {"primary_domain": pasted}, headers=htmx_headers).text
+    assert "the domain in it, www.example.com, is used." in said
+    assert 'class="error"' not in said
+    response = alice_client.post(url(certificate), form(primary_domain=pasted), follow=True)
+    assert response.status_code == 200
+    assert "the domain in it, www.example.com, is used." in response.text
+    certificate.refresh_from_db()
+    assert certificate.primary_domain == "www.example.com"
+
+
+def test_a_mistyped_top_level_domain_gets_a_suggestion(alice_client, alice):
+    certificate = fresh(alice)
+    response = alice_client.post(url(certificate), form(primary_domain="www.example.con"))
+    assert response.status_code == 400
+    assert "“.con” is not a top-level domain on the public list. Did you mean www.example.com?" in (
+        response.text
+    )

@@ -126,10 +126,19 @@ def test_delete_hides_the_row_but_keeps_the_record_and_log(alice_client, alice):
     assert f'data-certificate-id="{certificate.pk}"' not in alice_client.get("/certificates/").text
 
 
-def test_submit_from_details(alice_client, alice):
+def test_one_verb_for_the_application_step(alice_client, alice):
+    """Filling in and submitting an application is "Apply" (a failed one: "Apply again"),
+    not "Apply", "Edit" and "Submit" side by side."""
     certificate = CertificateFactory(owner=alice)
-    assert f"{detail(certificate)}submit/" in alice_client.get(detail(certificate)).text
-    alice_client.post(f"{detail(certificate)}submit/")
+    page = alice_client.get(detail(certificate)).text
+    assert f'href="{detail(certificate)}apply/">Apply</a>' in page
+    assert f"{detail(certificate)}submit/" not in page
+    failed = CertificateFactory(owner=alice, failed=True)
+    page = alice_client.get(detail(failed)).text
+    assert f'href="{detail(failed)}edit/">Apply again</a>' in page
+    listed = alice_client.get("/certificates/").text
+    assert ">Submit<" not in listed and ">Edit<" not in listed
+    alice_client.post(f"{detail(certificate)}submit/")  # the confirmation page still works
     certificate.refresh_from_db()
     assert certificate.status == Status.PENDING_DOMAIN_VERIFICATION
 
@@ -275,3 +284,15 @@ def test_a_domain_check_result_reaches_the_details_page(alice_client, alice, htm
 def test_strangers_cannot_poll_a_certificate(bob_client, alice, htmx_headers):
     certificate = CertificateFactory(owner=alice, domain=True)
     assert bob_client.get(f"{detail(certificate)}?fp=x", headers=htmx_headers).status_code == 404
+
+
+def test_a_revocation_request_names_what_it_touches(alice_client, alice):
+    from tests.test_issuance import issued
+
+    certificate = issued(alice)
+    twin = issued(alice)  # the same domains: easy to confuse
+    page = alice_client.get(f"{detail(certificate)}revoke/").text
+    assert certificate.serial_number in page and twin.serial_number not in page
+    assert "www.example.com, api.example.com" in page
+    assert f"{certificate.not_after:%Y-%m-%d %H:%M} UTC" in page
+    assert '<button class="danger" type="submit">Request revocation</button>' in page

@@ -81,8 +81,52 @@ def test_email_only_to_the_allowed_addresses(alice_client, alice):
         f"{detail(certificate)}domains/{domain.pk}/method/",
         {"method": "email", "email_address": "me@attacker.example"},
     )
-    assert "Choose one of admin@shop.example.com" in alice_client.get(response.url).text
+    said = alice_client.get(response.url).text
+    assert "Choose one of the addresses offered for the validation email" in said
+    assert "at shop.example.com or a parent domain up to example.com" in said
     assert mail.outbox == []
+
+
+def test_email_is_offered_at_the_domain_and_each_parent_up_to_the_registrable_one(
+    alice_client, alice
+):
+    """BR 3.2.2.4.4: the constructed addresses at the domain or a parent domain."""
+    certificate = submitted(alice, ov=True, primary_domain="www.shop.example.co.uk")
+    domain = certificate.domains.get()
+    hosts = ["www.shop.example.co.uk", "shop.example.co.uk", "example.co.uk"]
+    locals_ = ["admin", "administrator", "webmaster", "hostmaster", "postmaster"]
+    assert domain.email_addresses == [f"{local}@{host}" for host in hosts for local in locals_]
+    page = alice_client.get(detail(certificate)).text
+    assert "<option>postmaster@example.co.uk</option>" in page
+    assert "co.uk</option>" not in page.replace("example.co.uk</option>", "")
+    response = alice_client.post(
+        f"{detail(certificate)}domains/{domain.pk}/method/",
+        {"method": "email", "email_address": "admin@example.co.uk"},
+    )
+    assert response.status_code == 302
+    assert mail.outbox[-1].to == ["admin@example.co.uk"]
+
+
+def test_the_validation_email_names_the_organization_and_the_consoles_own_address(
+    alice_client, alice
+):
+    from tests.factories import OrganizationFactory
+
+    organization = OrganizationFactory(owner=alice, legal_name="Northwind Traders Ltd")
+    certificate = submitted(
+        alice, ov=True, primary_domain="shop.example.com", organization=organization
+    )
+    domain = certificate.domains.get()
+    alice_client.post(
+        f"{detail(certificate)}domains/{domain.pk}/method/",
+        {"method": "email", "email_address": "admin@shop.example.com"},
+        HTTP_HOST="127.0.0.1:8200",  # make run PORT=8200
+    )
+    body = mail.outbox[-1].body
+    assert body.startswith(
+        "Northwind Traders Ltd (United Kingdom) asked for an SSL certificate (OV)"
+    )
+    assert "http://127.0.0.1:8200/certificates/verify-email/" in body
 
 
 def test_other_peoples_domains_are_404(bob_client, alice):

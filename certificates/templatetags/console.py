@@ -25,3 +25,19 @@ def day(moment: dt.date | dt.datetime | None) -> str:
     if isinstance(moment, dt.datetime):
         moment = timezone.localdate(moment)
     return moment.isoformat()
+
+
+@register.inclusion_tag("certificates/_errors.html")
+def error_summary(*forms) -> dict:
+    """A box listing every error of these forms, each linked to its field; the page moves
+    focus to it (console.js), so keyboard and screen-reader users start there."""
+    errors = []
+    for form in forms:
+        if form is None or not form.is_bound:
+            continue
+        for message in form.non_field_errors():
+            errors.append(("", message))
+        for field in form:
+            for message in field.errors:
+                errors.append((field.id_for_label or "", f"{field.label}: {message}"))
+    return {"errors": errors}

@@ -8,3 +8,10 @@ document.addEventListener("click", (event) => {
     setTimeout(() => { button.textContent = label; }, 1500);
   });
 });
+
+// After the server refused a form, start where the errors are listed: keyboard and
+// screen-reader users land on the summary, whose links lead to each field.
+document.addEventListener("DOMContentLoaded", () => {
+  const summary = document.querySelector("[data-error-summary]");
+  if (summary) summary.focus();
+});
