@@ -76,3 +76,30 @@ def test_the_console_and_its_workers_ride_out_a_database_restart(dns_zone):
         server.stop()
     assert Domain.objects.get(pk=domain.pk).checks == 1
     assert not DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).exists()
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_task_worker_started_while_the_database_is_away_waits_for_it(tmp_path):
+    """A worker (re)started during an outage — `make serve` restarts one that exits — must
+    not die on its first database query; it waits and carries on once the database is back."""
+    import sys
+
+    from tests.live import ROOT, child_env
+
+    env = child_env(SQLITE_PATH=str(tmp_path / "missing" / "db.sqlite3"))
+    env.pop("DATABASE_URL", None)  # a database that cannot be opened, on either engine
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "task_worker"],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            worker.wait(timeout=6)  # still running: it did not give up
+    finally:
+        worker.terminate()
+        _, errors = worker.communicate(timeout=15)
+    assert "Database unavailable" in errors
+    assert "Traceback" not in errors

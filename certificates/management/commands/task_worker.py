@@ -20,16 +20,20 @@ class Command(BaseCommand):
     help = "Run a task worker on every queue, re-queueing jobs whose worker died."
 
     def handle(self, *args, **options) -> None:
-        requeue_abandoned()
         stop = threading.Event()
 
         def sweep() -> None:
-            while not stop.wait(settings.SCM_TASK_SWEEP_SECONDS):
+            # The first sweep at once (a worker starting after a crash takes over what the
+            # dead one left), then every SCM_TASK_SWEEP_SECONDS. The database may be away
+            # at any of them, the first included: the worker starts all the same.
+            while True:
                 close_old_connections()
                 try:
                     requeue_abandoned()
                 except (OperationalError, InterfaceError):
                     connections.close_all()  # the database is away: try at the next sweep
+                if stop.wait(settings.SCM_TASK_SWEEP_SECONDS):
+                    return
 
         sweeper = threading.Thread(target=sweep, name="requeue-abandoned", daemon=True)
         sweeper.start()
