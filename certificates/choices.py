@@ -65,6 +65,25 @@ class CertificateType(models.TextChoices):
     def is_ev(self) -> bool:
         return self in {CertificateType.EV, CertificateType.EV_PRO}
 
+    @property
+    def explained(self) -> str:
+        """What the type proves and how long it takes, in a sentence (the buy page)."""
+        return TYPE_EXPLAINED[self]
+
+
+TYPE_EXPLAINED = {
+    CertificateType.DV: "Proves you control the domain: issued within minutes of your DNS "
+    "record being found. For most websites and APIs.",
+    CertificateType.OV: "Also verifies your organization in public registries and by phone; "
+    "its name is in the certificate. About 3–5 working days.",
+    CertificateType.OV_PRO: "OV with the brand's premium support and a higher warranty; the "
+    "same checks and timing.",
+    CertificateType.EV: "The strictest organization check (CA/Browser Forum EV Guidelines), "
+    "about 7–10 working days. Not available for wildcards.",
+    CertificateType.EV_PRO: "EV with the brand's premium support and a higher warranty; the "
+    "same checks and timing.",
+}
+
 
 class DomainType(models.TextChoices):
     SINGLE = "single", "Single domain"
@@ -78,6 +97,18 @@ class Brand(models.TextChoices):
     AURORA = "aurora", "Aurora Trust"
     BOREAL = "boreal", "Boreal PKI"
     CEDAR = "cedar", "Cedar SSL"
+
+    @property
+    def explained(self) -> str:
+        """The brand in a sentence (the buy page)."""
+        return BRAND_EXPLAINED[self]
+
+
+BRAND_EXPLAINED = {
+    Brand.AURORA: "The console's default brand: its own root and issuing CA.",
+    Brand.BOREAL: "A second brand, for sites that want a chain separate from Aurora's.",
+    Brand.CEDAR: "A third brand with its own chain; all three are demo roots here.",
+}
 
 
 class KeyAlgorithm(models.TextChoices):

@@ -142,12 +142,21 @@ class ListFilterForm(forms.Form):
 
 
 class PurchaseForm(forms.Form):
+    """What to buy. The key algorithm is asked once, on the application (where the CSR is
+    made), not here."""
+
     certificate_type = forms.ChoiceField(
-        label="Certificate type", choices=CertificateType.choices, initial=CertificateType.DV
+        label="Certificate type",
+        choices=CertificateType.choices,
+        initial=CertificateType.DV,
+        widget=forms.RadioSelect,
     )
-    brand = forms.ChoiceField(choices=Brand.choices, initial=Brand.AURORA)
+    brand = forms.ChoiceField(choices=Brand.choices, initial=Brand.AURORA, widget=forms.RadioSelect)
     domain_type = forms.ChoiceField(
-        label="Domain type", choices=DomainType.choices, initial=DomainType.SINGLE
+        label="Domain type",
+        choices=DomainType.choices,
+        initial=DomainType.SINGLE,
+        widget=forms.RadioSelect,
     )
     additional_domains = forms.IntegerField(
         label="Additional domains",
@@ -159,9 +168,6 @@ class PurchaseForm(forms.Form):
             "min_value": "A multiple-domain certificate covers at least 1 additional domain.",
             "max_value": "A multiple-domain certificate covers at most 99 additional domains.",
         },
-    )
-    key_algorithm = forms.ChoiceField(
-        label="Key algorithm", choices=KeyAlgorithm.choices, initial=KeyAlgorithm.RSA_2048
     )
     quantity = forms.IntegerField(
         min_value=1,
@@ -192,13 +198,29 @@ class PurchaseForm(forms.Form):
             cleaned["additional_domains"] = 0
         return cleaned
 
+    def explained_choices(self) -> list:
+        """The radio fields, each choice with its sentence (types and brands explained)."""
+        sentences = {"certificate_type": CertificateType, "brand": Brand}
+        fields = []
+        for name in ("certificate_type", "domain_type", "brand"):
+            field = self[name]
+            field.explained = [
+                (
+                    choice,
+                    sentences[name](choice.data["value"]).explained if name in sentences else "",
+                )
+                for choice in field
+            ]
+            fields.append(field)
+        return fields
+
     def purchase(self) -> Purchase:
         data = self.cleaned_data
         return Purchase(
             certificate_type=CertificateType(data["certificate_type"]),
             brand=data["brand"],
             domain_type=DomainType(data["domain_type"]),
-            key_algorithm=KeyAlgorithm(data["key_algorithm"]),
+            key_algorithm=KeyAlgorithm.RSA_2048,  # the application asks which
             additional_domain_slots=data["additional_domains"] or 0,
             quantity=data["quantity"],
         )

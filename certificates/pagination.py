@@ -152,6 +152,27 @@ def page_states(
     return run_states(queries, size, queryset.db)
 
 
+def start_of(queryset: CertificateQuerySet, sort: str, page: Page) -> int | None:
+    """The place of the page's first row in the whole list (1 for the first page), counted
+    no further than COUNT_LIMIT: None when more rows than that come before it."""
+    if page.previous_cursor is None or not page.rows:
+        return 1
+    first = [getattr(page.rows[0], name) for name, _ in SORTS[sort]]
+    before = queryset.order_by().before_row(sort, first)[: COUNT_LIMIT + 1].count()
+    return before + 1 if before <= COUNT_LIMIT else None
+
+
+def position(start: int | None, shown: int, total: int) -> str:
+    """Where a page lies, bounded like the count: "21–40 of 53", "21–40 of more than
+    1,000", or "20 past the first 1,000" deep in a long list."""
+    if not shown:
+        return ""
+    if start is None:
+        return f"{shown:,} past the first {COUNT_LIMIT:,}"
+    of = f"more than {COUNT_LIMIT:,}" if total > COUNT_LIMIT else f"{total:,}"
+    return f"{start:,}–{start + shown - 1:,} of {of}"
+
+
 def bounded_count(queryset: CertificateQuerySet) -> int:
     """How many rows, counting no further than COUNT_LIMIT + 1."""
     return queryset.order_by()[: COUNT_LIMIT + 1].count()

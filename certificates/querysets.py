@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 from django.db import models
 from django.db.models import Case, Q, Value, When
@@ -14,6 +15,7 @@ WORKFLOW_ORDER = Case(
     output_field=models.PositiveSmallIntegerField(),
 )
 NO_EXPIRY = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
+_ID = re.compile(r"^\s*(?:id\s*)?(\d+)\s*$", re.IGNORECASE)  # "1234" or "ID 1234"
 
 # Each sort: (field, descending) pairs, ending with the primary key so the order is total.
 SORTS: dict[str, list[tuple[str, bool]]] = {
@@ -93,7 +95,10 @@ class CertificateQuerySet(models.QuerySet):
 
         if not text.strip():
             return self
-        return self.filter(pk__in=SearchKey.matching(text, owner))
+        found = Q(pk__in=SearchKey.matching(text, owner))
+        if (number := _ID.match(text)) and len(number.group(1)) <= 18:
+            found |= Q(pk=int(number.group(1)))  # the ID the list shows beside the name
+        return self.filter(found)
 
     def for_list(self) -> "CertificateQuerySet":
         """The columns the list's rows read: not the issued certificate, the kept key,

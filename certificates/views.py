@@ -147,7 +147,21 @@ def stamp(moment: dt.datetime) -> str:
     return moment.isoformat()
 
 
-def _rows_context(rows: list[Certificate], filters: dict) -> dict:
+def _empty_list(user, filters: dict) -> tuple[str, str, str]:
+    """What an empty list says, and the link that helps: (text, link label, link URL)."""
+    if filters["q"] or filters["status"]:
+        clear = f"{reverse('certificates:list')}?{urlencode({'tab': filters['tab']})}"
+        return "No certificates match these filters.", "Show them all", clear
+    buy = reverse("certificates:buy")
+    if filters["tab"] == "test":
+        left = test_certificates_left(user)
+        if not left:
+            return "No test certificates here, and none left on this account.", "", ""
+        return "No test certificates yet.", f"Get a free one: {left} left", f"{buy}?tab=test"
+    return "No SSL certificates yet.", "Buy one", buy
+
+
+def _rows_context(rows: list[Certificate], filters: dict, user=None) -> dict:
     path = _PagePaths()
     for certificate in rows:
         certificate.url = path("certificates:detail", certificate.pk)
@@ -156,6 +170,7 @@ def _rows_context(rows: list[Certificate], filters: dict) -> dict:
     poll_query = urlencode({**{k: v for k, v in filters.items() if v}, "fp": _fingerprint(rows)})
     return {
         "rows": rows,
+        "empty": _empty_list(user, filters) if not rows and user is not None else None,
         "polling": polling,
         "poll_url": f"{reverse('certificates:list')}?{poll_query}",
         "poll_interval_ms": int(settings.SCM_POLL_INTERVAL * 1000),
@@ -209,16 +224,18 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
         if request.GET.get("fp") == _fingerprint_of(states):
             return HttpResponse(status=204)
     rows = _page(request.user, filters, size)
+    context = _rows_context(rows.rows, filters, request.user)
     if request.htmx:
-        return render(request, "certificates/list.html#rows", _rows_context(rows.rows, filters))
-    context = _rows_context(rows.rows, filters)
+        return render(request, "certificates/list.html#rows", context)
+    mine = _mine(request.user, filters)
+    start = pagination.start_of(mine, filters["sort"], rows)
     context.update(
         status_choices=ListFilterForm.base_fields["status"].choices,
         sort_choices=ListFilterForm.base_fields["sort"].choices,
         filters=filters,
         page=rows,
-        total=pagination.bounded_count(_mine(request.user, filters)),
-        count_limit=pagination.COUNT_LIMIT,
+        position=pagination.position(start, len(rows.rows), pagination.bounded_count(mine)),
+        time_zone=timezone.get_current_timezone_name(),
         tabs=TABS,
     )
     return render(request, "certificates/list.html", context)
@@ -453,6 +470,7 @@ def certificate_buy(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Choose what to buy: an SSL certificate or a test certificate.")
     context = {
         "form": form,
+        "choices": form.explained_choices(),
         "test_form": test_form,
         "test_left": test_certificates_left(request.user),
         "test_quota": settings.SCM_TEST_CERTIFICATE_QUOTA,

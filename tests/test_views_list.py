@@ -179,7 +179,11 @@ def test_pagination_shows_every_row_once(alice_client, alice, settings):
     created = [CertificateFactory(owner=alice).pk for _ in range(7)]
     pages = walk(alice_client)
     assert pages == [created[6:3:-1], created[3:0:-1], created[:1]]
-    assert "7 certificates" in alice_client.get(LIST).text
+    first = alice_client.get(LIST).text
+    assert "1–3 of 7" in first
+    second = alice_client.get(link(first, "next")).text
+    assert "4–6 of 7" in second
+    assert "7–7 of 7" in alice_client.get(link(second, "next")).text
 
 
 def test_previous_goes_back_to_the_same_rows(alice_client, alice, settings):
@@ -237,9 +241,43 @@ def test_count_stops_at_a_bound(alice_client, alice, settings, monkeypatch):
     from certificates import pagination
 
     monkeypatch.setattr(pagination, "COUNT_LIMIT", 5)
-    for _ in range(7):
+    settings.SCM_PAGE_SIZE = 3
+    for _ in range(10):
         CertificateFactory(owner=alice)
-    assert "More than 5 certificates" in alice_client.get(LIST).text
+    first = alice_client.get(LIST).text
+    assert "1–3 of more than 5" in first
+    second = alice_client.get(link(first, "next")).text
+    assert "4–6 of more than 5" in second
+    third = alice_client.get(link(second, "next")).text
+    assert "3 past the first 5" in third  # no count runs past the bound
+
+
+def test_search_finds_the_id_shown_beside_the_name(alice_client, alice, bob):
+    wanted = CertificateFactory(owner=alice, primary_domain="shop.example.com")
+    CertificateFactory(owner=alice, primary_domain="blog.example.com")
+    theirs = CertificateFactory(owner=bob)
+    for typed in (str(wanted.pk), f"ID {wanted.pk}", f"id{wanted.pk}"):
+        assert row_ids(alice_client.get(LIST, {"q": typed}).text) == [wanted.pk]
+    assert row_ids(alice_client.get(LIST, {"q": str(theirs.pk)}).text) == []
+
+
+@pytest.mark.parametrize(
+    ("tab", "query", "said"),
+    [
+        (
+            "test",
+            {},
+            'No test certificates yet. <a href="/certificates/buy/?tab=test">'
+            "Get a free one: 20 left</a>",
+        ),
+        ("ssl", {}, 'No SSL certificates yet. <a href="/certificates/buy/">Buy one</a>'),
+        ("all", {"q": "nothing-like-this"}, "No certificates match these filters."),
+    ],
+)
+def test_an_empty_tab_says_what_to_do(alice_client, alice, tab, query, said):
+    html = alice_client.get(LIST, {"tab": tab, **query}).text
+    assert said in html
+    assert ">Filter</button>" in html  # not "Apply", which is a row's action
 
 
 @pytest.mark.parametrize(
