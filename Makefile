@@ -7,7 +7,7 @@ PORT ?= 8000
 SIZES ?= 1000,100000,1000000
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve worker bench bench-signing bench-throughput stress test test-fast lint format migrate seed reset-demo lock clean
+.PHONY: help run serve worker bench bench-signing bench-throughput stress test test-fast screenshots lint format migrate seed reset-demo lock clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ bench-signing: $(VENV)/.runtime ## signing throughput: the issuance path next to
 
 bench-throughput: $(VENV)/.runtime ## requests/s of list and polls with 2 and 4 gunicorn workers (needs wrk: apt-get install wrk)
 	$(PY) bench/throughput.py $(if $(ROWS),--rows $(ROWS))
+
+screenshots: $(VENV)/.dev ## retake the README's screenshots from the demo (Playwright and Debian's Chromium)
+	$(PY) scripts/screenshots.py
 
 lint: $(VENV)/.dev ## ruff check and ruff format --check
 	$(VENV)/bin/ruff check .

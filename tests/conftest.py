@@ -4,6 +4,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from certificates.staff_groups import ensure_staff_groups
+from tests.browsing import browser, no_csp_violations, people  # noqa: F401 - fixtures
 from tests.factories import UserFactory
 
 

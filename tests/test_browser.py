@@ -1,112 +1,21 @@
 """What only a browser can prove: rows move by themselves, without reloading the page."""
 
-import os
-import shutil
 import time
 
 import pytest
-from django.apps import apps
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from certificates.choices import Status
-from certificates.staff_groups import ensure_staff_groups
-from tests.factories import CertificateFactory, UserFactory
+from tests.browsing import log_in, note_csp, progress_of, wait_for_progress
+from tests.factories import CertificateFactory
 
 # serialized_rollback restores what the migrations created (the staff groups) after the
 # flush that ends every transactional test.
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("no_csp_violations"),
 ]
-
-CHROMIUM = "/usr/bin/chromium"
-# What Chromium reported against the Content-Security-Policy (it logs each refused inline
-# script, style or eval to the console): every test must leave this empty.
-CSP_REPORTS: list[str] = []
-
-
-@pytest.fixture(autouse=True)
-def _no_csp_violations():
-    CSP_REPORTS.clear()
-    yield
-    assert not CSP_REPORTS, CSP_REPORTS
-
-
-def _note_csp(message) -> None:
-    if "Content Security Policy" in message.text:
-        CSP_REPORTS.append(message.text)
-
-
-@pytest.fixture(scope="session")
-def browser(django_db_setup):
-    # After the test database exists: once Playwright's loop runs, Django's async-safety
-    # check would refuse to create it.
-    if not shutil.which(CHROMIUM):
-        message = f"No Chromium at {CHROMIUM}: install Debian's chromium to run browser tests."
-        if os.environ.get("CI"):
-            pytest.fail(message)  # In CI a missing browser is a failure, never a skip.
-        pytest.skip(f"!!! BROWSER TESTS SKIPPED !!! {message}")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread, yet the ORM calls the tests
-    # (and their database teardown) make between browser steps are plain synchronous code.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-
-
-def log_in(browser, live_server, username: str, *, admin: bool = False):
-    context = browser.new_context()
-    page = context.new_page()
-    page.on("console", _note_csp)
-    page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}{'/admin/login/' if admin else '/accounts/login/'}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "demo")
-    page.locator("form [type=submit]").click()
-    page.wait_for_load_state()
-    return page
-
-
-def progress_of(page, certificate) -> str:
-    row = page.locator(f'tr[data-certificate-id="{certificate.pk}"]')
-    return row.locator('[role="progressbar"]').get_attribute("aria-valuenow")
-
-
-def wait_for_progress(page, certificate, value: int) -> None:
-    page.wait_for_function(
-        """([id, value]) => {
-            const bar = document.querySelector(
-                `tr[data-certificate-id="${id}"] [role="progressbar"]`);
-            return bar && bar.getAttribute("aria-valuenow") === value;
-        }""",
-        arg=[certificate.pk, str(value)],
-    )
-
-
-@pytest.fixture
-def people():
-    alice = UserFactory(username="alice")
-    ensure_staff_groups(apps)  # the flush before a transactional test removed them
-    staff = UserFactory(username="staff", is_staff=True)
-    staff.groups.set(Group.objects.filter(name__in=["Validation", "Issuance", "Revocation"]))
-    return alice, staff
 
 
 def test_staff_approvals_move_alices_row_live_and_polling_stops(browser, live_server, people):
@@ -127,7 +36,7 @@ def test_staff_approvals_move_alices_row_live_and_polling_stops(browser, live_se
     ca.goto(change_page)
     ca.get_by_role("button", name="Mark domains verified").click()
     ca.fill("#id_reason", "TXT record checked by hand.")
-    ca.get_by_role("button", name="Apply").click()
+    ca.get_by_role("button", name="Mark domains verified").click()  # the step's own name
     wait_for_progress(applicant, certificate, 70)
 
     ca.goto(change_page)
@@ -176,7 +85,7 @@ def test_page_works_without_javascript(browser, live_server, people):
     certificate = CertificateFactory(owner=alice, domain=True)
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.on("console", _note_csp)
+    page.on("console", note_csp)
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "alice")
     page.fill("#id_password", "demo")
@@ -195,7 +104,7 @@ def test_buy_and_apply_with_javascript(browser, live_server, people):
     page = log_in(browser, live_server, "alice")
     page.goto(f"{live_server.url}/certificates/")
     page.get_by_role("link", name="Buy certificate").click()
-    page.select_option("#id_certificate_type", "ov")
+    page.locator("input[name=certificate_type][value=ov]").check()
     page.get_by_role("button", name="Buy").click()
 
     # The special-word warning appears while typing, before anything is saved.
@@ -251,7 +160,7 @@ def test_domain_verification_moves_the_row_live(browser, live_server, people, dn
     domain = by_button.domains.get()
     dns_zone.txt(domain.txt_name, domain.token)
     details = listing.context.new_page()
-    details.on("console", _note_csp)
+    details.on("console", note_csp)
     details.goto(f"{live_server.url}/certificates/{by_button.pk}/")
     details.get_by_role("button", name="Verify now").click()
     assert "Every domain is verified." in details.content()

@@ -2,7 +2,9 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.db import models
 from django.db.models import Q
+from django.forms import Textarea
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -52,6 +54,8 @@ class ContactAttemptInline(admin.TabularInline):
     model = ContactAttempt
     extra = 1
     fields = ("number", "outcome", "notes", "at", "staff")
+    # A narrow note box: the inline's table fits a 1280-pixel window.
+    formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 2, "cols": 28})}}
     readonly_fields = ("at", "staff")
     can_delete = False
 
