@@ -51,12 +51,13 @@ NASTY = st.one_of(
 
 
 def refusal_names_a_field(html: str) -> bool:
-    """A refused form shows its message in the field's block, under the field's label, or
-    as a message at the top of the form."""
+    """A refused form shows its message in the field's block, under the field's label, as
+    a message at the top of the form, or in the error summary that opens the form."""
     blocks = re.findall(r'<div class="field has-error"[^>]*>(.*?)</div>', html, re.S)
     named = [b for b in blocks if "<label" in b and 'class="error"' in b]
     top = re.search(r'<p class="error"[^>]*>\s*\S|<li class="message error"[^>]*>\s*\S', html)
-    return bool(named) or bool(top)
+    summary = re.search(r'<div class="error-summary".*?<li>\s*\S', html, re.S)
+    return bool(named) or bool(top) or bool(summary)
 
 
 def choice_or_nasty(values: list[str]):
