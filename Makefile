@@ -67,9 +67,10 @@ bench-throughput: $(VENV)/.runtime ## requests/s of list and polls with 2 and 4 
 screenshots: $(VENV)/.dev ## retake the README's screenshots from the demo (Playwright and Debian's Chromium)
 	$(PY) scripts/screenshots.py
 
-lint: $(VENV)/.dev ## ruff check and ruff format --check
+lint: $(VENV)/.dev ## ruff check, ruff format --check, and the import contract (layers, no circles)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(VENV)/.dev ## fix what ruff can fix and format the code
 	$(VENV)/bin/ruff check --fix .

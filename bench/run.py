@@ -14,7 +14,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -128,10 +127,9 @@ def seed(size: int) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from certificates import search
     from certificates.choices import Brand, CertificateType, Status
-    from certificates.issuance import init_ca
-    from certificates.models import Certificate, Domain, SearchKey, TransitionLog
+    from certificates.models import Certificate, Domain, SearchKey, TransitionLog, domain_facts
+    from certificates.services.issuance import init_ca
 
     init_ca()
     User = get_user_model()
@@ -163,6 +161,7 @@ def seed(size: int) -> dict:
             "status",
             "primary_domain",
             "domain_count",
+            "manual_review",
             "not_before",
             "not_after",
             "csr_pem",
@@ -195,6 +194,8 @@ def seed(size: int) -> dict:
                 tenant_seen += 1
             issued = status in issued_states
             name = f"scs{1_700_000_000_000 + index}"
+            # What set_domains() would write for these domains, written in bulk here.
+            facts = domain_facts(domain, [], name)
             rows.append(
                 (
                     pk,
@@ -204,7 +205,8 @@ def seed(size: int) -> dict:
                     brands[index % 3],
                     status,
                     domain,
-                    1,
+                    facts.count,
+                    facts.manual_review,
                     now - dt.timedelta(days=10) if issued else None,
                     now + dt.timedelta(days=rng.randint(-30, 190)) if issued else None,
                     csr_pem if status != Status.PENDING_APPLICATION else "",
@@ -212,7 +214,7 @@ def seed(size: int) -> dict:
                 )
             )
             domain_rows.append((pk, domain, True))
-            key_rows += [(owner, pk, key) for key in search.keys_for(name, [domain])]
+            key_rows += [(owner, pk, key) for key in facts.keys]
             if status != Status.PENDING_APPLICATION:
                 log_rows.append(
                     (pk, "submit", "pending_application", "pending_domain_verification", owner)
@@ -249,19 +251,19 @@ def sample_pems() -> tuple[str, str]:
     """A subscriber's CSR (RSA 2048, two names) and a certificate the built-in CA issued."""
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    from certificates import ca, issuance
-    from certificates import x509 as csr_tools
+    from certificates.ca import csr as csr_tools
+    from certificates.ca import profiles
+    from certificates.models import CertificateAuthority
 
     names = ["www.example.com", "example.com"]
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     csr = csr_tools.csr_pem(csr_tools.build_csr(key, names))
-    authority = issuance.issuing_ca("aurora")
+    authority = CertificateAuthority.objects.issuing("aurora")
     now = dt.datetime.now(dt.UTC)
-    certificate, _serial = issuance.sign_csr(
-        authority,
+    certificate, _serial = authority.sign_csr(
         csr,
         domains=names,
-        policy=ca.POLICY_DV,
+        policy=profiles.POLICY_DV,
         organization=None,
         not_before=now,
         not_after=now + dt.timedelta(days=199),
@@ -271,21 +273,17 @@ def sample_pems() -> tuple[str, str]:
 
 def session_cookie(user) -> str:
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
 
-    store = SessionStore()
-    store[SESSION_KEY] = str(user.pk)
-    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    store.create()
-    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+    from tests.live import session_cookie as session_key
+
+    return f"{settings.SESSION_COOKIE_NAME}={session_key(user)}"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def gunicorn(workers: int):
+    """gunicorn (tests/live.py) on 127.0.0.1 with this process's environment."""
+    from tests.live import Gunicorn
+
+    return Gunicorn(workers, env=dict(os.environ))
 
 
 def fetch(url: str, headers: dict) -> tuple[float, int]:
@@ -368,33 +366,6 @@ def measure(size: int, requests: int, *, keep: bool = False) -> dict:
         cleanup()
 
 
-def gunicorn(port: int, workers: int) -> subprocess.Popen:
-    """gunicorn on 127.0.0.1 with this process's environment, once it answers."""
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "scm_console.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            str(workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=os.environ,
-    )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/hello/", timeout=1)  # noqa: S310
-            break
-        except OSError:
-            time.sleep(0.1)
-    return server
-
-
 def _database_settings() -> dict:
     import importlib
 
@@ -409,7 +380,7 @@ def _run_requests(size: int, seeded: dict, requests: int) -> dict:
 
     from certificates import pagination
     from certificates.models import Certificate
-    from certificates.views import _fingerprint
+    from certificates.views.lists import _fingerprint
 
     tenant, staff = seeded["tenant"], seeded["staff"]
     tenant_cookie, staff_cookie = session_cookie(tenant), session_cookie(staff)
@@ -422,9 +393,8 @@ def _run_requests(size: int, seeded: dict, requests: int) -> dict:
     first = pagination.page(mine, "created", 20).rows
     common = "example3.com"  # in one of 97 certificates of everyone
     admin_deep_page = max(int(Certificate.objects.count() / 100 * 0.8), 1)
-    port = free_port()
-    server = gunicorn(port, workers=1)
-    base = f"http://127.0.0.1:{port}"
+    server = gunicorn(workers=1)
+    base = f"http://127.0.0.1:{server.port}"
     try:
         htmx = {"HX-Request": "true"}
         ours, stock = (
@@ -467,8 +437,7 @@ def _run_requests(size: int, seeded: dict, requests: int) -> dict:
             if kind.startswith("list")
         }
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.stop()
     client = Client()
     client.force_login(tenant)
     queries = {

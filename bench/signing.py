@@ -66,29 +66,30 @@ def main() -> None:
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
-    from certificates import ca, issuance
-    from certificates import x509 as csr_tools
+    from certificates.ca import csr as csr_tools
+    from certificates.ca import profiles
     from certificates.choices import Status
-    from certificates.models import Certificate
+    from certificates.models import Certificate, CertificateAuthority
+    from certificates.services.issuance import init_ca
 
-    issuance.init_ca()
+    init_ca()
     owner = get_user_model().objects.create(username="bench")
     names = ["www.example.com", "api.example.com"]
     keys = [ec.generate_private_key(ec.SECP256R1()) for _ in range(KEY_POOL)]
     csrs = [csr_tools.csr_pem(csr_tools.build_csr(key, names)) for key in keys]
-    authority = issuance.issuing_ca("aurora")
-    issuer, issuer_key = issuance.loaded(authority)
+    authority = CertificateAuthority.objects.issuing("aurora")
+    issuer, issuer_key = authority.loaded()
     now = dt.datetime.now(dt.UTC)
     later = now + dt.timedelta(days=199)
-    algorithm = ca._hash_for(issuer_key)
-    urls = issuance.urls(authority.brand)
+    algorithm = profiles.signing_hash(issuer_key)
+    urls = authority.urls
     profile = [
         x509.SubjectAlternativeName([x509.DNSName(n) for n in names]),
         x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
-        ca._key_usage(key_encipherment=False),
+        profiles._key_usage(key_encipherment=False),
         x509.BasicConstraints(ca=False, path_length=None),
         x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.public_key()),
-        x509.CertificatePolicies([x509.PolicyInformation(ca.POLICY_DV, None)]),
+        x509.CertificatePolicies([x509.PolicyInformation(profiles.POLICY_DV, None)]),
         x509.CRLDistributionPoints(
             [x509.DistributionPoint([x509.UniformResourceIdentifier(urls.crl)], None, None, None)]
         ),
@@ -109,7 +110,8 @@ def main() -> None:
     pool = itertools.cycle(csrs)
 
     def bare() -> x509.Certificate:
-        # Built the fastest way cryptography offers: all extensions at once (as ca.py does).
+        # Built the fastest way cryptography offers: all extensions at once (as the console
+        # does, certificates/ca/profiles.py).
         return (
             x509.CertificateBuilder(extensions=extensions)
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
@@ -137,11 +139,10 @@ def main() -> None:
         )
 
     def signing() -> tuple[str, str]:
-        return issuance.sign_csr(
-            authority,
+        return authority.sign_csr(
             next(pool),
             domains=names,
-            policy=ca.POLICY_DV,
+            policy=profiles.POLICY_DV,
             organization=None,
             not_before=now,
             not_after=later,
@@ -190,7 +191,7 @@ def main() -> None:
         return
     print(f"signing with the issuing CA's key ({figures['key']}), medians of {ROUNDS} rounds")
     print(f"  bare cryptography loop, same certificate  {figures['bare']:8.1f} certificates/s")
-    print(f"  issuance signing (issuance.sign_csr)      {figures['signing']:8.1f} certificates/s")
+    print(f"  issuance signing (sign_csr)               {figures['signing']:8.1f} certificates/s")
     print(f"  minimal loop (SAN only, one key object)   {figures['minimal']:8.1f} certificates/s")
     print(
         f"  issue transition (database, log)          {figures['transition']:8.1f} certificates/s"

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import ROOT, free_port, gunicorn, log, prepare, session_cookie  # noqa: E402
+from run import ROOT, gunicorn, log, prepare, session_cookie  # noqa: E402
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
@@ -61,7 +61,7 @@ def main() -> None:
     try:
         from certificates import pagination
         from certificates.models import Certificate
-        from certificates.views import _fingerprint
+        from certificates.views.lists import _fingerprint
 
         tenant = seeded["tenant"]
         cookie = session_cookie(tenant)
@@ -75,8 +75,8 @@ def main() -> None:
         }
         results = {}
         for workers in [int(w) for w in args.workers.split(",")]:
-            port = free_port()
-            server = gunicorn(port, workers)
+            server = gunicorn(workers)
+            port = server.port
             try:
                 for kind, (path, headers) in kinds.items():
                     figures = wrk(
@@ -88,8 +88,7 @@ def main() -> None:
                     results[f"{kind}, {workers} workers"] = figures
                     log(f"  {workers} workers, {kind}: {figures}")
             finally:
-                server.terminate()
-                server.wait(timeout=30)
+                server.stop()
     finally:
         cleanup()
     cores = os.cpu_count()

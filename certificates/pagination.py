@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db import connections
 
-from certificates.querysets import SORTS, CertificateQuerySet
+from certificates.models.querysets import SORTS, CertificateQuerySet
 
 DATETIME_KEYS = {"updated_at", "expiry_key"}
 # The values a number key's column can hold (a value outside makes Django drop the

@@ -7,9 +7,11 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
-from certificates import dcv, services
 from certificates.choices import Status
-from certificates.models import CAAForbids, CAAUnavailable, Certificate, Domain, TransitionRefused
+from certificates.dcv import workflow as dcv
+from certificates.exceptions import CAAForbids, CAAUnavailable, TransitionRefused
+from certificates.models import Certificate, Domain
+from certificates.services.expiry import expire_and_warn
 
 RETRY_ISSUE_AFTER = dt.timedelta(minutes=10)
 
@@ -92,7 +94,7 @@ def simulated_ca(certificate_pk: int) -> str:
 @task()
 def daily_maintenance() -> str:
     """Expire certificates and send expiry notices; runs again a day later."""
-    expired, warned = services.expire_and_warn()
+    expired, warned = expire_and_warn()
     schedule_daily_maintenance(after=dt.timedelta(days=1))
     return f"{expired} expired, {warned} notices sent"
 

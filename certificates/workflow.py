@@ -7,9 +7,11 @@ from django.conf import settings
 from django.dispatch import receiver
 from django.utils import timezone
 
-from certificates import dcv, issuance, tasks
+from certificates import tasks
 from certificates.choices import DomainStatus, Status
+from certificates.dcv import workflow as dcv
 from certificates.models import Certificate, state_entered
+from certificates.services import issuance
 
 
 @receiver(state_entered, sender=Certificate)

@@ -11,8 +11,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-# 503 with Retry-After while the database is unreachable (certificates/errors.py).
-handler500 = "certificates.errors.server_error"
+# 503 with Retry-After while the database is unreachable (certificates/server_errors.py).
+handler500 = "certificates.server_errors.server_error"
 
 admin.site.site_header = "SCM Console — CA staff"
 admin.site.site_title = "SCM Console admin"

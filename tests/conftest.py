@@ -148,6 +148,6 @@ def _built_in_ca(request):
         request.getfixturevalue("db")
     else:
         return
-    from certificates.issuance import init_ca
+    from certificates.services.issuance import init_ca
 
     init_ca()

@@ -7,9 +7,9 @@ from cryptography.hazmat.primitives import serialization
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from certificates import x509
+from certificates.ca import csr as x509
 from certificates.choices import CertificateType, CsrSource, Status
-from certificates.models import Certificate, Domain, Organization, SearchKey
+from certificates.models import Certificate, Organization
 
 KEYS = Path(__file__).parent / "fixtures" / "keys"
 
@@ -103,15 +103,15 @@ class CertificateFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def domains(self, create: bool, extracted: list[str] | None, **kwargs) -> None:
+        """The domains through set_domains(), the one writer of a certificate's domain rows,
+        count and search keys. set_domains() flags a special word for manual review; a
+        factory asked for manual_review=True keeps it."""
         if create and self.primary_domain:
-            names = [self.primary_domain, *(extracted or [])]
-            self.domain_count = len(names)
-            type(self).objects.filter(pk=self.pk).update(domain_count=self.domain_count)
-            Domain.objects.bulk_create(
-                Domain(certificate=self, name=name, is_primary=i == 0)
-                for i, name in enumerate(names)
-            )
-            SearchKey.rewrite([self], domains={self.pk: names})
+            wanted = self.manual_review
+            self.set_domains(self.primary_domain, extracted or [])
+            if wanted and not self.manual_review:
+                type(self).objects.filter(pk=self.pk).update(manual_review=True)
+                self.manual_review = True
 
 
 def in_state(status: Status, **kwargs) -> Certificate:

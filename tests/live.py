@@ -1,6 +1,7 @@
-"""Real processes on the test database: gunicorn serving the console, task workers, and a
-small HTTP client with a session of its own. For the race, load and fault tests, which
-must go through HTTP and separate processes, not only the ORM."""
+"""Real processes: gunicorn serving the console, task workers, and a small HTTP client with
+a session of its own. For the race, load, fault and outage tests, which must go through
+HTTP and separate processes, not only the ORM; and for bench/, which times the console the
+same way (the one place these helpers live)."""
 
 import http.client
 import json
@@ -64,9 +65,10 @@ def child_env(**extra: str) -> dict[str, str]:
 
 
 class Gunicorn:
-    """The console under gunicorn with several worker processes, on 127.0.0.1."""
+    """The console under gunicorn with several worker processes, on 127.0.0.1: pointed at
+    the test database (child_env), or run with the `env` given (bench/ passes its own)."""
 
-    def __init__(self, workers: int = 4, **env: str) -> None:
+    def __init__(self, workers: int = 4, *, env: dict | None = None, **extra: str) -> None:
         self.port = free_port()
         self.errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
@@ -85,7 +87,7 @@ class Gunicorn:
                 "warning",
             ],
             cwd=ROOT,
-            env=child_env(**env),
+            env=env if env is not None else child_env(**extra),
             stderr=self.errors,
         )
         deadline = time.monotonic() + 30
@@ -97,6 +99,10 @@ class Gunicorn:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError("gunicorn did not start")
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
     def log(self) -> str:
         """What the server wrote to stderr so far (tracebacks, "database is locked"…)."""

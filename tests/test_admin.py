@@ -8,7 +8,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from certificates.choices import Status
-from certificates.models import Certificate, EditRefused, TransitionLog
+from certificates.exceptions import EditRefused
+from certificates.models import Certificate, TransitionLog
 from tests.factories import CertificateFactory
 
 

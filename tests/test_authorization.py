@@ -13,8 +13,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from certificates import keystore
-from certificates import x509 as x509_tools
+from certificates.ca import csr as x509_tools
+from certificates.ca import keystore
 from certificates.choices import CertificateType, CsrSource, Status
 from certificates.models import Certificate, CertificateAuthority, TransitionLog
 from tests.factories import CertificateFactory, OrganizationFactory, UserFactory

@@ -12,9 +12,12 @@ from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from certificates import dcv, tasks
+from certificates import tasks
 from certificates.choices import DomainStatus, Method, Status
-from certificates.models import Certificate, Domain, TransitionRefused
+from certificates.dcv import methods
+from certificates.dcv import workflow as dcv
+from certificates.exceptions import TransitionRefused
+from certificates.models import Certificate, Domain
 from tests.factories import CertificateFactory, OrganizationFactory, submitted
 
 
@@ -173,7 +176,7 @@ def test_the_db_worker_runs_the_queue(alice, dns_zone, settings):
 
 def switch_to_email(certificate) -> Domain:
     domain = certificate.domains.get()
-    dcv.choose_method(domain, Method.EMAIL, f"admin@{domain.name}")
+    methods.choose_method(domain, Method.EMAIL, f"admin@{domain.name}")
     return domain
 
 
@@ -329,7 +332,7 @@ def test_a_check_that_fails_unexpectedly_is_recorded_and_tried_again(alice, monk
     def broken(name, token):
         raise RuntimeError("resolver library bug")
 
-    monkeypatch.setattr(dcv.verification, "check_txt", broken)
+    monkeypatch.setattr(dcv, "check_txt", broken)
     assert dcv.check_domain(domain.pk, force=True) == dcv.Outcome.CHECKED
     domain.refresh_from_db()
     assert domain.status == DomainStatus.PENDING
@@ -346,8 +349,8 @@ def test_a_check_that_fails_unexpectedly_is_recorded_and_tried_again(alice, monk
 def test_a_long_result_is_cut_to_fit_its_column(alice, monkeypatch):
     certificate = submitted(alice)
     domain = certificate.domains.get()
-    long = dcv.verification.CheckResult(False, "The server said: " + "x" * 2000)
-    monkeypatch.setattr(dcv.verification, "check_txt", lambda name, token: long)
+    long = dcv.CheckResult(False, "The server said: " + "x" * 2000)
+    monkeypatch.setattr(dcv, "check_txt", lambda name, token: long)
     dcv.check_domain(domain.pk, force=True)
     domain.refresh_from_db()
     limit = Domain._meta.get_field("last_result").max_length

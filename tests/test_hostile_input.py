@@ -16,7 +16,8 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from certificates import ca, issuance, x509
+from certificates.ca import csr as x509
+from certificates.ca import profiles, status
 from certificates.choices import Brand, CertificateType, DomainType, KeyAlgorithm
 from certificates.models import CertificateAuthority
 from tests import der
@@ -203,7 +204,7 @@ def _issuer_hashes() -> dict[str, tuple[bytes, bytes]]:
     authority = CertificateAuthority.objects.get(brand="aurora", kind="intermediate", active=True)
     issuer = cryptography_x509.load_pem_x509_certificate(authority.certificate_pem.encode())
     return {
-        name: (ca.name_hash(issuer, name), ca.key_hash(issuer, name))
+        name: (status.name_hash(issuer, name), status.key_hash(issuer, name))
         for name in der.HASHES
         if name in hashlib.algorithms_available and not name.startswith("shake")
     }
@@ -245,11 +246,10 @@ def test_odd_but_parseable_csrs_are_accepted_or_refused_in_words(db, request_der
         return
     authority = CertificateAuthority.objects.get(brand="aurora", kind="intermediate", active=True)
     now = timezone.now()
-    pem, _ = issuance.sign_csr(
-        authority,
+    pem, _ = authority.sign_csr(
         x509.csr_pem(csr),
         domains=["www.example.com"],
-        policy=ca.POLICY_DV,
+        policy=profiles.POLICY_DV,
         organization=None,
         not_before=now,
         not_after=now + dt.timedelta(days=1),

@@ -16,10 +16,11 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from certificates import keystore
+from certificates.ca import keystore
 from certificates.choices import CertificateType, CsrSource, KeyAlgorithm, Status
-from certificates.issuance import init_ca
-from certificates.models import Certificate, CertificateAuthority, TransitionLog, TransitionRefused
+from certificates.exceptions import TransitionRefused
+from certificates.models import Certificate, CertificateAuthority, TransitionLog
+from certificates.services.issuance import init_ca
 from tests.factories import CertificateFactory, OrganizationFactory, fixture_key, make_csr
 
 KEYS = {

@@ -3,8 +3,8 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 
-from certificates import keystore
-from certificates.keystore import _fernet
+from certificates.ca import keystore
+from certificates.ca.keystore import _fernet
 
 
 @pytest.fixture(autouse=True)

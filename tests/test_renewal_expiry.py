@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from certificates.choices import Status
-from certificates.services import expire_and_warn
+from certificates.services.expiry import expire_and_warn
 from certificates.validity import validity_period
 from tests.factories import CertificateFactory
 from tests.test_issuance import issued

@@ -13,15 +13,15 @@ from cryptography.x509 import ocsp
 from django.apps import apps
 
 from certificates.choices import Status
-from certificates.issuance import refresh_crl
+from certificates.exceptions import TransitionRefused
 from certificates.models import (
     Certificate,
     CertificateAuthority,
     DownloadRecord,
     Revocation,
     TransitionLog,
-    TransitionRefused,
 )
+from certificates.services.issuance import refresh_crl
 from tests.test_issuance import ca_files, issued, openssl
 
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from certificates import search
 from certificates.models import Certificate, SearchKey
-from certificates.services import Purchase, buy
+from certificates.services.purchases import Purchase, buy
 from tests.factories import CertificateFactory
 from tests.test_views_list import LIST, row_ids
 

@@ -19,7 +19,7 @@ from django.test import Client
 from django.utils import timezone
 from django.views.debug import ExceptionReporter
 
-from certificates import bundles, keystore
+from certificates.ca import bundles, keystore
 from tests.live import ROOT
 from tests.test_authorization import routes, url_for, world  # noqa: F401 (fixture)
 from tests.test_issuance import issued
@@ -79,7 +79,7 @@ def test_over_https_cookies_are_secure_hsts_is_sent_and_http_redirects_except_cr
     found = run_in_production(
         """
 import json
-from certificates.issuance import init_ca
+from certificates.services.issuance import init_ca
 init_ca()
 from django.conf import settings
 from django.test import Client
@@ -189,7 +189,7 @@ def test_htmx_posts_carry_the_token_from_the_page(alice_client, alice):
 
 def test_an_error_report_never_shows_the_private_key(alice_client, alice, monkeypatch, settings):
     """What an error email to the admins would hold if building a bundle failed."""
-    from certificates.services import private_key_pem
+    from certificates.services.applications import private_key_pem
 
     fake = b"-----BEGIN PRIVATE KEY-----\nQUIETFOXSECRETMATERIAL\n-----END PRIVATE KEY-----\n"
     certificate = issued(alice, csr_source="system", private_key=keystore.encrypt(fake))

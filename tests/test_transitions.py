@@ -8,7 +8,8 @@ from django.db import connection
 from django.utils import timezone
 
 from certificates.choices import CertificateType, Status
-from certificates.models import Certificate, TransitionLog, TransitionRefused, generate_name
+from certificates.exceptions import TransitionRefused
+from certificates.models import Certificate, TransitionLog, generate_name
 from tests.factories import CertificateFactory, UserFactory, in_state
 
 S = Status

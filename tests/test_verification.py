@@ -7,7 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from certificates import verification
+from certificates import exceptions
+from certificates.dcv import caa, http, lookup, txt
 from certificates.models import Domain
 from tests.servers import RawServer
 
@@ -18,8 +19,8 @@ FILE = "/.well-known/pki-validation/fileauth.txt"
 def test_txt_with_the_right_value_passes(dns_zone):
     dns_zone.txt("_dnsauth.shop.example.com", "unrelated")
     dns_zone.txt("_dnsauth.shop.example.com", TOKEN)
-    result = verification.check_txt("_dnsauth.shop.example.com", TOKEN)
-    assert result == verification.CheckResult(
+    result = txt.check_txt("_dnsauth.shop.example.com", TOKEN)
+    assert result == lookup.CheckResult(
         True, "TXT record _dnsauth.shop.example.com found with the right value."
     )
 
@@ -44,15 +45,15 @@ def test_txt_with_the_right_value_passes(dns_zone):
 )
 def test_txt_failures_each_say_what_is_wrong(dns_zone, setup, message):
     setup(dns_zone)
-    result = verification.check_txt("_dnsauth.shop.example.com", TOKEN)
-    assert result == verification.CheckResult(False, message)
+    result = txt.check_txt("_dnsauth.shop.example.com", TOKEN)
+    assert result == lookup.CheckResult(False, message)
 
 
 def test_txt_lookup_that_times_out_says_so(dns_zone, settings):
     settings.SCM_DNS_TIMEOUT = 0.3
     dns_zone.silent.add("_dnsauth.shop.example.com")
-    result = verification.check_txt("_dnsauth.shop.example.com", TOKEN)
-    assert result == verification.CheckResult(
+    result = txt.check_txt("_dnsauth.shop.example.com", TOKEN)
+    assert result == lookup.CheckResult(
         False, "The DNS lookup of _dnsauth.shop.example.com timed out."
     )
 
@@ -60,7 +61,7 @@ def test_txt_lookup_that_times_out_says_so(dns_zone, settings):
 def test_caa_for_another_ca_stops_issuance(dns_zone, settings):
     settings.SCM_CAA_IDENTITIES = ["scm-console.example"]
     dns_zone.caa("example.com", "issue", "other-ca.example")
-    refusal = verification.caa_refusal(["www.example.com"])
+    refusal = caa.caa_refusal(["www.example.com"])
     assert refusal.startswith(
         "The CAA record of example.com allows other-ca.example to issue for www.example.com"
     )
@@ -94,25 +95,25 @@ def test_caa_that_allows_this_ca(dns_zone, records, names):
     for owner, tag, value in records:
         dns_zone.caa(owner, tag, value)
     dns_zone.a("www.example.com")
-    assert verification.caa_refusal(names) is None
+    assert caa.caa_refusal(names) is None
 
 
 def test_caa_with_an_empty_issuer_forbids_everyone(dns_zone):
     dns_zone.caa("example.com", "issue", ";")
-    assert "allows no CA at all" in verification.caa_refusal(["example.com"])
+    assert "allows no CA at all" in caa.caa_refusal(["example.com"])
 
 
 def test_caa_lookup_that_times_out_blocks_issuance(dns_zone, settings):
     settings.SCM_DNS_TIMEOUT = 0.3
     dns_zone.silent.add("www.example.com")
-    with pytest.raises(verification.CAALookupFailed, match="www.example.com timed out"):
-        verification.caa_refusal(["www.example.com"])
+    with pytest.raises(exceptions.CAALookupFailed, match="www.example.com timed out"):
+        caa.caa_refusal(["www.example.com"])
 
 
 def test_caa_lookup_that_fails_blocks_issuance_and_says_why(dns_zone):
     dns_zone.failing.add("example.com")
-    with pytest.raises(verification.CAALookupFailed) as refused:
-        verification.caa_refusal(["www.example.com"])
+    with pytest.raises(exceptions.CAALookupFailed) as refused:
+        caa.caa_refusal(["www.example.com"])
     assert str(refused.value) == (
         "The CAA lookup of example.com failed: "
         "All nameservers failed to answer the query example.com. IN CAA."
@@ -121,7 +122,7 @@ def test_caa_lookup_that_fails_blocks_issuance_and_says_why(dns_zone):
 
 def test_txt_lookup_that_fails_says_why(dns_zone):
     dns_zone.failing.add("_dnsauth.shop.example.com")
-    result = verification.check_txt("_dnsauth.shop.example.com", TOKEN)
+    result = txt.check_txt("_dnsauth.shop.example.com", TOKEN)
     assert not result.ok
     assert result.message.startswith("The DNS lookup of _dnsauth.shop.example.com failed: ")
 
@@ -129,7 +130,7 @@ def test_txt_lookup_that_fails_says_why(dns_zone):
 def test_file_with_the_right_content_passes(web_site, dns_zone):
     dns_zone.a("shop.example.com")
     web_site.serve("shop.example.com", FILE, f"{TOKEN}\n".encode())
-    result = verification.check_file("shop.example.com", TOKEN)
+    result = http.check_file("shop.example.com", TOKEN)
     assert result.ok
     assert web_site.requests == [("shop.example.com", FILE)]
 
@@ -164,9 +165,7 @@ def test_file_with_the_right_content_passes(web_site, dns_zone):
 def test_file_failures_each_say_what_is_wrong(web_site, dns_zone, setup, message):
     dns_zone.a("shop.example.com")
     setup(web_site)
-    assert verification.check_file("shop.example.com", TOKEN) == verification.CheckResult(
-        False, message
-    )
+    assert http.check_file("shop.example.com", TOKEN) == lookup.CheckResult(False, message)
     assert all(host == "shop.example.com" for host, _ in web_site.requests)
 
 
@@ -174,19 +173,19 @@ def test_redirect_on_the_same_host_is_followed(web_site, dns_zone):
     dns_zone.a("shop.example.com")
     web_site.serve("shop.example.com", FILE, b"", 301, Location="/validation.txt")
     web_site.serve("shop.example.com", "/validation.txt", TOKEN.encode())
-    assert verification.check_file("shop.example.com", TOKEN).ok
+    assert http.check_file("shop.example.com", TOKEN).ok
 
 
 def test_private_addresses_are_refused_unless_allowed(web_site, dns_zone, settings):
     settings.SCM_VALIDATION_ALLOW_PRIVATE = False
     dns_zone.a("shop.example.com")
-    result = verification.check_file("shop.example.com", TOKEN)
+    result = http.check_file("shop.example.com", TOKEN)
     assert "points to 127.0.0.1, a private address the CA does not contact" in result.message
     assert web_site.requests == []
 
 
 def test_name_without_an_address(web_site, dns_zone):
-    result = verification.check_file("nowhere.example.com", TOKEN)
+    result = http.check_file("nowhere.example.com", TOKEN)
     assert "nowhere.example.com does not exist in DNS (NXDOMAIN)" in result.message
 
 
@@ -194,7 +193,7 @@ def test_closed_port_is_explained(dns_zone, settings):
     settings.SCM_VALIDATION_ALLOW_PRIVATE = True
     settings.SCM_HTTP_VALIDATION_PORT = 9  # discard: nothing listens on 127.0.0.1:9
     dns_zone.a("shop.example.com")
-    result = verification.check_file("shop.example.com", TOKEN)
+    result = http.check_file("shop.example.com", TOKEN)
     assert "connection refused on port 9" in result.message
 
 
@@ -219,7 +218,7 @@ def raw_site(settings, dns_zone):
 def check_in_a_thread(host: str = "shop.example.com") -> list:
     """Run the check where a test can wait for it: [] while it runs, [result] once done."""
     done: list = []
-    thread = threading.Thread(target=lambda: done.append(verification.check_file(host, TOKEN)))
+    thread = threading.Thread(target=lambda: done.append(http.check_file(host, TOKEN)))
     thread.start()
     thread.join(timeout=20)
     return done
@@ -265,7 +264,7 @@ def test_headers_without_end_are_refused(raw_site):
             server.send(connection, b"X-Filler: " + b"x" * 50 + b"\r\n")
 
     raw_site(endless_headers)
-    result = verification.check_file("shop.example.com", TOKEN)
+    result = http.check_file("shop.example.com", TOKEN)
     assert "more than 16384 bytes of headers" in result.message
 
 
@@ -306,7 +305,7 @@ def test_any_redirect_gets_a_result_that_fits_its_column(raw_site, location, sta
 
     server = raw_site(redirect)
     try:
-        result = verification.check_file("shop.example.com", TOKEN)
+        result = http.check_file("shop.example.com", TOKEN)
     finally:
         server.stop()
     assert not result.ok

@@ -6,10 +6,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from certificates import x509
+from certificates.ca import csr as x509
 from certificates.choices import CsrSource, DomainType, Status
 from certificates.models import Organization
-from certificates.services import private_key_pem
+from certificates.services.applications import private_key_pem
 from tests.factories import CertificateFactory, OrganizationFactory, make_csr
 
 ORGANIZATION = {
@@ -359,7 +359,7 @@ def test_look_alike_special_words_go_to_manual_review_and_wait_for_staff(
 ):
     from django_tasks_db.models import DBTaskResult
 
-    from certificates import dcv
+    from certificates.dcv import workflow as dcv
 
     typed = "раy.example.com"  # Cyrillic р and а: reads as "pay"
     certificate = fresh(alice)

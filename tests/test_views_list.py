@@ -418,7 +418,7 @@ def test_poll_after_the_session_ended_redirects_the_whole_page(db, client, htmx_
 @pytest.mark.parametrize("sort", ["created", "updated", "expiry", "status"])
 def test_a_poll_reads_exactly_the_rows_of_the_page_it_came_from(alice, sort):
     from certificates import pagination
-    from certificates.views import stamp
+    from certificates.views.lists import stamp
 
     for index in range(7):
         CertificateFactory(owner=alice, issued=index % 2 == 0)
@@ -463,13 +463,14 @@ def test_a_first_page_from_its_kept_sql_is_the_page_the_queryset_gives(alice, so
 def test_row_links_are_what_reverse_gives(prefix):
     from django.urls import get_script_prefix, reverse, set_script_prefix
 
-    from certificates.views import SLUG_OF, _PagePaths
+    from certificates.actions import OWNER_ACTIONS
+    from certificates.views.lists import _PagePaths
 
     before = get_script_prefix()
     set_script_prefix(prefix)
     try:
         path = _PagePaths()
-        for slug in ["detail", "apply", "renew", *SLUG_OF.values()]:
+        for slug in ["detail", "apply", "renew", *OWNER_ACTIONS]:
             for pk in (1, 987654321):
                 name = f"certificates:{slug}"
                 assert path(name, pk) == reverse(name, args=[pk])

@@ -10,7 +10,7 @@ from cryptography.x509.oid import NameOID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from certificates import x509
+from certificates.ca import csr as x509
 from certificates.choices import KeyAlgorithm
 from tests.factories import fixture_key, make_csr
 

@@ -5,8 +5,8 @@ from typing import Any
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
-from certificates.issuance import init_ca
 from certificates.models import CertificateAuthority
+from certificates.services.issuance import init_ca
 
 
 @admin.register(CertificateAuthority)

@@ -10,17 +10,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django_fsm.admin import FSMAdminMixin, FSMObjectTransition, FSMTransitionContext
 
-from certificates.models import (
-    STAFF_EDIT,
-    STAFF_FIELDS,
-    VALIDATE,
-    Certificate,
-    ContactAttempt,
-    Domain,
-    EditRefused,
-    TransitionLog,
-    TransitionRefused,
-)
+from certificates.actions import STAFF_EDIT
+from certificates.exceptions import EditRefused, TransitionRefused
+from certificates.models import Certificate, ContactAttempt, Domain, TransitionLog
+from certificates.permissions import STAFF_FIELDS, VALIDATE
 from certificates.templatetags.console import when
 
 
@@ -283,7 +276,7 @@ class CertificateAdmin(FSMAdminMixin, admin.ModelAdmin):
             self.message_user(request, f"{refused}{_last_step(obj)}", level=messages.ERROR)
             request.scm_refused = True
             return False
-        done = Certificate.transition_custom(transition_name)["done"]
+        done = Certificate.action(transition_name).done
         self.message_user(request, f"{done}: {obj.name} is now “{obj.get_status_display()}”.")
         return True
 

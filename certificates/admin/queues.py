@@ -13,15 +13,8 @@ from django.urls import reverse
 
 from certificates.admin.certificates import CertificateAdmin
 from certificates.choices import CertificateType, Status
-from certificates.models import (
-    ISSUE,
-    REVOKE,
-    VALIDATE,
-    Certificate,
-    IssuanceQueue,
-    OrganizationReview,
-    RevocationRequest,
-)
+from certificates.models import Certificate, IssuanceQueue, OrganizationReview, RevocationRequest
+from certificates.permissions import ISSUE, REVOKE, VALIDATE
 
 
 class QueueAdmin(CertificateAdmin):

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from certificates.services import expire_and_warn
+from certificates.services.expiry import expire_and_warn
 from certificates.tasks import schedule_daily_maintenance
 
 

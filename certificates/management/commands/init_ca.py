@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from certificates.issuance import init_ca
+from certificates.services.issuance import init_ca
 
 
 class Command(BaseCommand):

@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from certificates.choices import Brand, CertificateType, CsrSource, DomainType, KeyAlgorithm, Status
-from certificates.issuance import init_ca, sign
 from certificates.models import Certificate, Organization, TransitionLog
-from certificates.services import Application, save_application
+from certificates.services.applications import Application, save_application
+from certificates.services.issuance import init_ca
 from certificates.staff_groups import STAFF_GROUPS, ensure_staff_groups
 
 APPLICANTS = {"alice": "northwind-demo.com", "bob": "fabrikam-demo.net"}
@@ -225,7 +225,7 @@ class Command(BaseCommand):
         lifetime = certificate.not_after - certificate.not_before
         not_after = timezone.now() + dt.timedelta(days=days_left)
         certificate.not_before, certificate.not_after = not_after - lifetime, not_after
-        sign(certificate)
+        certificate.sign()
         Certificate.objects.filter(pk=certificate.pk).update(
             not_before=certificate.not_before,
             not_after=certificate.not_after,

@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from certificates.choices import KeyAlgorithm
+from certificates.exceptions import CSRError
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
@@ -19,10 +20,6 @@ MAX_RSA_BITS = 8192
 # `cryptography` reads a CSR's parts only when asked, and may refuse one then: these are
 # how it says a part is malformed or of a kind it does not know.
 UNREADABLE = (ValueError, TypeError, UnsupportedAlgorithm)
-
-
-class CSRError(ValueError):
-    """A CSR that cannot be used; the message says which rule it breaks."""
 
 
 def generate_private_key(algorithm: KeyAlgorithm | str) -> PrivateKey:

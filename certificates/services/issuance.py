@@ -1,33 +1,25 @@
-"""The built-in CA at work: creating it, signing applications, CRLs and OCSP (SPEC §6)."""
+"""The built-in CA at work (SPEC §6): creating each brand's root and issuing CA, keeping
+the CRLs fresh and answering OCSP. Signing a certificate is the issue transition's
+(Lifecycle.sign, CertificateAuthority.sign_csr)."""
 
 import datetime as dt
-from functools import lru_cache
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509 import ocsp
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from certificates import ca, keystore
-from certificates import x509 as csr_tools
-from certificates.choices import Brand, CAKind, CertificateType, RevocationReason
-from certificates.models import Certificate, CertificateAuthority, Revocation, TransitionRefused
+from certificates.ca import csr as csr_tools
+from certificates.ca import keystore, profiles, status
+from certificates.choices import Brand, CAKind, RevocationReason
+from certificates.models import Certificate, CertificateAuthority, Revocation
 
 CRL_LIFETIME = dt.timedelta(days=4)
 OCSP_LIFETIME = dt.timedelta(days=4)
 # The CertID hash algorithms the responder answers for (SHA-1 as RFC 5019 asks, and SHA-2).
 OCSP_HASHES = frozenset({"sha1", "sha224", "sha256", "sha384", "sha512"})
-POLICIES = {
-    CertificateType.DV: ca.POLICY_DV,
-    CertificateType.OV: ca.POLICY_OV,
-    CertificateType.OV_PRO: ca.POLICY_OV,
-    CertificateType.EV: ca.POLICY_EV,
-    CertificateType.EV_PRO: ca.POLICY_EV,
-}
 REASONS = {
     RevocationReason.UNSPECIFIED: x509.ReasonFlags.unspecified,
     RevocationReason.KEY_COMPROMISE: x509.ReasonFlags.key_compromise,
@@ -41,30 +33,6 @@ def _seal(key) -> bytes:
     return keystore.encrypt(csr_tools.private_key_pem(key))
 
 
-@lru_cache(maxsize=32)
-def _load(pk: int, certificate_pem: str, sealed_key: bytes):
-    """A CA's certificate and key, decrypted once per process."""
-    key = serialization.load_pem_private_key(keystore.decrypt(sealed_key), None)
-    return x509.load_pem_x509_certificate(certificate_pem.encode()), key
-
-
-def loaded(authority: CertificateAuthority):
-    return _load(authority.pk, authority.certificate_pem, bytes(authority.private_key))
-
-
-def urls(brand: str) -> ca.Urls:
-    return _urls(settings.SCM_PUBLIC_URL, brand)
-
-
-@lru_cache(maxsize=32)
-def _urls(base: str, brand: str) -> ca.Urls:
-    return ca.Urls(
-        crl=base + reverse("ca:crl", args=[brand]),
-        ocsp=base + reverse("ca:ocsp"),
-        ca_issuers=base + reverse("ca:issuer", args=[brand]),
-    )
-
-
 def init_ca(*, rotate: bool = False) -> list[CertificateAuthority]:
     """A root and an issuing CA for every brand that lacks them (or all, to rotate)."""
     created = []
@@ -75,11 +43,11 @@ def init_ca(*, rotate: bool = False) -> list[CertificateAuthority]:
             continue
         with transaction.atomic():
             active.update(active=False)
-            root_key, issuing_key = ca.ca_key(), ca.ca_key()
+            root_key, issuing_key = profiles.ca_key(), profiles.ca_key()
             label = brand.label
-            root = ca.make_root(ca.ca_name(f"{label} Root CA R1", label), root_key, now)
-            issuing = ca.make_intermediate(
-                ca.ca_name(f"{label} TLS Issuing CA 1", label),
+            root = profiles.make_root(profiles.ca_name(f"{label} Root CA R1", label), root_key, now)
+            issuing = profiles.make_intermediate(
+                profiles.ca_name(f"{label} TLS Issuing CA 1", label),
                 issuing_key,
                 root,
                 root_key,
@@ -106,94 +74,26 @@ def init_ca(*, rotate: bool = False) -> list[CertificateAuthority]:
     return created
 
 
-def issuing_ca(brand: str) -> CertificateAuthority:
-    authority = CertificateAuthority.objects.filter(
-        brand=brand, kind=CAKind.INTERMEDIATE, active=True
-    ).first()
-    if authority is None:
-        raise TransitionRefused(
-            f"There is no issuing CA for {Brand(brand).label} yet: run `manage.py init_ca`."
-        )
-    return authority
-
-
-def sign(certificate: Certificate) -> None:
-    """Sign the application's CSR key for its domains; sets the certificate's fields."""
-    authority = issuing_ca(certificate.brand)
-    organization = certificate.organization
-    certificate.certificate_pem, certificate.serial_number = sign_csr(
-        authority,
-        certificate.csr_pem,
-        domains=certificate.domain_names,
-        policy=POLICIES[certificate.product],
-        organization=organization
-        and ca.Organization(
-            legal_name=organization.legal_name,
-            country=organization.country.code,
-            state=organization.state,
-            city=organization.city,
-            registration_number=organization.registration_number,
-        ),
-        not_before=certificate.not_before,
-        not_after=certificate.not_after,
-    )
-    certificate.issuer = authority
-
-
-def sign_csr(
-    authority: CertificateAuthority,
-    csr_pem: str,
-    *,
-    domains: list[str],
-    policy,
-    organization: ca.Organization | None,
-    not_before: dt.datetime,
-    not_after: dt.datetime,
-) -> tuple[str, str]:
-    """The signing step of issuance, without the database: (certificate PEM, serial hex)."""
-    issuer, issuer_key = loaded(authority)
-    signed = ca.sign_subscriber(
-        public_key=csr_tools.load_csr(csr_pem).public_key(),
-        domains=domains,
-        policy=policy,
-        organization=organization,
-        issuer=issuer,
-        issuer_key=issuer_key,
-        not_before=not_before,
-        not_after=not_after,
-        urls=urls(authority.brand),
-    )
-    return (
-        signed.public_bytes(serialization.Encoding.PEM).decode(),
-        format(signed.serial_number, "x"),
-    )
-
-
-def chain_pem(authority: CertificateAuthority) -> str:
-    """The issuing CA's certificate, which servers send after their own."""
-    return authority.certificate_pem
-
-
-def revoked_entries(authority: CertificateAuthority, now: dt.datetime) -> list[ca.Revoked]:
+def revoked_entries(authority: CertificateAuthority, now: dt.datetime) -> list[status.Revoked]:
     """Every serial this CA revoked whose certificate has not expired yet (RFC 5280 §3.3:
     an entry stays at least until the certificate's expiry has passed)."""
     rows = Revocation.objects.filter(issuer=authority, not_after__gte=now).values_list(
         "serial_number", "revoked_at", "reason_code"
     )
     return [
-        ca.Revoked(int(serial, 16), revoked_at, REASONS[RevocationReason(code)])
+        status.Revoked(int(serial, 16), revoked_at, REASONS[RevocationReason(code)])
         for serial, revoked_at, code in rows
     ]
 
 
 def refresh_crl(authority: CertificateAuthority) -> bytes:
     """Sign a new CRL for this issuing CA and keep it (CRL numbers only grow)."""
-    issuer, issuer_key = loaded(authority)
+    issuer, issuer_key = authority.loaded()
     with transaction.atomic():
         locked = CertificateAuthority.objects.select_for_update().get(pk=authority.pk)
         number = locked.crl_number + 1
         now = timezone.now()
-        crl = ca.build_crl(
+        crl = status.build_crl(
             issuer=issuer,
             issuer_key=issuer_key,
             revoked=revoked_entries(authority, now),
@@ -236,15 +136,15 @@ def answer_ocsp(request_der: bytes) -> bytes:
     ):
         return _ocsp_error(ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
     for authority in CertificateAuthority.objects.filter(kind=CAKind.INTERMEDIATE):
-        issuer, issuer_key = loaded(authority)
+        issuer, issuer_key = authority.loaded()
         if (
-            ca.key_hash(issuer, algorithm.name) != request.issuer_key_hash
-            or ca.name_hash(issuer, algorithm.name) != request.issuer_name_hash
+            status.key_hash(issuer, algorithm.name) != request.issuer_key_hash
+            or status.name_hash(issuer, algorithm.name) != request.issuer_name_hash
         ):
             continue
         serial = format(serial_number, "x")
         revocation = Revocation.objects.filter(issuer=authority, serial_number=serial).first()
-        response = ca.ocsp_response(
+        response = status.ocsp_response(
             request,
             issuer=issuer,
             issuer_key=issuer_key,
@@ -253,7 +153,7 @@ def answer_ocsp(request_der: bytes) -> bytes:
             .exclude(certificate_pem="")
             .exists(),
             revoked=revocation
-            and ca.Revoked(
+            and status.Revoked(
                 serial_number,
                 revocation.revoked_at,
                 REASONS[RevocationReason(revocation.reason_code)],
@@ -265,7 +165,7 @@ def answer_ocsp(request_der: bytes) -> bytes:
     return _ocsp_error(ocsp.OCSPResponseStatus.UNAUTHORIZED)
 
 
-def _ocsp_error(status: ocsp.OCSPResponseStatus) -> bytes:
-    return ocsp.OCSPResponseBuilder.build_unsuccessful(status).public_bytes(
+def _ocsp_error(outcome: ocsp.OCSPResponseStatus) -> bytes:
+    return ocsp.OCSPResponseBuilder.build_unsuccessful(outcome).public_bytes(
         serialization.Encoding.DER
     )

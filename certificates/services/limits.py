@@ -10,15 +10,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from certificates.choices import DomainStatus
+from certificates.exceptions import Limited
 from certificates.models import Certificate, Domain, DownloadRecord, ValidationEmail
-
-
-class Limited(Exception):
-    """Refused for now; `retry_after` says in how many seconds it will be allowed."""
-
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = max(int(retry_after), 1)
 
 
 def _wait(seconds: float) -> str:

@@ -1,24 +1,32 @@
-"""The built-in CA's cryptography (SPEC §6): CA certificates, subscriber certificates in the
-CA/Browser Forum profile, CRLs and OCSP responses. Pure: `cryptography` objects in and out,
-no ORM, no settings."""
+"""Certificates in the CA/Browser Forum profiles (SPEC §6): the CA's root and issuing CA
+certificates, and subscriber certificates of each type. Pure: `cryptography` objects in and
+out, no ORM, no settings."""
 
 import datetime as dt
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
+
+from certificates.choices import CertificateType
 
 # CA/Browser Forum reserved policy identifiers (Baseline Requirements §7.1.6.1).
 POLICY_DV = x509.ObjectIdentifier("2.23.140.1.2.1")
 POLICY_OV = x509.ObjectIdentifier("2.23.140.1.2.2")
 POLICY_EV = x509.ObjectIdentifier("2.23.140.1.1")
 BACKDATE = dt.timedelta(minutes=1)  # small clock skew on the relying party's side
+# The policy each certificate type is issued under.
+POLICY_OF = {
+    CertificateType.DV: POLICY_DV,
+    CertificateType.OV: POLICY_OV,
+    CertificateType.OV_PRO: POLICY_OV,
+    CertificateType.EV: POLICY_EV,
+    CertificateType.EV_PRO: POLICY_EV,
+}
 
 
 def ca_key() -> ec.EllipticCurvePrivateKey:
@@ -221,102 +229,12 @@ def sign_subscriber(
         .not_valid_before(not_before)
         .not_valid_after(not_after)
     )
-    return builder.sign(issuer_key, _hash_for(issuer_key))
+    return builder.sign(issuer_key, signing_hash(issuer_key))
 
 
-@lru_cache(maxsize=32)  # keys are loaded once per process (issuance._load)
-def _hash_for(key) -> hashes.HashAlgorithm:
+@lru_cache(maxsize=32)  # keys are loaded once per process (CertificateAuthority.loaded)
+def signing_hash(key) -> hashes.HashAlgorithm:
+    """SHA-384 for a P-384 (or larger) EC key, else SHA-256."""
     if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.key_size >= 384:
         return hashes.SHA384()
     return hashes.SHA256()
-
-
-@dataclass(frozen=True)
-class Revoked:
-    serial: int
-    revoked_at: dt.datetime
-    reason: x509.ReasonFlags
-
-
-def build_crl(
-    *,
-    issuer: x509.Certificate,
-    issuer_key,
-    revoked: Sequence[Revoked],
-    number: int,
-    now: dt.datetime,
-    next_update: dt.timedelta,
-) -> x509.CertificateRevocationList:
-    builder = (
-        x509.CertificateRevocationListBuilder()
-        .issuer_name(issuer.subject)
-        .last_update(now)
-        .next_update(now + next_update)
-        .add_extension(x509.CRLNumber(number), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
-            critical=False,
-        )
-    )
-    for entry in revoked:
-        item = (
-            x509.RevokedCertificateBuilder()
-            .serial_number(entry.serial)
-            .revocation_date(entry.revoked_at)
-        )
-        if entry.reason != x509.ReasonFlags.unspecified:
-            item = item.add_extension(x509.CRLReason(entry.reason), critical=False)
-        builder = builder.add_revoked_certificate(item.build())
-    return builder.sign(issuer_key, _hash_for(issuer_key))
-
-
-def name_hash(certificate: x509.Certificate, algorithm: str = "sha1") -> bytes:
-    """The hash of the subject name's DER, as OCSP requests name an issuer (RFC 6960)."""
-    return hashlib.new(algorithm, certificate.subject.public_bytes()).digest()
-
-
-def key_hash(certificate: x509.Certificate, algorithm: str = "sha1") -> bytes:
-    """The hash of the subject public key bits, as OCSP requests name an issuer (RFC 6960)."""
-    key = certificate.public_key()
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        bits = key.public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-    else:
-        bits = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
-    return hashlib.new(algorithm, bits).digest()
-
-
-def ocsp_response(
-    request: ocsp.OCSPRequest,
-    *,
-    issuer: x509.Certificate,
-    issuer_key,
-    known: bool,
-    revoked: Revoked | None,
-    now: dt.datetime,
-    next_update: dt.timedelta,
-) -> ocsp.OCSPResponse:
-    """revoked / good / unknown (a serial this CA never issued) for the requested serial,
-    signed by the issuing CA."""
-    if revoked is None and not known:
-        status, revocation_time, reason = ocsp.OCSPCertStatus.UNKNOWN, None, None
-    elif revoked is None:
-        status, revocation_time, reason = ocsp.OCSPCertStatus.GOOD, None, None
-    else:
-        # "unspecified" is said by leaving the reason out (Baseline Requirements §7.2.2).
-        reason = None if revoked.reason == x509.ReasonFlags.unspecified else revoked.reason
-        status, revocation_time = ocsp.OCSPCertStatus.REVOKED, revoked.revoked_at
-    builder = ocsp.OCSPResponseBuilder().add_response_by_hash(
-        issuer_name_hash=request.issuer_name_hash,
-        issuer_key_hash=request.issuer_key_hash,
-        serial_number=request.serial_number,
-        algorithm=request.hash_algorithm,
-        cert_status=status,
-        this_update=now,
-        next_update=now + next_update,
-        revocation_time=revocation_time,
-        revocation_reason=reason,
-    )
-    builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, issuer)
-    return builder.sign(issuer_key, _hash_for(issuer_key))

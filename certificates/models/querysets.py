@@ -5,11 +5,12 @@ from django.db import models
 from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
-from certificates.choices import WAITING_FOR_CA, Status
+from certificates.choices import Status
+from certificates.models.search import SearchKey
 
 # Status sorts in workflow order (as declared in Status), not alphabetically; certificates
 # without an end date sort after all others by expiry. Both are stored as generated
-# columns (models.py) so that every sort has an index.
+# columns (models/certificate.py) so that every sort has an index.
 WORKFLOW_ORDER = Case(
     *(When(status=s, then=Value(i)) for i, s in enumerate(Status)),
     output_field=models.PositiveSmallIntegerField(),
@@ -44,7 +45,7 @@ def _beyond(keys: list[tuple[str, bool]], values: list, *, backwards: bool) -> Q
 
 
 # What a list row shows, what the conditions of the transitions open to it read (is_complete,
-# org_checklist_done, has_expired in models.py) and the sort keys of its cursor. A field
+# org_checklist_done, has_expired in models/rules.py) and the sort keys of its cursor. A field
 # missing here costs a query per row, which the list's query-count tests catch.
 LIST_FIELDS = (
     "name",
@@ -80,10 +81,6 @@ class CertificateQuerySet(models.QuerySet):
         """The certificates this applicant may see: their own, not deleted."""
         return self.filter(~Q(status=Status.DELETED), owner=user)
 
-    def in_progress(self) -> "CertificateQuerySet":
-        """Certificates waiting for the CA or the system: their rows keep refreshing."""
-        return self.filter(status__in=WAITING_FOR_CA)
-
     def expiring(self, within: dt.timedelta) -> "CertificateQuerySet":
         now = timezone.now()
         return self.filter(status=Status.ISSUED, not_after__gt=now, not_after__lte=now + within)
@@ -91,8 +88,6 @@ class CertificateQuerySet(models.QuerySet):
     def search(self, text: str, *, owner=None) -> "CertificateQuerySet":
         """By the start of the name, of any domain, or of any word or label in them
         (certificates/search.py); pass the owner to search only their keys."""
-        from certificates.models import SearchKey
-
         if not text.strip():
             return self
         found = Q(pk__in=SearchKey.matching(text, owner))

@@ -10,10 +10,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from django.views.decorators.debug import sensitive_variables
 
 from certificates.choices import Server
-
-
-class BundleRefused(Exception):
-    """This server type cannot be built for this certificate; the message says why."""
+from certificates.exceptions import BundleRefused
 
 
 def needs_key(server: Server) -> bool:

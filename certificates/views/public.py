@@ -11,9 +11,9 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from certificates import issuance
 from certificates.choices import Brand, CAKind
 from certificates.models import CertificateAuthority
+from certificates.services import issuance
 
 
 def _authority(brand: str, kind: CAKind) -> CertificateAuthority:

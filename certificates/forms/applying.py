@@ -1,20 +1,14 @@
+"""The application form (SPEC §4) and a new organization entered on it: every value
+normalised, and what is wrong explained in words an applicant understands."""
+
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django_countries import countries
 
-from certificates import x509
-from certificates.choices import (
-    MAX_ADDITIONAL_DOMAINS,
-    Brand,
-    CertificateType,
-    CsrSource,
-    DomainType,
-    KeyAlgorithm,
-    RevocationReason,
-    Status,
-)
+from certificates.ca import csr as x509
+from certificates.choices import CsrSource, DomainType, KeyAlgorithm
 from certificates.domains import (
     from_typed,
     normalise,
@@ -22,212 +16,12 @@ from certificates.domains import (
     split_domains,
     unicode_form,
 )
+from certificates.exceptions import CSRError
 from certificates.models import Certificate, Organization
-from certificates.services import CONTACT_FIELDS, Application, Purchase
+from certificates.services.applications import CONTACT_FIELDS, Application
 
 COUNTRY_CODES = frozenset(dict(countries))
 PHONE_HELP = "Enter the number in international format, such as +44 20 7946 0000."
-
-TABS = {"all": "All", "ssl": "SSL certificates", "test": "Test certificates"}
-LISTED_STATUSES = [(s.value, s.label) for s in Status if s != Status.DELETED]
-
-
-class ReasonForm(forms.Form):
-    """Asks staff why; the reason is logged and shown to the applicant."""
-
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
-        help_text="Shown to the applicant in the certificate's timeline.",
-    )
-
-
-class ConfirmRevocationForm(forms.Form):
-    """Revoking cannot be undone: staff confirm they mean this certificate."""
-
-    confirm = forms.BooleanField(
-        label="Revoke this certificate",
-        help_text="It is listed on the CRL and OCSP answers “revoked” from now on; this "
-        "cannot be undone.",
-        error_messages={"required": "Tick the box to confirm the revocation."},
-    )
-
-
-class RenameForm(forms.ModelForm):
-    class Meta:
-        model = Certificate
-        fields = ["name"]
-        help_texts = {"name": "Up to 64 characters; only you see it."}
-
-    def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        if not name.isprintable():
-            raise forms.ValidationError("Use letters, digits, spaces and punctuation only.")
-        return name
-
-
-class ActionForm(forms.Form):
-    """Confirms an owner's action; some need a reason, revocation an RFC 5280 reason code."""
-
-    code = forms.ChoiceField(
-        label="Reason code",
-        choices=RevocationReason.choices,
-        initial=RevocationReason.UNSPECIFIED,
-        required=False,
-        help_text="Published in the CRL and OCSP answers.",
-    )
-    reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
-        error_messages={"required": "Please say why, in a few words."},
-    )
-
-    def __init__(self, *args, reason_required: bool, reason_codes: bool = False, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if not reason_required:
-            del self.fields["reason"]  # nothing to ask, nothing to refuse
-        if not reason_codes:
-            del self.fields["code"]
-
-    def clean_code(self) -> str:
-        return self.cleaned_data["code"] or RevocationReason.UNSPECIFIED
-
-
-class ListFilterForm(forms.Form):
-    """The list's query string. Unknown or malformed values fall back to the defaults."""
-
-    tab = forms.ChoiceField(choices=TABS.items(), required=False)
-    status = forms.ChoiceField(choices=[("", "All statuses"), *LISTED_STATUSES], required=False)
-    q = forms.CharField(max_length=253, required=False, strip=True)
-    sort = forms.ChoiceField(
-        choices=[
-            ("created", "Newest"),
-            ("updated", "Last updated"),
-            ("expiry", "Expiry"),
-            ("status", "Status"),
-        ],
-        required=False,
-    )
-    after = forms.CharField(max_length=500, required=False)
-    before = forms.CharField(max_length=500, required=False)
-
-    DEFAULTS = {"tab": "all", "status": "", "q": "", "sort": "created", "after": "", "before": ""}
-
-    def values(self) -> dict:
-        """Cleaned values, with the default in place of anything invalid or missing."""
-        return self.parse(self.data)
-
-    @classmethod
-    def parse(cls, data) -> dict:
-        """values() without building a form (which copies every field): a poll runs this
-        every few seconds. Each field cleans as it would in the form."""
-        values = {}
-        for name, default in cls.DEFAULTS.items():
-            try:
-                values[name] = cls.base_fields[name].clean(data.get(name, "")) or default
-            except forms.ValidationError:
-                values[name] = default
-        return values
-
-    @staticmethod
-    def apply(queryset, values: dict, *, owner=None):
-        """The rows these filter values keep; `owner` narrows the search to their keys."""
-        if values["tab"] == "ssl":
-            queryset = queryset.filter(is_test=False)
-        elif values["tab"] == "test":
-            queryset = queryset.filter(is_test=True)
-        if values["status"]:
-            queryset = queryset.filter(status=values["status"])
-        return queryset.search(values["q"], owner=owner)
-
-
-class PurchaseForm(forms.Form):
-    """What to buy. The key algorithm is asked once, on the application (where the CSR is
-    made), not here."""
-
-    certificate_type = forms.ChoiceField(
-        label="Certificate type",
-        choices=CertificateType.choices,
-        initial=CertificateType.DV,
-        widget=forms.RadioSelect,
-    )
-    brand = forms.ChoiceField(choices=Brand.choices, initial=Brand.AURORA, widget=forms.RadioSelect)
-    domain_type = forms.ChoiceField(
-        label="Domain type",
-        choices=DomainType.choices,
-        initial=DomainType.SINGLE,
-        widget=forms.RadioSelect,
-    )
-    additional_domains = forms.IntegerField(
-        label="Additional domains",
-        required=False,
-        min_value=1,
-        max_value=MAX_ADDITIONAL_DOMAINS,
-        help_text="Multiple domains only: how many besides the primary domain (1–99).",
-        error_messages={
-            "min_value": "A multiple-domain certificate covers at least 1 additional domain.",
-            "max_value": "A multiple-domain certificate covers at most 99 additional domains.",
-        },
-    )
-    quantity = forms.IntegerField(
-        min_value=1,
-        max_value=100,
-        initial=1,
-        help_text="One list row per certificate.",
-        error_messages={
-            "min_value": "Buy at least 1 certificate.",
-            "max_value": "At most 100 certificates at a time.",
-        },
-    )
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        product, domain_type = cleaned.get("certificate_type"), cleaned.get("domain_type")
-        if product and CertificateType(product).is_ev and domain_type == DomainType.WILDCARD:
-            self.add_error(
-                "domain_type",
-                "EV certificates cannot be wildcard (CA/Browser Forum rules): choose single "
-                "or multiple domains.",
-            )
-        if domain_type == DomainType.MULTIPLE:
-            if not cleaned.get("additional_domains") and "additional_domains" not in self.errors:
-                self.add_error(
-                    "additional_domains", "Say how many additional domains (1–99) to cover."
-                )
-        else:
-            cleaned["additional_domains"] = 0
-        return cleaned
-
-    def explained_choices(self) -> list:
-        """The radio fields, each choice with its sentence (types and brands explained)."""
-        sentences = {"certificate_type": CertificateType, "brand": Brand}
-        fields = []
-        for name in ("certificate_type", "domain_type", "brand"):
-            field = self[name]
-            field.explained = [
-                (
-                    choice,
-                    sentences[name](choice.data["value"]).explained if name in sentences else "",
-                )
-                for choice in field
-            ]
-            fields.append(field)
-        return fields
-
-    def purchase(self) -> Purchase:
-        data = self.cleaned_data
-        return Purchase(
-            certificate_type=CertificateType(data["certificate_type"]),
-            brand=data["brand"],
-            domain_type=DomainType(data["domain_type"]),
-            key_algorithm=KeyAlgorithm.RSA_2048,  # the application asks which
-            additional_domain_slots=data["additional_domains"] or 0,
-            quantity=data["quantity"],
-        )
-
-
-class TestCertificateForm(forms.Form):
-    brand = forms.ChoiceField(choices=Brand.choices, initial=Brand.AURORA)
 
 
 class OrganizationForm(forms.ModelForm):
@@ -444,7 +238,7 @@ class ApplicationForm(forms.ModelForm):
         try:
             csr = x509.load_csr(data)
             x509.check_csr(csr, [primary, *additional] if primary else [])
-        except x509.CSRError as error:
+        except CSRError as error:
             self.add_error(field, str(error))
             return ""
         return x509.csr_pem(csr)

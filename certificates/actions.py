@@ -1,0 +1,119 @@
+"""Every step a certificate can take, once: its button label, what the timeline says when
+it is done, and for the owner's steps their URL slug and the question their confirmation
+page asks. The transitions (models/lifecycle.py), the console, the admin and the
+timelines all read this one registry."""
+
+from dataclasses import dataclass
+from typing import Any
+
+# The admin's form for a step that asks first.
+REASON_FORM = "certificates.forms.ReasonForm"
+CONFIRM_REVOCATION_FORM = "certificates.forms.ConfirmRevocationForm"
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str  # the transition's method on Certificate
+    label: str  # its button
+    done: str  # the timeline's words once it happened
+    owner: bool = False  # the owner's step, in the console (else the CA's, in the admin)
+    slug: str = ""  # the owner's confirmation page: /certificates/<id>/<slug>/
+    question: str = ""  # what that page asks
+    reason_required: bool = False
+    reason_codes: bool = False  # an RFC 5280 reason code too (revocation)
+    dangerous: bool = False  # cannot be undone: its button says so by its look
+    admin_form: str = ""  # the admin asks this form first (a reason, a confirmation)
+    system_only: bool = False  # only the system takes it (no button anywhere)
+
+    @property
+    def fsm_custom(self) -> dict[str, Any]:
+        """What django-fsm keeps with the transition: its label, its admin form, and whether
+        the admin offers it at all."""
+        custom: dict[str, Any] = {"label": self.label, "action": self.name}
+        if self.admin_form:
+            custom["form"] = self.admin_form
+        if self.owner or self.system_only:
+            custom["admin"] = False
+        return custom
+
+
+ACTIONS: dict[str, Action] = {
+    action.name: action
+    for action in [
+        Action(
+            "submit",
+            "Submit",
+            "Application submitted",
+            owner=True,
+            slug="submit",
+            question="Send this application to the CA for verification?",
+        ),
+        Action(
+            "verify_domains",
+            "Mark domains verified",
+            "Domain ownership verified",
+            admin_form=REASON_FORM,
+        ),
+        Action("verify_organization", "Organization verified", "Organization verified"),
+        Action("issue", "Issue", "Certificate issued"),
+        Action("reject", "Reject", "Application rejected", admin_form=REASON_FORM),
+        Action(
+            "withdraw",
+            "Withdraw",
+            "Withdrawal requested",
+            owner=True,
+            slug="withdraw",
+            question="Withdraw this application? The CA stops verifying it and it returns to "
+            "“Pending application”; verification starts again from scratch.",
+        ),
+        Action("complete_withdrawal", "Complete withdrawal", "Application withdrawn"),
+        Action(
+            "edit",
+            "Apply again",
+            "Reopened for editing",
+            owner=True,
+            slug="edit",
+            question="Reopen this failed application so you can fix it?",
+        ),
+        Action(
+            "request_revocation",
+            "Request revocation",
+            "Revocation requested",
+            owner=True,
+            slug="revoke",
+            question="Ask the CA to revoke this certificate? Once revoked it cannot be used again.",
+            reason_required=True,
+            reason_codes=True,
+            dangerous=True,
+        ),
+        Action(
+            "approve_revocation",
+            "Approve revocation",
+            "Certificate revoked",
+            admin_form=CONFIRM_REVOCATION_FORM,
+        ),
+        Action("deny_revocation", "Deny revocation", "Revocation denied", admin_form=REASON_FORM),
+        Action("expire", "Expire", "Certificate expired", system_only=True),
+        Action(
+            "discard",
+            "Delete",
+            "Deleted by the owner",
+            owner=True,
+            slug="delete",
+            question="Delete this certificate from your list? Its history is kept for audit.",
+        ),
+    ]
+}
+OWNER_ACTIONS: dict[str, Action] = {a.slug: a for a in ACTIONS.values() if a.owner}
+
+# A staff member's edit of the checklist or the review flag: logged like a transition, under
+# this name, but no transition (Certificate.staff_edit).
+STAFF_EDIT = "staff_edit"
+STAFF_EDIT_DONE = "Checks updated"
+
+
+def done_wording(name: str) -> str:
+    """What the timeline says for a log entry of this name."""
+    if name == STAFF_EDIT:
+        return STAFF_EDIT_DONE
+    return ACTIONS[name].done

@@ -1,0 +1,25 @@
+"""The DNS TXT check (SPEC §5): a record `_dnsauth.<domain>` holding the token."""
+
+import dns.exception
+import dns.resolver
+
+from certificates.dcv.lookup import CheckResult, dns_reason, resolver
+
+
+def check_txt(name: str, token: str) -> CheckResult:
+    """Is there a TXT record `name` whose value is the token?"""
+    try:
+        answer = resolver().resolve(name, "TXT", raise_on_no_answer=False)
+    except dns.resolver.NXDOMAIN:
+        return CheckResult(False, f"TXT record {name} not found (NXDOMAIN).")
+    except dns.exception.Timeout:
+        return CheckResult(False, f"The DNS lookup of {name} timed out.")
+    except (dns.resolver.NoNameservers, dns.exception.DNSException) as error:
+        return CheckResult(False, f"The DNS lookup of {name} failed: {dns_reason(error)}.")
+    values = [b"".join(record.strings).decode("utf-8", "replace") for record in answer]
+    if not values:
+        return CheckResult(False, f"{name} exists but has no TXT record.")
+    if token in (value.strip() for value in values):
+        return CheckResult(True, f"TXT record {name} found with the right value.")
+    found = ", ".join(f"“{value[:60]}”" for value in values[:3])
+    return CheckResult(False, f"TXT record {name} found but the value differs: it is {found}.")

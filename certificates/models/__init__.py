@@ -1,0 +1,54 @@
+"""The console's models, one concept a module; everything is importable from here.
+
+organization  Organization (OV/EV), verified and reused
+authority     CertificateAuthority (root and issuing CA per brand), Revocation
+domain        Domain (and its proof), ValidationEmail
+search        SearchKey (the list's search index)
+audit         TransitionLog, ContactAttempt, DownloadRecord
+rules         the transitions' conditions and the CAA check
+lifecycle     the state machine: transitions, run_transition(), state_entered
+presentation  what pages say about a certificate
+querysets     CertificateQuerySet: per user, search, sorts, keyset windows
+certificate   Certificate and the staff queues (proxies)
+"""
+
+from certificates.models.audit import ContactAttempt, DownloadRecord, TransitionLog
+from certificates.models.authority import CertificateAuthority, Revocation
+from certificates.models.certificate import (
+    Certificate,
+    DomainFacts,
+    IssuanceQueue,
+    OrganizationReview,
+    RevocationRequest,
+    domain_facts,
+    generate_name,
+)
+from certificates.models.domain import Domain, ValidationEmail, new_token
+from certificates.models.lifecycle import Lifecycle, state_entered
+from certificates.models.organization import Organization
+from certificates.models.presentation import StatusNote, TimelineEntry
+from certificates.models.search import SearchKey
+
+__all__ = [
+    "Certificate",
+    "CertificateAuthority",
+    "ContactAttempt",
+    "Domain",
+    "DomainFacts",
+    "DownloadRecord",
+    "IssuanceQueue",
+    "Lifecycle",
+    "Organization",
+    "OrganizationReview",
+    "Revocation",
+    "RevocationRequest",
+    "SearchKey",
+    "StatusNote",
+    "TimelineEntry",
+    "TransitionLog",
+    "ValidationEmail",
+    "domain_facts",
+    "generate_name",
+    "new_token",
+    "state_entered",
+]

@@ -1,0 +1,116 @@
+"""A domain of an application, the proof that the applicant controls it (SPEC §5), and the
+validation emails sent for it."""
+
+import base64
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from certificates.choices import EMAIL_LOCAL_PARTS, DomainStatus, Method
+from certificates.domains import registrable, unicode_form
+
+
+def new_token() -> str:
+    """A random validation token: 160 bits, in lower-case base32 (safe in DNS and files)."""
+    return base64.b32encode(secrets.token_bytes(20)).decode("ascii").lower()
+
+
+class Domain(models.Model):
+    """One domain of an application and the proof that the applicant controls it."""
+
+    certificate = models.ForeignKey("Certificate", on_delete=models.CASCADE, related_name="domains")
+    name = models.CharField(max_length=253)
+    is_primary = models.BooleanField(default=False)
+
+    method = models.CharField(max_length=10, choices=Method.choices, default=Method.DNS)
+    token = models.CharField(max_length=64, default=new_token)
+    status = models.CharField(
+        max_length=10, choices=DomainStatus.choices, default=DomainStatus.PENDING
+    )
+    checks = models.PositiveIntegerField(default=0, help_text="Checks since it became pending.")
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_result = models.CharField(max_length=500, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    # A checker holds this lease while it checks, so no two check the domain at once.
+    checking_until = models.DateTimeField(null=True, blank=True)
+    # The due time the worker's next re-check is queued for: of several jobs that finish
+    # a check, only the one that moves this enqueues the next (tasks.check_domain).
+    recheck_queued_for = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    email_address = models.EmailField(blank=True)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    # The nonce inside the emailed link; emptied once the link is used (single use).
+    email_nonce = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "name"], name="domain_unique_per_cert")
+        ]
+        indexes = [
+            models.Index(fields=["name"], name="domain_name"),
+            models.Index(fields=["status", "next_check_at"], name="domain_due"),
+        ]
+        ordering = ["-is_primary", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def unicode_name(self) -> str:
+        """How an internationalised name reads (bücher.example for xn--bcher-kva.example)."""
+        return unicode_form(self.name)
+
+    @property
+    def base_name(self) -> str:
+        """The name whose control is proven: a wildcard's parent (*.example.com → example.com)."""
+        return self.name.removeprefix("*.")
+
+    @property
+    def txt_name(self) -> str:
+        return f"_dnsauth.{self.base_name}"
+
+    @property
+    def file_url(self) -> str:
+        return f"http://{self.base_name}/.well-known/pki-validation/fileauth.txt"
+
+    @property
+    def email_addresses(self) -> list[str]:
+        """The addresses the Baseline Requirements allow (§3.2.2.4.4: admin, administrator,
+        webmaster, hostmaster, postmaster) at the domain and at each parent up to the
+        registrable domain: whoever runs example.com may confirm www.shop.example.com."""
+        hosts = [self.base_name]
+        top = registrable(self.base_name)
+        while hosts[-1] != top and "." in hosts[-1]:
+            hosts.append(hosts[-1].split(".", 1)[1])
+        return [f"{local}@{host}" for host in hosts for local in EMAIL_LOCAL_PARTS]
+
+    def allowed_methods(self) -> list[Method]:
+        """DNS for every product; file (not wildcard) and email for OV and EV (SPEC §5)."""
+        if not self.certificate.product.needs_org_verification:
+            return [Method.DNS]
+        if self.name.startswith("*."):
+            return [Method.DNS, Method.EMAIL]
+        return list(Method)
+
+
+class ValidationEmail(models.Model):
+    """A validation email sent: what the limits per recipient and per account count
+    (certificates/limits.py), so that no address can be flooded through many applications."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    domain = models.ForeignKey(
+        Domain, on_delete=models.SET_NULL, null=True, blank=True, related_name="emails"
+    )
+    address = models.EmailField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["address", "sent_at"], name="email_address_sent"),
+            models.Index(fields=["owner", "sent_at"], name="email_owner_sent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} at {self.sent_at:%Y-%m-%d %H:%M}"

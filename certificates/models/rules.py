@@ -1,0 +1,85 @@
+"""When a transition may run: its conditions, each explaining itself when it is not met,
+the reason some steps require, and the CAA check before issuance."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from certificates.choices import Status
+from certificates.dcv.caa import caa_refusal
+from certificates.exceptions import (
+    CAAForbids,
+    CAALookupFailed,
+    CAAUnavailable,
+    TransitionRefused,
+)
+
+# When a transition may run. Each condition explains itself when it is not met.
+
+
+def explains(message: str) -> Callable[[Callable[..., bool]], Callable[..., bool]]:
+    def decorate(condition: Callable[..., bool]) -> Callable[..., bool]:
+        condition.refusal = message  # type: ignore[attr-defined]
+        return condition
+
+    return decorate
+
+
+@explains(
+    "the application is not complete: it needs the domains, a CSR and, for OV and EV, "
+    "the organization and the applicant contact"
+)
+def is_complete(certificate: Any) -> bool:
+    if not (certificate.primary_domain and certificate.csr_pem):
+        return False
+    if certificate.product.needs_org_verification:
+        return bool(
+            certificate.organization_id
+            and certificate.applicant_name
+            and certificate.applicant_email
+            and certificate.applicant_phone
+        )
+    return True
+
+
+@explains("tick the registry, public phone and address checks first")
+def org_checklist_done(certificate: Any) -> bool:
+    return (
+        certificate.org_registry_checked
+        and certificate.org_phone_checked
+        and certificate.org_address_checked
+    )
+
+
+@explains("its expiry date has not passed yet")
+def has_expired(certificate: Any) -> bool:
+    return certificate.not_after is not None and certificate.not_after <= timezone.now()
+
+
+def after_domain_verification(certificate: Any, *args: Any, **kwargs: Any) -> Status:
+    """DV goes straight to 90%; OV and EV wait for organization verification at 70%."""
+    if certificate.product.needs_org_verification:
+        return Status.PENDING_ORG_VERIFICATION
+    return Status.TO_BE_ISSUED
+
+
+def required(reason: str, why: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise TransitionRefused(f"A reason is required {why}.")
+    return reason
+
+
+def check_caa(certificate: Any) -> None:
+    """Refuse issuance when a CAA record allows other CAs only (RFC 8659); before the
+    transaction, since it asks DNS."""
+    if not settings.SCM_CHECK_CAA:
+        return
+    try:
+        refusal = caa_refusal(certificate.domain_names)
+    except CAALookupFailed as failed:
+        raise CAAUnavailable(f"{failed} Issuance waits until CAA can be checked.") from None
+    if refusal:
+        raise CAAForbids(refusal)

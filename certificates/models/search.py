@@ -1,0 +1,73 @@
+"""The list's search keys (certificates/search.py says what a key is): rows that make a
+search one index range, whatever the size of the table."""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+
+from certificates import search
+from certificates.models.domain import Domain
+
+
+class SearchKey(models.Model):
+    """A start of a certificate's name, or of one of its domains, or of a word or label in
+    them: what the list's search matches (certificates/search.py). Rewritten whenever the
+    name or the domains change."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    certificate = models.ForeignKey(
+        "Certificate", on_delete=models.CASCADE, related_name="search_keys", db_index=False
+    )
+    # Collated "C" on PostgreSQL (migration 0009), so that keys compare byte by byte.
+    key = models.CharField(max_length=search.MAX_KEY_LENGTH)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "key"], name="search_key_unique")
+        ]
+        indexes = [
+            models.Index(fields=["owner", "key", "certificate"], name="search_owner_key"),
+            models.Index(fields=["key", "certificate"], name="search_key"),  # staff, all owners
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    @classmethod
+    def rewrite(
+        cls,
+        certificates: Sequence[Any],
+        *,
+        domains: dict[int, list[str]] | None = None,
+        fresh: bool = False,
+    ) -> None:
+        """Replace the keys of these certificates. `domains` (certificate id → names) saves
+        reading them; `fresh` certificates have no keys yet."""
+        ids = [c.pk for c in certificates]
+        if domains is None:
+            domains = defaultdict(list)
+            for certificate_id, name in Domain.objects.filter(certificate__in=ids).values_list(
+                "certificate_id", "name"
+            ):
+                domains[certificate_id].append(name)
+        with transaction.atomic():
+            if not fresh:
+                cls.objects.filter(certificate__in=ids).delete()
+            cls.objects.bulk_create(
+                cls(owner_id=c.owner_id, certificate_id=c.pk, key=key)
+                for c in certificates
+                for key in search.keys_for(c.name, [c.primary_domain, *domains.get(c.pk, [])])
+            )
+
+    @classmethod
+    def matching(cls, term: str, owner: Any = None) -> models.QuerySet:
+        """The ids of the certificates (of this owner, or of everyone) a term finds."""
+        keys = cls.objects.filter(**search.key_range(term))
+        if owner is not None:
+            keys = keys.filter(owner=owner)
+        return keys.values("certificate_id")

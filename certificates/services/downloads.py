@@ -1,0 +1,41 @@
+"""Downloads (SPEC §6): the bundle for one server type, within the hourly limit, recorded."""
+
+from dataclasses import dataclass
+
+from django.utils.text import slugify
+from django.views.decorators.debug import sensitive_variables
+
+from certificates.ca import bundles
+from certificates.choices import Server, Status
+from certificates.exceptions import BundleRefused
+from certificates.models import Certificate, DownloadRecord
+from certificates.services import limits
+from certificates.services.applications import private_key_pem
+
+
+@dataclass(frozen=True)
+class Bundle:
+    filename: str
+    content: bytes
+
+
+@sensitive_variables("key_pem", "archive")
+def bundle(certificate: Certificate, server: Server, user) -> Bundle:
+    """The zip for this server type, named <name>_<server>.zip, recorded as downloaded by
+    `user`. BundleRefused before issuance or for a keystore without the key; Limited past
+    SCM_DOWNLOADS_PER_HOUR."""
+    if certificate.status != Status.ISSUED or not certificate.certificate_pem:
+        raise BundleRefused("Only issued certificates can be downloaded.")
+    limits.download(user)
+    key_pem = private_key_pem(certificate)
+    archive = bundles.build(
+        server,
+        certificate_pem=certificate.certificate_pem,
+        chain_pem=certificate.issuer.certificate_pem,
+        key_pem=key_pem,
+        name=certificate.name,
+    )
+    DownloadRecord.objects.create(
+        certificate=certificate, user=user, server=server, with_key=key_pem is not None
+    )
+    return Bundle(f"{slugify(certificate.name) or certificate.pk}_{server}.zip", archive)

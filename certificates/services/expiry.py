@@ -1,0 +1,59 @@
+"""Expiry: certificates past their end become Expired, and owners are told 30 and 7 days
+before (once each, whichever worker runs it)."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from certificates.choices import Status
+from certificates.exceptions import TransitionRefused
+from certificates.models import Certificate
+
+
+def expire_and_warn() -> tuple[int, int]:
+    """Expire certificates past not_after; email owners 30 and 7 days before (once each)."""
+    now = timezone.now()
+    expired = 0
+    for certificate in Certificate.objects.filter(status=Status.ISSUED, not_after__lte=now):
+        try:
+            certificate.run_transition("expire", by=None)
+            expired += 1
+        except TransitionRefused:
+            pass  # renewed, revoked or expired by another worker meanwhile
+    warned = 0
+    for days in (7, 30):
+        due = Certificate.objects.expiring(dt.timedelta(days=days)).filter(
+            Q(expiry_notice_days__isnull=True) | Q(expiry_notice_days__gt=days)
+        )
+        for certificate in due.select_related("owner"):
+            # Claim the notice first, so two workers never send it twice.
+            if (
+                not Certificate.objects.filter(pk=certificate.pk)
+                .filter(Q(expiry_notice_days__isnull=True) | Q(expiry_notice_days__gt=days))
+                .update(expiry_notice_days=days)
+            ):
+                continue
+            _send_expiry_notice(certificate, days)
+            warned += 1
+    return expired, warned
+
+
+def _send_expiry_notice(certificate: Certificate, days: int) -> None:
+    if not certificate.owner.email:
+        return
+    left = certificate.days_left()
+    send_mail(
+        subject=f"{certificate.name} expires in {left} days",
+        message=(
+            f"Your certificate {certificate.name} for {certificate.primary_domain_unicode} "
+            f"expires on {certificate.not_after:%Y-%m-%d}, in {left} days.\n\n"
+            f"Renew it from {settings.SCM_PUBLIC_URL}"
+            f"{reverse('certificates:detail', args=[certificate.pk])}\n"
+        ),
+        from_email=None,
+        recipient_list=[certificate.owner.email],
+    )

@@ -1,0 +1,80 @@
+"""What the console's views share: finding the signed-in user's certificate, the links of
+its owner's steps, the details page's context, and how a refusal is answered."""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from certificates.ca import bundles
+from certificates.choices import Server, Status
+from certificates.exceptions import Limited
+from certificates.models import Certificate
+
+
+def certificate_for_user(request: HttpRequest, pk: int) -> Certificate:
+    """The signed-in applicant's certificate, or 404 (also for other people's)."""
+    return get_object_or_404(Certificate.objects.for_user(request.user), pk=pk)
+
+
+def _path(name: str, pk: int) -> str:
+    return reverse(name, args=[pk])
+
+
+def step_links(
+    certificate: Certificate, path: Callable[[str, int], str] = _path
+) -> list[tuple[str, str]]:
+    """(label, url) of each step the owner can take on this certificate now."""
+    return [
+        (label, path(f"certificates:{name}", certificate.pk))
+        for name, label in certificate.owner_steps()
+    ]
+
+
+def detail_context(certificate: Certificate) -> dict:
+    polling = certificate.state.is_waiting_for_ca
+    return {
+        "certificate": certificate,
+        "domains": certificate.domains.all(),
+        "timeline": certificate.timeline(),
+        "calls": certificate.contact_attempts.all(),
+        "operations": step_links(certificate),
+        "verifying": certificate.status == Status.PENDING_DOMAIN_VERIFICATION,
+        "deadline_days": settings.SCM_VERIFICATION_DEADLINE_DAYS,
+        "servers": [(s, bundles.needs_key(s) and not certificate.private_key) for s in Server],
+        "downloads": certificate.downloads.select_related("user"),
+        "polling": polling,
+        "poll_url": f"{certificate.detail_url}?fp={certificate.live_fingerprint()}"
+        if polling
+        else "",
+        "poll_interval_ms": int(settings.SCM_POLL_INTERVAL * 1000),
+    }
+
+
+def refused(request: HttpRequest, certificate: Certificate, message: str, status: int):
+    """A refused browser POST: the details page says why, after a redirect (reloading it
+    posts nothing again); htmx requests get the status itself."""
+    if request.htmx:
+        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    messages.error(request, message)
+    return redirect(certificate.detail_url)
+
+
+def too_soon(request: HttpRequest, certificate: Certificate, limited: Limited):
+    """Refused for now: the message says when to try again. A browser's POST is sent back
+    to the details page; htmx requests (and the API) get 429 with Retry-After, and so does a
+    download link (a GET), on the details page."""
+    if request.method == "POST" and not request.htmx:
+        messages.warning(request, str(limited))
+        return redirect(certificate.detail_url)
+    if request.htmx:
+        response = HttpResponse(str(limited), content_type="text/plain; charset=utf-8")
+    else:
+        messages.warning(request, str(limited))
+        response = render(request, "certificates/detail.html", detail_context(certificate))
+    response.status_code = 429
+    response["Retry-After"] = str(limited.retry_after)
+    return response

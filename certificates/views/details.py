@@ -1,0 +1,107 @@
+"""A certificate's page (SPEC §7): status, domains and timeline refreshed live while the CA
+or the system can move it on, and the verification of its domains (Verify now, switching
+methods, the emailed link)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.debug import sensitive_variables
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from certificates import tasks
+from certificates.choices import DomainStatus, Method, Status
+from certificates.dcv import methods
+from certificates.dcv import workflow as dcv
+from certificates.exceptions import Limited, LinkRefused, MethodRefused
+from certificates.services import limits
+from certificates.views.common import certificate_for_user, detail_context, refused, too_soon
+
+
+@login_required
+@require_GET
+@vary_on_headers("HX-Request")
+def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The details page; polled by htmx while the certificate can move on: 204 while
+    nothing it shows changed, else the page's live part."""
+    certificate = certificate_for_user(request, pk)
+    if request.htmx:
+        if request.GET.get("fp") == certificate.live_fingerprint():
+            return HttpResponse(status=204)
+        return render(request, "certificates/detail.html#live", detail_context(certificate))
+    return render(request, "certificates/detail.html", detail_context(certificate))
+
+
+@login_required
+@require_POST
+def certificate_verify_now(request: HttpRequest, pk: int) -> HttpResponse:
+    """Check every pending domain at once, instead of waiting for the worker."""
+    certificate = certificate_for_user(request, pk)
+    pending = list(certificate.domains.filter(status=DomainStatus.PENDING))
+    if certificate.status != Status.PENDING_DOMAIN_VERIFICATION or not pending:
+        messages.error(request, "There is nothing to verify now.")
+        return redirect("certificates:detail", pk=pk)
+    try:
+        limits.verify_now(certificate)
+    except Limited as limited:
+        return too_soon(request, certificate, limited)
+    outcomes, handed_over = dcv.verify_now(pending, hand_over=tasks.check_soon)
+    if handed_over:
+        messages.info(request, f"{handed_over} more domains are being checked in the background.")
+    elsewhere = {dcv.Outcome.BUSY, dcv.Outcome.RECENT}
+    if dcv.Outcome.CHECKED not in outcomes and elsewhere & set(outcomes):
+        # Pressed in another tab at the same moment: that check is running or just ran.
+        message = "These domains are being checked right now: see the result below."
+        return refused(request, certificate, message, 409)
+    certificate.refresh_from_db()
+    if certificate.status != Status.PENDING_DOMAIN_VERIFICATION:
+        messages.success(request, "Every domain is verified.")
+    else:
+        messages.warning(request, "Not verified yet: see the result next to each domain.")
+    return redirect("certificates:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def domain_method(request: HttpRequest, pk: int, domain_pk: int) -> HttpResponse:
+    """Switch how one domain is proven; for email, send the link to the chosen address."""
+    certificate = certificate_for_user(request, pk)
+    domain = get_object_or_404(certificate.domains, pk=domain_pk, status=DomainStatus.PENDING)
+    if certificate.status != Status.PENDING_DOMAIN_VERIFICATION:
+        messages.error(request, "Domains can only be changed while they are being verified.")
+        return redirect("certificates:detail", pk=pk)
+    method = request.POST.get("method", "")
+    try:
+        if method not in Method.values:
+            raise MethodRefused("Choose DNS, file or email.")
+        methods.choose_method(
+            domain,
+            Method(method),
+            request.POST.get("email_address", ""),
+            base_url=request.build_absolute_uri("/"),
+        )
+    except Limited as limited:
+        return too_soon(request, certificate, limited)
+    except MethodRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        sent = f": the link was sent to {domain.email_address}" if method == Method.EMAIL else ""
+        messages.success(request, f"{domain.unicode_name} now uses {Method(method).label}{sent}.")
+    return redirect(f"{reverse('certificates:detail', args=[pk])}#domain-{domain.pk}")
+
+
+@require_http_methods(["GET", "POST"])
+@sensitive_variables("token")
+def verify_email_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The link emailed to the domain's administrator; no login. GET asks, POST confirms,
+    so mail scanners that open links do not confirm anything."""
+    try:
+        found = methods.confirm_link if request.method == "POST" else methods.domain_for_link
+        domain = found(token)
+    except LinkRefused as refusal:
+        context = {"error": str(refusal)}
+        return render(request, "certificates/verify_email.html", context, status=400)
+    context = {"domain": domain, "confirmed": request.method == "POST"}
+    return render(request, "certificates/verify_email.html", context)

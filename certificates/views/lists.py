@@ -1,0 +1,151 @@
+"""The management list (SPEC §7): tabs, status filter, search, sort and keyset pages, with
+rows in progress refreshed by one htmx poll of the whole table body (204 while nothing on
+the page changed; no trigger once nothing can move)."""
+
+import datetime as dt
+import hashlib
+from functools import lru_cache
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from certificates import pagination
+from certificates.forms import TABS, ListFilterForm
+from certificates.models import Certificate
+from certificates.services.purchases import test_certificates_left
+from certificates.views.common import step_links
+
+
+class _PagePaths:
+    """The URLs of a page's rows, with one reverse() per URL name instead of one per row
+    and link (about 80 for a page of 20 rows)."""
+
+    SLOT = "2147483647"
+
+    def __init__(self) -> None:
+        self.patterns: dict[str, str] = {}
+
+    def __call__(self, name: str, pk: int) -> str:
+        if name not in self.patterns:
+            self.patterns[name] = reverse(name, args=[self.SLOT]).replace(self.SLOT, "{}")
+        return self.patterns[name].format(pk)
+
+
+def _fingerprint(rows: list[Certificate]) -> str:
+    """Changes whenever a row on the page is added, removed or updated."""
+    return _fingerprint_of([(c.pk, c.status, c.updated_at) for c in rows])
+
+
+def _fingerprint_of(states: list[tuple]) -> str:
+    raw = "|".join(f"{pk}:{status}:{stamp(updated_at)}" for pk, status, updated_at in states)
+    return hashlib.blake2b(raw.encode(), digest_size=8).hexdigest()
+
+
+def stamp(moment: dt.datetime) -> str:
+    """A time as UTC wall-clock text, whether it comes aware (models, PostgreSQL) or naive
+    in UTC (SQLite's raw rows)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment.isoformat()
+
+
+def _empty_list(user, filters: dict) -> tuple[str, str, str]:
+    """What an empty list says, and the link that helps: (text, link label, link URL)."""
+    if filters["q"] or filters["status"]:
+        clear = f"{reverse('certificates:list')}?{urlencode({'tab': filters['tab']})}"
+        return "No certificates match these filters.", "Show them all", clear
+    buy = reverse("certificates:buy")
+    if filters["tab"] == "test":
+        left = test_certificates_left(user)
+        if not left:
+            return "No test certificates here, and none left on this account.", "", ""
+        return "No test certificates yet.", f"Get a free one: {left} left", f"{buy}?tab=test"
+    return "No SSL certificates yet.", "Buy one", buy
+
+
+def _rows_context(rows: list[Certificate], filters: dict, user=None) -> dict:
+    path = _PagePaths()
+    for certificate in rows:
+        certificate.url = path("certificates:detail", certificate.pk)
+        certificate.operations = step_links(certificate, path)
+    polling = any(c.state.is_waiting_for_ca for c in rows)
+    poll_query = urlencode({**{k: v for k, v in filters.items() if v}, "fp": _fingerprint(rows)})
+    return {
+        "rows": rows,
+        "empty": _empty_list(user, filters) if not rows and user is not None else None,
+        "polling": polling,
+        "poll_url": f"{reverse('certificates:list')}?{poll_query}",
+        "poll_interval_ms": int(settings.SCM_POLL_INTERVAL * 1000),
+    }
+
+
+def _mine(owner, filters: dict):
+    """The owner's certificates that the list's filters keep (owner: a user or an id)."""
+    return ListFilterForm.apply(Certificate.objects.for_user(owner), filters, owner=owner)
+
+
+@lru_cache(maxsize=1024)
+def _poll_queries(owner_id: int, filters: tuple[tuple[str, str], ...], size: int) -> tuple:
+    """A poll's SQL. It depends only on who polls and on the page's filters, which a page
+    sends unchanged every few seconds, so each process builds it once per page."""
+    values = dict(filters)
+    where = {"after": values["after"], "before": values["before"]}
+    return pagination.state_queries(_mine(owner_id, values), values["sort"], size, **where)
+
+
+@lru_cache(maxsize=1024)
+def _first_page_query(owner_id: int, filters: tuple[tuple[str, str], ...], size: int) -> tuple:
+    """A first page's SQL: every visit to the list with these filters lands on it, and
+    like a poll's it depends only on the owner and the filters (no cursor yet)."""
+    values = dict(filters)
+    return pagination.first_page_query(_mine(owner_id, values).for_list(), values["sort"], size)
+
+
+def _page(user, filters: dict, size: int) -> pagination.Page:
+    if not (filters["after"] or filters["before"]):
+        query = _first_page_query(user.pk, tuple(filters.items()), size)
+        return pagination.first_page(Certificate, query, filters["sort"], size)
+    where = {"after": filters["after"], "before": filters["before"]}
+    return pagination.page(_mine(user, filters).for_list(), filters["sort"], size, **where)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def certificate_list(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        # A poll from a page whose session ended: send the whole page to the login form
+        # instead of swapping the login form into the table.
+        login = redirect_to_login(request.get_full_path())
+        return HttpResponseClientRedirect(login.url) if request.htmx else login
+    filters = ListFilterForm.parse(request.GET)
+    size = settings.SCM_PAGE_SIZE
+    if request.htmx:
+        # A poll: first only what the fingerprint needs; 204 when nothing on the page changed.
+        queries = _poll_queries(request.user.pk, tuple(filters.items()), size)
+        states = pagination.run_states(queries, size, Certificate.objects.db)
+        if request.GET.get("fp") == _fingerprint_of(states):
+            return HttpResponse(status=204)
+    rows = _page(request.user, filters, size)
+    context = _rows_context(rows.rows, filters, request.user)
+    if request.htmx:
+        return render(request, "certificates/list.html#rows", context)
+    mine = _mine(request.user, filters)
+    start = pagination.start_of(mine, filters["sort"], rows)
+    context.update(
+        status_choices=ListFilterForm.base_fields["status"].choices,
+        sort_choices=ListFilterForm.base_fields["sort"].choices,
+        filters=filters,
+        page=rows,
+        position=pagination.position(start, len(rows.rows), pagination.bounded_count(mine)),
+        time_zone=timezone.get_current_timezone_name(),
+        tabs=TABS,
+    )
+    return render(request, "certificates/list.html", context)

@@ -1,0 +1,124 @@
+"""The owner's steps on a certificate: one confirmation page per step of the registry
+(certificates/actions.py), renaming, renewing and downloading."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from certificates.actions import OWNER_ACTIONS
+from certificates.choices import Server, Status
+from certificates.domains import unicode_form
+from certificates.exceptions import (
+    BundleRefused,
+    Limited,
+    NotRenewable,
+    QuotaExceeded,
+    TransitionRefused,
+)
+from certificates.forms import ActionForm, RenameForm
+from certificates.services.downloads import bundle
+from certificates.services.purchases import test_certificates_left
+from certificates.services.renewals import renew
+from certificates.views.common import certificate_for_user, refused, too_soon
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def certificate_action(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
+    """GET asks the step's question (naming what it touches); POST takes the step."""
+    certificate = certificate_for_user(request, pk)
+    action = OWNER_ACTIONS.get(slug)
+    if action is None:
+        raise Http404("No such action.")
+    data = request.POST if request.method == "POST" else None
+    form = ActionForm(
+        data, reason_required=action.reason_required, reason_codes=action.reason_codes
+    )
+    allowed = action in certificate.owner_actions()
+    if request.method == "POST" and not allowed:
+        why = certificate.refusal(action.name) or f"“{action.label}” is not possible now."
+        return refused(request, certificate, f"{why} Nothing was changed.", 409)
+    if request.method == "POST" and form.is_valid():
+        try:
+            certificate.run_transition(action.name, by=request.user, **form.cleaned_data)
+        except TransitionRefused as refusal:
+            return refused(request, certificate, str(refusal), 409)
+        messages.success(request, action.done)
+        if certificate.status == Status.DELETED:
+            return redirect("certificates:list")
+        if certificate.is_editable:
+            return redirect("certificates:apply", pk=certificate.pk)
+        return redirect(certificate.detail_url)
+    context = {
+        "certificate": certificate,
+        "action": action,
+        "label": action.label,
+        "form": form,
+        "allowed": allowed,
+        "domains": [unicode_form(name) for name in certificate.domain_names],
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "certificates/action.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def certificate_rename(request: HttpRequest, pk: int) -> HttpResponse:
+    certificate = certificate_for_user(request, pk)
+    form = RenameForm(request.POST if request.method == "POST" else None, instance=certificate)
+    if form.is_valid():
+        certificate.rename(form.cleaned_data["name"])
+        messages.success(request, f"Renamed to “{certificate.name}”.")
+        return redirect(certificate.detail_url)
+    status = 400 if request.method == "POST" else 200
+    context = {"certificate": certificate, "form": form}
+    return render(request, "certificates/rename.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def certificate_renew(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET shows what the renewal will be; POST starts it (a new application)."""
+    certificate = certificate_for_user(request, pk)
+    if request.method == "POST":
+        try:
+            renewal = renew(certificate)
+        except (NotRenewable, QuotaExceeded) as refusal:
+            messages.error(request, str(refusal))
+            return redirect(certificate.detail_url)
+        messages.success(request, f"Renewal of {certificate.name}: check the application.")
+        return redirect("certificates:apply", pk=renewal.pk)
+    now = timezone.now()
+    _, new_end = certificate.renewal_validity(now)
+    context = {
+        "certificate": certificate,
+        "test_left": test_certificates_left(request.user),
+        "new_end": new_end,
+        "new_days": round((new_end - now).total_seconds() / 86400),
+        "time_zone": settings.TIME_ZONE,
+    }
+    return render(request, "certificates/renew.html", context)
+
+
+@login_required
+@require_GET
+def certificate_download(request: HttpRequest, pk: int, server: str) -> HttpResponse:
+    """The owner's bundle for one server type, as <name>_<server>.zip (issued only)."""
+    certificate = certificate_for_user(request, pk)
+    if server not in Server.values:
+        raise Http404("No such server type.")
+    try:
+        made = bundle(certificate, Server(server), request.user)
+    except Limited as limited:
+        return too_soon(request, certificate, limited)
+    except BundleRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect(certificate.detail_url)
+    response = HttpResponse(made.content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{made.filename}"'
+    response["Cache-Control"] = "no-store"  # it may hold a private key
+    return response
