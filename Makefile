@@ -50,7 +50,7 @@ test: $(VENV)/.dev ## install the dev dependencies and run the whole suite, brow
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 stress: $(VENV)/.dev ## the full load test: 100 browsers polling for 60 s while staff approve and a worker verifies
-	SCM_STRESS_BROWSERS=100 SCM_STRESS_SECONDS=60 $(PY) -m pytest tests/test_load.py -q -p no:cacheprovider
+	SCM_STRESS_BROWSERS=100 SCM_STRESS_SECONDS=60 $(PY) -m pytest tests/live/test_load.py -q -p no:cacheprovider
 
 test-fast: $(VENV)/.dev ## the suite without the browser tests
 	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)

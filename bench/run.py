@@ -274,14 +274,14 @@ def sample_pems() -> tuple[str, str]:
 def session_cookie(user) -> str:
     from django.conf import settings
 
-    from tests.live import session_cookie as session_key
+    from tests.processes import session_cookie as session_key
 
     return f"{settings.SESSION_COOKIE_NAME}={session_key(user)}"
 
 
 def gunicorn(workers: int):
-    """gunicorn (tests/live.py) on 127.0.0.1 with this process's environment."""
-    from tests.live import Gunicorn
+    """gunicorn (tests/processes.py) on 127.0.0.1 with this process's environment."""
+    from tests.processes import Gunicorn
 
     return Gunicorn(workers, env=dict(os.environ))
 

@@ -22,8 +22,8 @@ from certificates.choices import Brand, CertificateType, DomainType, KeyAlgorith
 from certificates.models import CertificateAuthority
 from tests import der
 from tests.factories import CertificateFactory, submitted
-from tests.test_views_apply import form as application
-from tests.test_views_apply import fresh, url
+from tests.views.test_applying import form as application
+from tests.views.test_applying import fresh, url
 
 FIXTURES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 NASTY = st.one_of(

@@ -8,8 +8,8 @@ from django.utils import timezone
 from certificates.choices import Status
 from certificates.services.expiry import expire_and_warn
 from certificates.validity import validity_period
+from tests.ca.test_issuance import issued
 from tests.factories import CertificateFactory
-from tests.test_issuance import issued
 
 
 def test_expire_command_expires_past_not_after(alice):

@@ -7,8 +7,8 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
+from tests.ca.test_issuance import issued
 from tests.factories import submitted
-from tests.test_issuance import issued
 
 
 def detail(certificate) -> str:

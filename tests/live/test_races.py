@@ -1,4 +1,4 @@
-"""Races through HTTP against gunicorn with several worker processes (tests/live.py): the
+"""Races through HTTP against gunicorn with several worker processes (tests/processes.py): the
 same step requested 20 times at once. Exactly one request does it, the others are told why
 not (a message on the page a browser is sent back to, or a 409 page), nobody gets a server
 error, and the log has one row per change.
@@ -11,9 +11,9 @@ import pytest
 
 from certificates.choices import DomainStatus, Status
 from certificates.models import Certificate, TransitionLog
+from tests.admin.test_certificates import FormInputs
 from tests.factories import CertificateFactory, UserFactory, submitted
-from tests.live import Gunicorn, Visitor, task_workers, wait_until
-from tests.test_admin import FormInputs
+from tests.processes import Gunicorn, Visitor, task_workers, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
 CROWD = 20

@@ -12,8 +12,8 @@ from axe_playwright_python.sync_playwright import Axe
 from certificates.choices import CsrSource, Status
 from certificates.models import Certificate
 from tests.browsing import log_in, note_csp
+from tests.ca.test_issuance import issued
 from tests.factories import CertificateFactory, OrganizationFactory, make_csr
-from tests.test_issuance import issued
 
 pytestmark = [
     pytest.mark.browser,
