@@ -95,19 +95,6 @@ def page(
     return Page(rows, following, previous)
 
 
-def first_page_query(queryset: CertificateQuerySet, sort: str, size: int) -> tuple[str, tuple]:
-    """The SQL, with its parameters, that reads the rows of the first page (and one more)."""
-    sql, params = queryset.sorted_by(sort)[: size + 1].query.sql_with_params()
-    return sql, tuple(params)
-
-
-def first_page(model, query: tuple[str, tuple], sort: str, size: int) -> Page:
-    """The first page, read with first_page_query()'s SQL: the same rows page() gives."""
-    rows = list(model.objects.raw(*query))
-    following = encode(rows[size - 1], sort) if len(rows) > size else None
-    return Page(rows[:size], following, None)
-
-
 def state_queries(
     queryset: CertificateQuerySet, sort: str, size: int, *, after: str = "", before: str = ""
 ) -> tuple[tuple[str, tuple], ...]:
@@ -130,7 +117,7 @@ def state_queries(
 
 def run_states(queries: tuple[tuple[str, tuple], ...], size: int, using: str) -> list[tuple]:
     """Run state_queries(): the rows as the database gives them (updated_at naive on
-    SQLite, aware on PostgreSQL; views.stamp() reads both alike), through a plain cursor —
+    SQLite, aware on PostgreSQL; views/lists.stamp() reads both alike), through a plain cursor —
     a poll runs every few seconds on every open page, and building models or converting
     results would cost more than the query."""
     with connections[using].cursor() as cursor:

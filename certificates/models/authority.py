@@ -52,7 +52,7 @@ class CertificateAuthority(models.Model):
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True)
     name = models.CharField(max_length=200)
     certificate_pem = models.TextField()
-    # Fernet ciphertext of the CA's private key (keystore.py): never shown, never logged.
+    # Fernet ciphertext of the CA's private key (ca/keystore.py): never shown, never logged.
     private_key = models.BinaryField(editable=False)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)

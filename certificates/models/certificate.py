@@ -124,7 +124,7 @@ class Certificate(Presentation, Lifecycle):
         "CSR source", max_length=10, choices=CsrSource.choices, default=CsrSource.SYSTEM
     )
     csr_pem = models.TextField("CSR", blank=True)
-    # Fernet ciphertext of the PKCS#8 PEM (keystore.py); only for system-generated keys.
+    # Fernet ciphertext of the PKCS#8 PEM (ca/keystore.py); only for system-generated keys.
     private_key = models.BinaryField(null=True, blank=True, editable=False)
     organization = models.ForeignKey(
         Organization,
@@ -144,7 +144,7 @@ class Certificate(Presentation, Lifecycle):
 
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
-    # Sort keys kept by the database (querysets.py), so each sort has an index.
+    # Sort keys kept by the database (models/querysets.py), so each sort has an index.
     status_rank = models.GeneratedField(
         expression=WORKFLOW_ORDER,
         output_field=models.PositiveSmallIntegerField(),

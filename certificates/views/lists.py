@@ -26,7 +26,8 @@ from certificates.views.common import step_links
 
 class _PagePaths:
     """The URLs of a page's rows, with one reverse() per URL name instead of one per row
-    and link (about 80 for a page of 20 rows)."""
+    and link (about 80 for a page of 20 rows). A speed trick that pays: without it the
+    first page took 1.05-1.08x as long (interleaved A/B at 1k, SQLite and PostgreSQL)."""
 
     SLOT = "2147483647"
 
@@ -95,24 +96,16 @@ def _mine(owner, filters: dict):
 @lru_cache(maxsize=1024)
 def _poll_queries(owner_id: int, filters: tuple[tuple[str, str], ...], size: int) -> tuple:
     """A poll's SQL. It depends only on who polls and on the page's filters, which a page
-    sends unchanged every few seconds, so each process builds it once per page."""
+    sends unchanged every few seconds, so each process builds it once per page. A speed
+    trick that pays: an unchanged poll took 1.12-1.22x as long building it each time, and
+    1.14-1.26x reading the states through the ORM instead of pagination.run_states()
+    (interleaved A/B at 1k; the target is a poll within 1.5x a hello-world page)."""
     values = dict(filters)
     where = {"after": values["after"], "before": values["before"]}
     return pagination.state_queries(_mine(owner_id, values), values["sort"], size, **where)
 
 
-@lru_cache(maxsize=1024)
-def _first_page_query(owner_id: int, filters: tuple[tuple[str, str], ...], size: int) -> tuple:
-    """A first page's SQL: every visit to the list with these filters lands on it, and
-    like a poll's it depends only on the owner and the filters (no cursor yet)."""
-    values = dict(filters)
-    return pagination.first_page_query(_mine(owner_id, values).for_list(), values["sort"], size)
-
-
 def _page(user, filters: dict, size: int) -> pagination.Page:
-    if not (filters["after"] or filters["before"]):
-        query = _first_page_query(user.pk, tuple(filters.items()), size)
-        return pagination.first_page(Certificate, query, filters["sort"], size)
     where = {"after": filters["after"], "before": filters["before"]}
     return pagination.page(_mine(user, filters).for_list(), filters["sort"], size, **where)
 

@@ -438,27 +438,6 @@ def test_a_poll_reads_exactly_the_rows_of_the_page_it_came_from(alice, sort):
         assert [(pk, status, stamp(at)) for pk, status, at in states] == expected
 
 
-@pytest.mark.parametrize("sort", ["created", "updated", "expiry", "status"])
-def test_a_first_page_from_its_kept_sql_is_the_page_the_queryset_gives(alice, sort):
-    from certificates import pagination
-
-    for index in range(7):
-        extra = [f"d{n}.example.com" for n in range(index)]
-        CertificateFactory(owner=alice, issued=index % 2 == 0, domains=extra)
-    mine = Certificate.objects.for_user(alice).for_list()
-    query = pagination.first_page_query(mine, sort, 3)
-    CertificateFactory(owner=alice)  # the SQL is kept, not the rows it read
-    expected = pagination.page(mine, sort, 3)
-    kept = pagination.first_page(Certificate, query, sort, 3)
-    assert [c.pk for c in kept.rows] == [c.pk for c in expected.rows]
-    assert (kept.next_cursor, kept.previous_cursor) == (expected.next_cursor, None)
-    fields = ["status", "updated_at", "not_after", "domain_count", "name"]
-    assert [[getattr(c, f) for f in fields] for c in kept.rows] == [
-        [getattr(c, f) for f in fields] for c in expected.rows
-    ]
-    assert kept.rows[0].get_deferred_fields() == expected.rows[0].get_deferred_fields()
-
-
 @pytest.mark.parametrize("prefix", ["/", "/console/"])
 def test_row_links_are_what_reverse_gives(prefix):
     from django.urls import get_script_prefix, reverse, set_script_prefix
