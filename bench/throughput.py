@@ -20,7 +20,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import ROOT, gunicorn, log, prepare, session_cookie  # noqa: E402
+from run import gunicorn, session_cookie  # noqa: E402
+from seeding import ROOT, log, prepare  # noqa: E402
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 

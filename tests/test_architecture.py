@@ -101,7 +101,7 @@ def test_the_circle_finder_finds_a_circle():
 def test_no_source_module_is_over_400_lines():
     sources = [
         path
-        for folder in ("certificates", "scm_console")
+        for folder in ("certificates", "scm_console", "tests", "bench", "scripts")
         for path in (ROOT / folder).rglob("*.py")
         if "migrations" not in path.parts
     ]
