@@ -19,6 +19,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import records
 from seeding import FAMILY_DOMAIN, ROOT, log, prepare
 
 
@@ -89,7 +90,7 @@ def _run_requests(size: int, seeded: dict, requests: int) -> dict:
 
     tenant, staff = seeded["tenant"], seeded["staff"]
     tenant_cookie, staff_cookie = session_cookie(tenant), session_cookie(staff)
-    mine = Certificate.objects.for_user(tenant).for_list()
+    mine = Certificate.objects.of_team(seeded["team"].pk, tenant.pk).for_list()
     # 80 % in, with a full page of 20 after it at every size.
     deep_row = mine.sorted_by("created")[
         min(int(seeded["tenant_rows"] * 0.8), seeded["tenant_rows"] - 21)
@@ -126,6 +127,7 @@ def _run_requests(size: int, seeded: dict, requests: int) -> dict:
             "admin_stock": (stock, staff_cookie, None),
             "admin_stock_search": (f"{stock}?q={FAMILY_DOMAIN}", staff_cookie, None),
             "admin_stock_deep": (f"{stock}?p={admin_deep_page}", staff_cookie, None),
+            **records.kinds(base, tenant_cookie, seeded),
         }
         # Admin pages are slow at scale (the stock one counts the table): fewer of them.
         rounds = {
@@ -135,12 +137,13 @@ def _run_requests(size: int, seeded: dict, requests: int) -> dict:
         for kind in kinds:
             log(f"  {kind:<20} {medians[kind]:9.2f} ms  (HTTP {statuses[kind]})")
         rss_kb = _worker_rss(server.pid)
+        exported = records.export(base, tenant_cookie, lambda: _worker_rss(server.pid, "VmHWM:"))
         # How many rows each list kind shows: "the same page" at every size.
         rows = {
             kind: _read(url, cookie).count(b"data-certificate-id=")
             for kind, (url, cookie, headers) in kinds.items()
             if kind.startswith("list")
-        }
+        } | records.rows_shown(kinds, _read)
     finally:
         server.stop()
     client = Client()
@@ -151,6 +154,7 @@ def _run_requests(size: int, seeded: dict, requests: int) -> dict:
             client, f"/certificates/?fp={_fingerprint(first)}", HX_Request="true"
         ),
         "hello_logged_in": query_count(client, "/bench/hello/"),
+        "records_first": query_count(client, "/records/"),
     }
     return {
         "size": size,
@@ -159,6 +163,7 @@ def _run_requests(size: int, seeded: dict, requests: int) -> dict:
         "status": statuses,
         "queries": queries,
         "worker_rss_kb": rss_kb,
+        "csv": exported,
         "rows": rows,
     }
 
@@ -169,13 +174,14 @@ def _read(url: str, cookie: str) -> bytes:
         return response.read()
 
 
-def _worker_rss(master: int) -> int:
+def _worker_rss(master: int, field: str = "VmRSS:") -> int:
+    """The largest worker's resident memory (VmRSS), or its peak since it started (VmHWM)."""
     children = Path(f"/proc/{master}/task/{master}/children")
     pids = children.read_text().split() if children.exists() else []
     total = 0
     for pid in pids:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field):
                 total = max(total, int(line.split()[1]))
     return total
 
@@ -207,9 +213,13 @@ def report(results: list[dict], signed: dict | None = None) -> list[tuple[str, b
             for r in results
         )
     )
+    print(
+        f"{'queries records':<20}"
+        + "".join(f"{r['queries']['records_first']:>14}" for r in results)
+    )
     print(f"{'worker RSS':<20}" + "".join(f"{r['worker_rss_kb'] / 1024:>12.1f}MB" for r in results))
     targets = []
-    for kind in ("list_first", "list_deep", "list_filter", "list_search"):
+    for kind in ("list_first", "list_deep", "list_filter", "list_search", *records.PAGES):
         ratio = m(largest, kind) / m(smallest, kind)
         shown = (smallest["rows"][kind], largest["rows"][kind])
         targets.append(
@@ -260,6 +270,7 @@ def report(results: list[dict], signed: dict | None = None) -> list[tuple[str, b
                 signed["signing_ratio"] >= 0.9,
             )
         )
+    targets += records.csv_targets(smallest, largest)
     ratio = largest["worker_rss_kb"] / max(smallest["worker_rss_kb"], 1)
     targets.append(
         (

@@ -1,6 +1,6 @@
 """The databases `make bench` times: a fresh one per size (a SQLite file, or a database
 next to DATABASE_URL's on PostgreSQL), migrated and seeded with certificates spread over
-states, types, brands and owners, written in bulk (COPY on PostgreSQL) with what the
+states, types, brands and teams, written in bulk (COPY on PostgreSQL) with what the
 console's own writers would write (models.domain_facts)."""
 
 import datetime as dt
@@ -14,7 +14,22 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-TENANT_SHARE = 0.1  # one owner holds a tenth of the rows (100k of 1M)
+TENANT_SHARE = 0.1  # one team holds a tenth of the rows (100k of 1M)
+# The tenant team's members besides "tenant" (its Administrator), who take turns buying.
+COLLEAGUES = {"colleague1": "full_access", "colleague2": "full_access", "colleague3": "read_only"}
+RECORDS_PER_ROW = 10  # the tenant team's operation records: as many as certificates in all
+RECORD_ACTIONS = [
+    ("buy", None, None),
+    ("apply_saved", None, None),
+    ("submit", "pending_application", "pending_domain_verification"),
+    ("verify_domains", "pending_domain_verification", "to_be_issued"),
+    ("issue", "to_be_issued", "issued"),
+    ("download", None, None),
+    ("rename", None, None),
+    ("download", None, None),
+    ("method", None, None),
+    ("download", None, None),
+]
 BATCH = 5000
 # The searched domain: FAMILY of the tenant's certificates, spread evenly through their
 # history, are for hosts under it at every size, so "the same page" (20 rows of 30 found)
@@ -111,24 +126,46 @@ class RowWriter:
 
 
 def seed(size: int) -> dict:
-    """Certificates spread over states, types, brands and owners, with domains, search
-    keys and logs."""
+    """Certificates spread over states, types, brands and teams, with domains, search
+    keys, logs and (for the tenant team) operation records."""
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
     from django.utils import timezone
 
     from certificates.choices import Brand, CertificateType, Status
-    from certificates.models import Certificate, Domain, SearchKey, TransitionLog, domain_facts
+    from certificates.models import (
+        Certificate,
+        Domain,
+        Record,
+        SearchKey,
+        TransitionLog,
+        domain_facts,
+    )
     from certificates.services.issuance import init_ca
+    from teams.models import Membership, Team
 
     init_ca()
     User = get_user_model()
     tenant = User.objects.create_user("tenant", password="bench")
     staff = User.objects.create_superuser("staff", "staff@example.com", "bench")
+    # The tenant team: tenant (Administrator) and colleagues; every other owner alone in a
+    # team of their own, as a single user is.
+    team = Team.objects.create(name="Tenant Co")
+    Membership.objects.create(team=team, user=tenant, role="administrator")
+    colleagues = User.objects.bulk_create([User(username=name) for name in COLLEAGUES])
+    Membership.objects.bulk_create(
+        Membership(team=team, user=user, role=COLLEAGUES[user.username]) for user in colleagues
+    )
+    buyers = [tenant, *(u for u in colleagues if COLLEAGUES[u.username] == "full_access")]
     others = User.objects.bulk_create(
         [User(username=f"owner{i}") for i in range(max(size // 1000, 1))]
     )
-    other_ids = [u.pk for u in others]
+    other_teams = Team.objects.bulk_create(Team(name=user.username) for user in others)
+    Membership.objects.bulk_create(
+        Membership(team=t, user=user, role="administrator")
+        for t, user in zip(other_teams, others, strict=True)
+    )
+    other_ids = [(u.pk, t.pk) for u, t in zip(others, other_teams, strict=True)]
     now = timezone.now()
     statuses = [s for s in Status if s != Status.DELETED]
     # The tenant's rows in the mix of a working console: most issued, some expired, a few in
@@ -144,6 +181,7 @@ def seed(size: int) -> dict:
         Certificate,
         [
             "id",
+            "team_id",
             "owner_id",
             "name",
             "certificate_type",
@@ -163,18 +201,27 @@ def seed(size: int) -> dict:
     # same real ones in every row: their size is what counts here).
     csr_pem, certificate_pem = sample_pems()
     domains = RowWriter(Domain, ["certificate_id", "name", "is_primary"], now=now)
-    keys = RowWriter(SearchKey, ["owner_id", "certificate_id", "key"], now=now)
+    keys = RowWriter(SearchKey, ["team_id", "certificate_id", "key"], now=now)
+    records = RowWriter(
+        Record,
+        ["team_id", "at", "actor_id", "actor_name", "action", "certificate_id"]
+        + ["certificate_label", "source", "target", "detail"],
+        now=now,
+    )
     logs = RowWriter(
         TransitionLog, ["certificate_id", "transition", "source", "target", "actor_id"], now=now
     )
     created = 0
     while created < size:
-        rows, domain_rows, key_rows, log_rows = [], [], [], []
+        rows, domain_rows, key_rows, log_rows, record_rows = [], [], [], [], []
         for index in range(created, min(created + BATCH, size)):
             pk = index + 1
             status = statuses[index % len(statuses)]
             mine = index % int(1 / TENANT_SHARE) == 0 and index // 10 < tenant_rows
-            owner = tenant.pk if mine else rng.choice(other_ids)
+            if mine:
+                owner, owner_team = buyers[tenant_seen % len(buyers)].pk, team.pk
+            else:
+                owner, owner_team = rng.choice(other_ids)
             domain = f"www{index}.example{index % 97}.com"
             if mine:
                 # Every tenth row is the tenant's: without this they would all share one state.
@@ -189,6 +236,7 @@ def seed(size: int) -> dict:
             rows.append(
                 (
                     pk,
+                    owner_team,
                     owner,
                     name,
                     types[index % 5],
@@ -204,7 +252,11 @@ def seed(size: int) -> dict:
                 )
             )
             domain_rows.append((pk, domain, True))
-            key_rows += [(owner, pk, key) for key in facts.keys]
+            key_rows += [(owner_team, pk, key) for key in facts.keys]
+            if mine:
+                record_rows += tenant_records(
+                    team.pk, pk, name, index, size, now, [tenant, *colleagues]
+                )
             if status != Status.PENDING_APPLICATION:
                 log_rows.append(
                     (pk, "submit", "pending_application", "pending_domain_verification", owner)
@@ -214,6 +266,7 @@ def seed(size: int) -> dict:
             domains.write(domain_rows)
             keys.write(key_rows)
             logs.write(log_rows)
+            records.write(record_rows)
         created += len(rows)
         log(f"  seeded {created:>9,} / {size:,} certificates")
     # Leave the database as it would be after a quiet night: statistics gathered, visibility
@@ -233,8 +286,35 @@ def seed(size: int) -> dict:
     return {
         "tenant": tenant,
         "staff": staff,
-        "tenant_rows": Certificate.objects.filter(owner=tenant).count(),
+        "tenant_rows": Certificate.objects.filter(team=team).count(),
+        "team": team,
+        "reader": next(u for u in colleagues if COLLEAGUES[u.username] == "read_only"),
     }
+
+
+def tenant_records(
+    team_id: int, pk: int, name: str, index: int, size: int, now, members: list
+) -> list:
+    """RECORDS_PER_ROW operation records of one of the tenant team's certificates, by its
+    members in turn (the CA's steps by the CA), older for older certificates."""
+    rows = []
+    for step, (action, source, target) in enumerate(RECORD_ACTIONS[:RECORDS_PER_ROW]):
+        by_ca = action in ("verify_domains", "issue")
+        member = members[(index + step) % len(members)]
+        rows.append(
+            (
+                None if by_ca else member.pk,
+                "the CA" if by_ca else member.username,
+                action,
+                pk,
+                f"{name} (ID {pk})",
+                source or "",
+                target or "",
+                "Apache bundle, with the private key" if action == "download" else "",
+            )
+        )
+    at = now - dt.timedelta(seconds=(size - index) * 60)
+    return [(team_id, at + dt.timedelta(seconds=step), *row) for step, row in enumerate(rows)]
 
 
 def sample_pems() -> tuple[str, str]:

@@ -71,9 +71,11 @@ def main() -> None:
     from certificates.choices import Status
     from certificates.models import Certificate, CertificateAuthority
     from certificates.services.issuance import init_ca
+    from teams.services import own_team
 
     init_ca()
     owner = get_user_model().objects.create(username="bench")
+    team = own_team(owner).team
     names = ["www.example.com", "api.example.com"]
     keys = [ec.generate_private_key(ec.SECP256R1()) for _ in range(KEY_POOL)]
     csrs = [csr_tools.csr_pem(csr_tools.build_csr(key, names)) for key in keys]
@@ -161,7 +163,11 @@ def main() -> None:
     pending = []
     for _ in range(per_round * ROUNDS):
         certificate = Certificate.objects.create(
-            owner=owner, status=Status.TO_BE_ISSUED, csr_pem=next(pool), primary_domain=names[0]
+            team=team,
+            owner=owner,
+            status=Status.TO_BE_ISSUED,
+            csr_pem=next(pool),
+            primary_domain=names[0],
         )
         certificate.set_domains(names[0], names[1:])
         pending.append(certificate)

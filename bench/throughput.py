@@ -66,7 +66,8 @@ def main() -> None:
 
         tenant = seeded["tenant"]
         cookie = session_cookie(tenant)
-        first = pagination.page(Certificate.objects.for_user(tenant), "created", 20).rows
+        ours = Certificate.objects.of_team(seeded["team"].pk, tenant.pk)
+        first = pagination.page(ours, "created", 20).rows
         kinds = {
             "list page": ("/certificates/", {"Cookie": cookie}),
             "unchanged poll": (

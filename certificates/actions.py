@@ -97,10 +97,10 @@ ACTIONS: dict[str, Action] = {
         Action(
             "discard",
             "Delete",
-            "Deleted by the owner",
+            "Deleted",
             owner=True,
             slug="delete",
-            question="Delete this certificate from your list? Its history is kept for audit.",
+            question="Delete this certificate from your team's list? Its history is kept.",
         ),
     ]
 }
@@ -117,3 +117,32 @@ def done_wording(name: str) -> str:
     if name == STAFF_EDIT:
         return STAFF_EDIT_DONE
     return ACTIONS[name].done
+
+
+# What the operation records say for each kind of thing done (models/records.py): every
+# step above, and what changes a team's certificates or members besides the steps.
+OTHER_RECORDS = {
+    "buy": "Bought",
+    "apply_saved": "Application saved",
+    "rename": "Renamed",
+    "renew": "Renewal started",
+    "method": "Verification method changed",
+    "download": "Downloaded",
+    STAFF_EDIT: "Checks updated by the CA",
+    "member_added": "Member added",
+    "role_changed": "Role changed",
+    "member_removed": "Member removed",
+}
+
+
+def record_label(action: str) -> str:
+    """The words for a kind of record."""
+    if action in ACTIONS:
+        return ACTIONS[action].done
+    return OTHER_RECORDS.get(action, action)
+
+
+RECORD_CHOICES = sorted(
+    [(name, action.done) for name, action in ACTIONS.items()] + list(OTHER_RECORDS.items()),
+    key=lambda choice: choice[1],
+)

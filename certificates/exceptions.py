@@ -36,7 +36,7 @@ class NotRenewable(Refused):
 
 
 class QuotaExceeded(Refused):
-    """No test certificates left on this account."""
+    """No test certificates left in this team."""
 
 
 class MethodRefused(Refused):

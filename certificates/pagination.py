@@ -1,6 +1,6 @@
-"""Keyset (cursor) pagination for the certificate list: a deep page costs what the first
-one does, and rows inserted or changed between page loads never appear twice or vanish
-from the pages still to come (for the default, newest-first order)."""
+"""Keyset (cursor) pagination for the certificate list and the operation records: a deep
+page costs what the first one does, and rows inserted or changed between page loads never
+appear twice or vanish from the pages still to come (for the default, newest-first order)."""
 
 import base64
 import binascii
@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from django.db import connections
 
-from certificates.models.querysets import SORTS, CertificateQuerySet
+from certificates.models.querysets import SORTS, CertificateQuerySet, beyond
 
-DATETIME_KEYS = {"updated_at", "expiry_key"}
+DATETIME_KEYS = {"updated_at", "expiry_key", "at"}
 # The values a number key's column can hold (a value outside makes Django drop the
 # comparison as always false or true, which a kept poll query cannot be built from).
 NUMBER_RANGES = {"id": (1, 2**63 - 1), "status_rank": (0, 32767)}
@@ -27,25 +27,34 @@ class Page:
 
 
 def encode(row, sort: str) -> str:
-    values = [getattr(row, name) for name, _ in SORTS[sort]]
+    return encode_key(row, [name for name, _ in SORTS[sort]])
+
+
+def encode_key(row, names: list[str]) -> str:
+    """A cursor: the row's values of these columns."""
+    values = [getattr(row, name) for name in names]
     plain = [v.isoformat() if isinstance(v, dt.datetime) else v for v in values]
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
 
 def decode(token: str, sort: str) -> list | None:
-    """The sort values in a cursor, or None when it is not one of ours for this sort: a
+    """The sort values in a cursor, or None when it is not one of ours for this sort."""
+    return decode_key(token, [name for name, _ in SORTS[sort]])
+
+
+def decode_key(token: str, names: list[str]) -> list | None:
+    """The values of these columns in a cursor, or None when it is not one of ours: a
     forged cursor with values no row can have (numbers its column cannot hold, times
     outside the years 1–9999 in UTC) is no cursor at all, not a query the database refuses."""
     if not token:
         return None
     try:
         values = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        keys = SORTS[sort]
-        if not isinstance(values, list) or len(values) != len(keys):
+        if not isinstance(values, list) or len(values) != len(names):
             return None
         decoded = [
             _moment(value) if name in DATETIME_KEYS else _number(value, *NUMBER_RANGES[name])
-            for (name, _), value in zip(keys, values, strict=True)
+            for name, value in zip(names, values, strict=True)
         ]
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError):
         return None
@@ -163,3 +172,17 @@ def position(start: int | None, shown: int, total: int) -> str:
 def bounded_count(queryset: CertificateQuerySet) -> int:
     """How many rows, counting no further than COUNT_LIMIT + 1."""
     return queryset.order_by()[: COUNT_LIMIT + 1].count()
+
+
+RECORD_KEY = [("at", True), ("id", True)]  # the operation records, newest first
+
+
+def records_page(queryset, size: int, after: str = "") -> Page:
+    """A page of operation records, newest first, after a cursor (there is no way back but
+    to the newest: records only grow at the top)."""
+    names = [name for name, _ in RECORD_KEY]
+    if (values := decode_key(after, names)) is not None:
+        queryset = queryset.filter(beyond(RECORD_KEY, values, backwards=False))
+    rows = list(queryset.order_by("-at", "-id")[: size + 1])
+    following = encode_key(rows[size - 1], names) if len(rows) > size else None
+    return Page(rows[:size], following, None)

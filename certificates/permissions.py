@@ -1,18 +1,46 @@
-"""Who may do what. The staff's duties are Django permissions held through the groups
-Validation, Issuance and Revocation (staff_groups.py); an applicant acts on their own
-certificates. django-fsm asks the functions below with (certificate, user)."""
+"""Who may do what, in one place. A team's members act on its certificates as their role
+allows (SPEC §9: what each operation needs is below; views, the API and ACME ask here). The
+staff's duties are Django permissions held through the groups Validation, Issuance and
+Revocation (staff_groups.py); django-fsm asks the functions below with (certificate, user)."""
 
 from typing import Any
 
 from certificates.choices import Status
+from teams.roles import Role
+
+# What each operation on a team's certificates needs: seeing and downloading the certificate
+# and chain are for every member; changing anything, or a private key, takes FullAccess;
+# the team's members are its Administrators' business.
+VIEW = "view"
+DOWNLOAD = "download"
+DOWNLOAD_KEY = "download_key"
+ACT = "act"  # buy, apply, save, withdraw, resubmit, rename, delete, verify, renew, revoke
+MANAGE_MEMBERS = "manage_members"
+NEEDS: dict[str, Role] = {
+    VIEW: Role.READ_ONLY,
+    DOWNLOAD: Role.READ_ONLY,
+    DOWNLOAD_KEY: Role.FULL_ACCESS,
+    ACT: Role.FULL_ACCESS,
+    MANAGE_MEMBERS: Role.ADMINISTRATOR,
+}
+
+
+def may(role: str | None, operation: str) -> bool:
+    """May a member with this role (None: not a member) do this operation?"""
+    return role is not None and Role(role).allows(NEEDS[operation])
+
+
+def refusal(role: str, operation: str, team: str) -> str:
+    """Why a member may not: the role it needs, and theirs (a 403's message)."""
+    return (
+        f"This needs the {NEEDS[operation].label} role in {team}; "
+        f"yours is {Role(role).label}. Ask an Administrator of {team}."
+    )
+
 
 VALIDATE = "certificates.validate_certificate"
 ISSUE = "certificates.issue_certificate"
 REVOKE = "certificates.revoke_certificate"
-
-
-def is_owner(certificate: Any, user: Any) -> bool:
-    return user.is_authenticated and certificate.owner_id == user.pk
 
 
 def is_validator(certificate: Any, user: Any) -> bool:

@@ -3,7 +3,7 @@ domains, or by the start of any word or label inside them ("shop" finds
 www.acme-shop.com, "api" finds "Payments API"), case-insensitively.
 
 Each certificate stores those starts as rows of SearchKey, so a search is a range scan of
-one index, (owner, key), whatever the size of the table: a substring search has to look at
+one index, (team, key), whatever the size of the table: a substring search has to look at
 every row of the applicant (or, through a trigram index, at every row sharing the term's
 commonest trigrams), which grows with the table.
 """

@@ -17,9 +17,9 @@ def hello(request: HttpRequest) -> HttpResponse:
 class StockCertificateAdmin(admin.ModelAdmin):
     """What a plain ModelAdmin for the same rows and searches looks like."""
 
-    list_display = ("name", "primary_domain", "owner", "certificate_type", "status")
+    list_display = ("name", "primary_domain", "team", "certificate_type", "status")
     list_filter = ("status", "certificate_type", "brand")
-    search_fields = ("name", "primary_domain", "domains__name", "owner__username")
+    search_fields = ("name", "primary_domain", "domains__name", "team__name", "owner__username")
 
 
 stock = admin.AdminSite(name="stock_admin")

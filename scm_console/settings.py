@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "template_partials",
     "axes",
+    "teams",
     "certificates",
 ]
 
@@ -74,6 +75,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "teams.context.team",
             ],
         },
     },

@@ -6,6 +6,8 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="certificates:list", permanent=False)),
     path("certificates/", include("certificates.urls")),
+    path("records/", include("certificates.records_urls")),
+    path("teams/", include("teams.urls")),
     path("", include("certificates.ca_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -10,6 +10,9 @@ from django.utils import timezone
 from certificates.ca import csr as x509
 from certificates.choices import CertificateType, CsrSource, Status
 from certificates.models import Certificate, Organization
+from teams.models import Membership, Team
+from teams.roles import Role
+from teams.services import own_team
 
 KEYS = Path(__file__).parent / "fixtures" / "keys"
 
@@ -34,11 +37,40 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("demo")
 
 
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    """A user in a team: MembershipFactory(team=northwind, user=carol, role=Role.READ_ONLY)."""
+
+    class Meta:
+        model = Membership
+
+    team = factory.SubFactory(TeamFactory)
+    user = factory.SubFactory(UserFactory)
+    role = Role.FULL_ACCESS
+
+
+def team_of(user) -> Team:
+    """The user's own team (their first; made, with them as Administrator, if none)."""
+    return own_team(user).team
+
+
 class OrganizationFactory(factory.django.DjangoModelFactory):
+    """An organization of a team: OrganizationFactory(team=…), or (owner=user) for that
+    user's own team."""
+
     class Meta:
         model = Organization
 
-    owner = factory.SubFactory(UserFactory)
+    class Params:
+        owner = None
+
+    team = factory.LazyAttribute(lambda o: team_of(o.owner or UserFactory()))
     legal_name = "Northwind Traders Ltd"
     country = "GB"
     state = "Greater London"
@@ -56,6 +88,7 @@ class CertificateFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     owner = factory.SubFactory(UserFactory)
+    team = factory.LazyAttribute(lambda o: team_of(o.owner))  # the buyer's own team
     certificate_type = CertificateType.DV
     primary_domain = factory.Sequence(lambda n: f"www{n}.example.com")
     status = Status.PENDING_APPLICATION
@@ -67,7 +100,7 @@ class CertificateFactory(factory.django.DjangoModelFactory):
     organization = factory.Maybe(
         factory.LazyAttribute(lambda o: o.certificate_type != CertificateType.DV),
         yes_declaration=factory.SubFactory(
-            OrganizationFactory, owner=factory.SelfAttribute("..owner")
+            OrganizationFactory, team=factory.SelfAttribute("..team")
         ),
         no_declaration=None,
     )

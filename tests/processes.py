@@ -23,6 +23,9 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection
 
+from teams import session as team_session
+from teams.services import own_team
+
 ROOT = Path(__file__).resolve().parent.parent
 CSRF_SECRET = "r" * 32  # any 32 letters: the cookie and the header only have to match
 
@@ -175,6 +178,7 @@ def session_cookie(user) -> str:
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store[team_session.KEY] = team_session.snapshot(own_team(user))  # as a login does
     store.create()
     return store.session_key
 

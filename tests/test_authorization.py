@@ -1,10 +1,14 @@
 """Every URL pattern, discovered from the URLconf (a new view is covered the day it is
-added), requested with GET and POST as five people: anonymous, another applicant, the
-owner, staff without any permission and a superuser. Each gets the designed answer, none
-gets a server error, and nothing private of the owner's shows up where it must not."""
+added), requested with GET and POST as seven people: anonymous, a stranger to the team
+(another applicant, in a team of their own), the team's ReadOnly, FullAccess and
+Administrator members, staff without any permission and a superuser. Each gets the designed
+answer (404 for a certificate of another team, 403 for what the role may not do), none gets
+a server error, and nothing private of the team's shows up where it must not."""
 
 import base64
+import io
 import re
+import zipfile
 from dataclasses import dataclass
 
 import pytest
@@ -17,9 +21,17 @@ from certificates.ca import csr as x509_tools
 from certificates.ca import keystore
 from certificates.choices import CertificateType, CsrSource, Status
 from certificates.models import Certificate, CertificateAuthority, TransitionLog
-from tests.factories import CertificateFactory, OrganizationFactory, UserFactory
+from teams.roles import Role
+from tests.factories import (
+    CertificateFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    UserFactory,
+    team_of,
+)
 
-ROLES = ("anonymous", "applicant", "owner", "staff", "superuser")
+ROLES = ("anonymous", "stranger", "reader", "member", "administrator", "staff", "superuser")
+MEMBERS = ("reader", "member", "administrator")
 METHODS = ("get", "post")
 
 
@@ -39,6 +51,11 @@ class Route:
         return "console"
 
 
+# A certificate's pages every member may see (ReadOnly: without the private key).
+READ_ROUTES = {"certificates:detail", "certificates:download"}
+# The members page and what it posts: an Administrator's (of the team one works in).
+ADMIN_ROUTES = {"teams:members", "teams:member-role", "teams:member-remove"}
+MEMBER_ROUTES = {"teams:member-role", "teams:member-remove"}  # name a member of the team
 # Console pages that need no login: the link emailed to a domain's administrator.
 PUBLIC_CONSOLE = {"certificates:verify-email"}
 # Account pages that need a login (the rest of accounts/ is the login and reset flow).
@@ -66,10 +83,16 @@ def routes() -> list[Route]:
 
 @pytest.fixture
 def world(db):
-    """The owner's issued OV certificate, with a system-made key, contacts and an
+    """A team's issued OV certificate, with a system-made key, contacts and an
     organization; everything that must not leak is marked."""
     owner = UserFactory(username="alice")
     applicant = UserFactory(username="bob")
+    team = team_of(owner)
+    reader, member = UserFactory(username="carol"), UserFactory(username="dave")
+    MembershipFactory(team=team, user=reader, role=Role.READ_ONLY)
+    MembershipFactory(team=team, user=member, role=Role.FULL_ACCESS)
+    # The member the members page's URLs name (an Administrator may remove them).
+    target = MembershipFactory(team=team, user=UserFactory(username="erin"), role=Role.READ_ONLY)
     staff = UserFactory(username="clerk", is_staff=True)  # staff, no permission at all
     superuser = UserFactory(username="root", is_staff=True, is_superuser=True)
     key = x509_tools.generate_private_key("ec_p256")
@@ -98,7 +121,7 @@ def world(db):
     key_body = "".join(key_pem.decode().splitlines()[1:-1])
     csr_body = "".join(certificate.csr_pem.splitlines()[1:-1])
     secrets = {
-        # Never shown to anyone but as the owner's download.
+        # Never shown to anyone but in a FullAccess member's or an Administrator's download.
         "private key": [key_body[10:60], base64.b64encode(bytes(certificate.private_key))[:40]],
     }
     personal = {
@@ -109,11 +132,14 @@ def world(db):
     return {
         "users": {
             "anonymous": None,
-            "applicant": applicant,
-            "owner": owner,
+            "stranger": applicant,
+            "reader": reader,
+            "member": member,
+            "administrator": owner,
             "staff": staff,
             "superuser": superuser,
         },
+        "membership": target,
         "certificate": certificate,
         "domain": certificate.domains.get(),
         "secrets": secrets,
@@ -128,7 +154,7 @@ def url_for(route: Route, world: dict) -> str:
         "organizationreview": certificate.pk,
         "transitionlog": TransitionLog.objects.filter(certificate=certificate).first().pk,
         "certificateauthority": CertificateAuthority.objects.first().pk,
-        "user": world["users"]["owner"].pk,
+        "user": world["users"]["administrator"].pk,
         "group": 1,
         "dbtaskresult": "00000000-0000-0000-0000-000000000000",
         "accessattempt": 1,
@@ -145,13 +171,15 @@ def url_for(route: Route, world: dict) -> str:
         "encoded": "MEMwQTA_not_ocsp",
         "uidb64": "MQ",
         "object_id": models.get(model.group(1)) if model else certificate.pk,
-        "id": world["users"]["owner"].pk,
+        "id": world["users"]["administrator"].pk,
         "transition_name": "revoke",
         "content_type_id": ContentType.objects.get_for_model(Certificate).pk,
     }
     path = route.route
     path = re.sub(r"\^\(\?P<app_label>[^)]*\)/\$", "certificates/", path)
     path = path.replace("(?P<url>.*)$", "no-such-page/")
+    if route.name in MEMBER_ROUTES:
+        values["pk"] = world["membership"].pk
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
     return "/" + path.lstrip("^").rstrip("$")
 
@@ -172,7 +200,7 @@ def designed(route: Route, role: str, method: str, status: int, location: str) -
     if route.area == "admin":
         if route.name in ("admin:login", "admin:logout"):
             return status in (200, 302, 405)
-        if role in ("anonymous", "applicant", "owner"):
+        if role in ("anonymous", "stranger", *MEMBERS):
             return to_admin_login  # not staff: the admin's login, whatever the page
         if role == "staff":
             # Staff with no permission see the (empty) index and their own password page,
@@ -191,17 +219,41 @@ def designed(route: Route, role: str, method: str, status: int, location: str) -
                 return location == "/admin/"
             return status in (403, 404, 405)
         return status in (200, 302, 400, 403, 404, 405)  # superuser: anything but an error
-    # The console: the owner's certificate, reached by its id.
+    # The console: the team's certificate, reached by its id; the team's pages.
     if role == "anonymous":
         return to_login or status == 405  # a wrong method is refused before the login
-    names_certificate = "<int:pk>" in route.route
-    if role == "owner" or not names_certificate:
-        allowed = {200, 302, 405} if method == "get" else {200, 302, 400, 405, 409}
+    allowed = {200, 302, 405} if method == "get" else {200, 302, 400, 405, 409}
+    if route.name.startswith("certificates:") and "<int:pk>" in route.route:
+        if role not in MEMBERS:
+            # A stranger, or staff (applicants in a team of their own in the console).
+            return status in (404, 405)
+        if role == "reader" and route.name not in READ_ROUTES:
+            return status in (403, 405)  # ReadOnly changes nothing
         if route.name == "certificates:domain-method":
             allowed.add(404)  # the domain is verified: no method to choose any more
         return status in allowed
-    # Another applicant, or staff (who are applicants in the console too): not theirs.
-    return status in (404, 405)
+    if route.name in ADMIN_ROUTES:
+        if role in ("reader", "member"):
+            return status in (403, 405)
+        if route.name in MEMBER_ROUTES and role != "administrator":
+            return status in (404, 405)  # an Administrator of another team: not theirs
+        return status in allowed | {404}  # removed already (an earlier request): 404
+    if route.name == "certificates:buy" and role == "reader":
+        return status in (403, 405)
+    if route.name == "teams:switch":
+        return status in (404, 405)  # no team named in the request: none of theirs
+    return status in allowed
+
+
+def readable(response) -> str:
+    """What a response shows, a zip's files included (a bundle is compressed: its key would
+    not show in the raw bytes)."""
+    if response.get("Content-Type", "").startswith("application/zip"):
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            return "\n".join(
+                archive.read(name).decode("utf-8", "replace") for name in archive.namelist()
+            )
+    return response.content.decode("utf-8", "replace")
 
 
 @pytest.mark.django_db(transaction=False)
@@ -228,9 +280,11 @@ def test_every_url_gives_each_person_the_designed_answer_and_leaks_nothing(world
                 location = response.headers.get("Location", "")
                 if not designed(route, role, method, response.status_code, location):
                     holes.append(f"{method.upper()} {url} as {role}: {response.status_code}")
-                body = response.content.decode("utf-8", "replace")
+                body = readable(response)
                 shown = dict(world["secrets"])
-                if role not in ("owner", "superuser"):
+                if route.name == "certificates:download" and role in ("member", "administrator"):
+                    shown.pop("private key")  # FullAccess and up download the key they made
+                if role not in (*MEMBERS, "superuser"):
                     shown |= world["personal"]
                 for what, markers in shown.items():
                     for marker in markers:
@@ -242,18 +296,25 @@ def test_every_url_gives_each_person_the_designed_answer_and_leaks_nothing(world
 
 
 def test_the_matrix_notices_a_hole(world):
-    """The rules are not vacuous: a view that served another applicant's certificate, or
-    an admin page that let staff without permission in, would be reported."""
+    """The rules are not vacuous: a view that served another team's certificate, let a
+    ReadOnly member act, or an admin page that let staff without permission in, would be
+    reported."""
     detail = Route("certificates:detail", "certificates/<int:pk>/")
     changelist = Route(
         "admin:certificates_certificate_changelist", "admin/certificates/certificate/"
     )
-    assert not designed(detail, "applicant", "get", 200, "")
+    revoke = Route("certificates:revoke", "certificates/<int:pk>/revoke/")
+    members = Route("teams:members", "teams/members/")
+    assert not designed(detail, "stranger", "get", 200, "")
     assert not designed(detail, "anonymous", "get", 200, "")
     assert not designed(changelist, "staff", "get", 200, "")
-    assert not designed(changelist, "owner", "get", 200, "")
-    assert not designed(detail, "owner", "get", 500, "")
-    assert designed(detail, "owner", "get", 200, "")
+    assert not designed(changelist, "administrator", "get", 200, "")
+    assert not designed(detail, "administrator", "get", 500, "")
+    assert not designed(revoke, "reader", "post", 302, "")
+    assert not designed(members, "member", "get", 200, "")
+    assert designed(detail, "reader", "get", 200, "")
+    assert designed(revoke, "reader", "post", 403, "")
+    assert designed(detail, "administrator", "get", 200, "")
 
 
 def test_staff_see_contacts_only_with_the_permission_to_view_certificates(world):
@@ -269,3 +330,13 @@ def test_staff_see_contacts_only_with_the_permission_to_view_certificates(world)
     for marker in world["secrets"]["private key"]:
         marker = marker.decode() if isinstance(marker, bytes) else marker
         assert marker not in page.text
+
+
+def test_the_matrix_reads_inside_a_bundle(world):
+    """A FullAccess member's Nginx bundle holds the key, and the matrix sees it there: a
+    ReadOnly bundle that carried it would be reported."""
+    client = Client()
+    client.force_login(world["users"]["member"])
+    bundle = client.get(f"/certificates/{world['certificate'].pk}/download/nginx/")
+    assert bundle["Content-Type"].startswith("application/zip")
+    assert world["secrets"]["private key"][0] in readable(bundle)

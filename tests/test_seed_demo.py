@@ -71,3 +71,36 @@ def test_seed_demo_works_offline_even_with_caa_checks_on(db, settings):
     call_command("seed_demo")
     assert Certificate.objects.filter(status=Status.ISSUED).exists()
     assert settings.SCM_CHECK_CAA is True  # restored for everything else
+
+
+def test_seed_demo_makes_the_two_teams_with_their_roles(db):
+    from teams.models import Membership
+
+    call_command("seed_demo")
+    members = set(Membership.objects.values_list("team__name", "user__username", "role"))
+    assert members >= {
+        ("Northwind Traders", "alice", "administrator"),
+        ("Northwind Traders", "dave", "full_access"),
+        ("Northwind Traders", "carol", "read_only"),
+        ("Fabrikam", "bob", "administrator"),
+    }
+    assert not Certificate.objects.filter(owner__username="alice").exclude(
+        team__name="Northwind Traders"
+    )
+    assert not Certificate.objects.filter(owner__username="bob").exclude(team__name="Fabrikam")
+    for username in ("carol", "dave"):
+        assert authenticate(username=username, password="demo")
+
+
+def test_an_earlier_demo_of_alices_moves_into_northwind(db):
+    """alice's certificates of a demo seeded before teams (in the team of her own a
+    migration gave her) belong to Northwind Traders once the demo is seeded again."""
+    from tests.factories import CertificateFactory, UserFactory, team_of
+
+    alice = UserFactory(username="alice")
+    earlier = CertificateFactory(owner=alice, name="demo-dv-05", primary_domain="old.example")
+    assert earlier.team == team_of(alice) and earlier.team.name == "alice"
+    call_command("seed_demo")
+    earlier.refresh_from_db()
+    assert earlier.team.name == "Northwind Traders"
+    assert earlier.search_keys.exclude(team=earlier.team).count() == 0

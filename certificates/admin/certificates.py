@@ -15,6 +15,7 @@ from certificates.exceptions import EditRefused, TransitionRefused
 from certificates.models import Certificate, ContactAttempt, Domain, TransitionLog
 from certificates.permissions import STAFF_FIELDS, VALIDATE
 from certificates.templatetags.console import when
+from teams.models import Team
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -71,7 +72,7 @@ class CertificateAdmin(FSMAdminMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "primary_domain",
-        "owner",
+        "team",
         "certificate_type",
         "brand",
         "status_with_progress",
@@ -80,18 +81,21 @@ class CertificateAdmin(FSMAdminMixin, admin.ModelAdmin):
     )
     list_filter = ("status", "certificate_type", "brand", "manual_review", "is_test")
     # Searched by get_search_results below, not by a join per field.
-    search_fields = ("name", "primary_domain", "domains__name", "owner__username")
+    search_fields = ("name", "primary_domain", "domains__name", "team__name", "owner__username")
     search_help_text = (
         "The start of a name or domain, or of any word or label in them (shop finds "
-        "www.acme-shop.com); or the owner's exact username or email."
+        "www.acme-shop.com); or a team's exact name, or its buyer's exact username or email."
     )
-    list_select_related = ("owner",)
+    list_select_related = ("team",)
     show_full_result_count = False
     ordering = ("-id",)  # newest first, on the primary key: no sort of the whole table
     change_form_template = "admin/certificates/certificate/change_form.html"
     fsm_transition_form_template = "admin/certificates/certificate/transition_form.html"
     fieldsets = (
-        (None, {"fields": (("name", "owner"), ("certificate_type", "brand", "is_test"))}),
+        (
+            None,
+            {"fields": (("name", "team", "owner"), ("certificate_type", "brand", "is_test"))},
+        ),
         ("Application", {"fields": (("domain_type", "key"), "primary_domain")}),
         (
             "Status",
@@ -186,9 +190,11 @@ class CertificateAdmin(FSMAdminMixin, admin.ModelAdmin):
             .objects.filter(Q(username__iexact=term) | Q(email__iexact=term))
             .values_list("pk", flat=True)
         )
-        if not owners:  # the usual case: no OR, so the search stays one index range
+        teams = list(Team.objects.filter(name__iexact=term).values_list("pk", flat=True))
+        if not owners and not teams:  # the usual case: no OR, one index range
             return queryset.search(term), False
-        return queryset.search(term) | queryset.filter(owner__in=owners), False
+        named = queryset.filter(Q(owner__in=owners) | Q(team__in=teams))
+        return queryset.search(term) | named, False
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         for attempt in formset.save(commit=False):

@@ -64,7 +64,7 @@ class OrganizationReviewAdmin(QueueAdmin):
     )
     list_filter = ("certificate_type", "brand", "manual_review")
     ordering = ("domains_verified_at", "pk")
-    list_select_related = ("owner", "organization")
+    list_select_related = ("team", "organization")
 
     def get_queryset(self, request: HttpRequest) -> Any:
         queryset = super().get_queryset(request).filter(status=Status.PENDING_ORG_VERIFICATION)
@@ -97,7 +97,7 @@ class IssuanceQueueAdmin(QueueAdmin):
         "primary_domain",
         "certificate_type",
         "manual_review",
-        "owner",
+        "team",
         "waiting_since",
     )
     list_filter = ("certificate_type", "brand", "manual_review")
@@ -118,13 +118,13 @@ class IssuanceQueueAdmin(QueueAdmin):
 
 @admin.register(RevocationRequest)
 class RevocationRequestAdmin(QueueAdmin):
-    """The Revocation group's queue: what owners asked to revoke, oldest first."""
+    """The Revocation group's queue: what teams asked to revoke, oldest first."""
 
     duty = REVOKE
     list_display = (
         "name",
         "primary_domain",
-        "owner",
+        "team",
         "revocation_reason_code",
         "revocation_reason",
         "revocation_requested_at",

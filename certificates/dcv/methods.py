@@ -3,9 +3,9 @@ emailed link's life (signed, single use, within the limits on validation emails)
 
 import datetime as dt
 import secrets
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import send_mail
 from django.db import transaction
@@ -17,16 +17,17 @@ from certificates.choices import DomainStatus, Method
 from certificates.dcv.workflow import complete_if_all_verified
 from certificates.domains import registrable
 from certificates.exceptions import LinkRefused, MethodRefused
-from certificates.models import Domain, ValidationEmail
+from certificates.models import Domain, Record, ValidationEmail
 from certificates.services import limits
+from teams.models import Team
 
 EMAIL_SALT = "scm.dcv-email"
 
 
 def choose_method(
-    domain: Domain, method: Method, email_address: str = "", *, base_url: str = ""
+    domain: Domain, method: Method, email_address: str = "", *, base_url: str = "", by: Any
 ) -> None:
-    """The owner switches how this domain is proven; email sends the link at once, within
+    """A member (`by`) switches how this domain is proven; email sends the link at once, within
     the limits on validation emails (limits.Limited otherwise, and nothing is sent). The
     link starts with base_url, the address the console is served on (SCM_PUBLIC_URL when
     no request tells)."""
@@ -44,14 +45,12 @@ def choose_method(
         domain.email_nonce = ""  # a link emailed earlier stops working
     with transaction.atomic():
         if method == Method.EMAIL:
-            # One account at a time takes from the limits (the owner's row is the lock).
-            get_user_model().objects.select_for_update().filter(
-                pk=domain.certificate.owner_id
-            ).first()
+            # One request of a team at a time takes from the limits (its row is the lock).
+            Team.objects.select_for_update().filter(pk=domain.certificate.team_id).first()
             limits.send_email(domain, email_address)
             _prepare_link(domain, email_address)
             ValidationEmail.objects.create(
-                owner_id=domain.certificate.owner_id,
+                team_id=domain.certificate.team_id,
                 domain=domain,
                 address=email_address,
                 sent_at=domain.email_sent_at,
@@ -62,6 +61,14 @@ def choose_method(
             email_address=domain.email_address,
             email_nonce=domain.email_nonce,
             email_sent_at=domain.email_sent_at,
+        )
+        sent = f", link sent to {domain.email_address}" if method == Method.EMAIL else ""
+        Record.write(
+            team_id=domain.certificate.team_id,
+            action="method",
+            actor=by,
+            certificate=domain.certificate,
+            detail=f"{domain.name}: {Method(method).label}{sent}",
         )
     if method == Method.EMAIL:
         _send_link(domain, base_url or settings.SCM_PUBLIC_URL)

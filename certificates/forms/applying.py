@@ -42,8 +42,8 @@ class OrganizationForm(forms.ModelForm):
             "phone": {"invalid": PHONE_HELP},
         }
 
-    def __init__(self, *args, owner, **kwargs) -> None:
-        super().__init__(*args, instance=Organization(owner=owner), **kwargs)
+    def __init__(self, *args, team, **kwargs) -> None:
+        super().__init__(*args, instance=Organization(team=team), **kwargs)
         self.fields["phone"].widget.attrs["placeholder"] = "+44 20 7946 0000"
         # A number written the national way is read in the organization's country.
         country = str(self.data.get(self.add_prefix("country"), "")).upper()
@@ -52,12 +52,12 @@ class OrganizationForm(forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        existing = self.instance.owner.organizations.filter(
+        existing = self.instance.team.organizations.filter(
             country=cleaned.get("country"), registration_number=cleaned.get("registration_number")
         ).first()
         if existing:
             raise forms.ValidationError(
-                f"You already saved this organization as “{existing.legal_name}”: pick it "
+                f"Your team already saved this organization as “{existing.legal_name}”: pick it "
                 "from the list above."
             )
         return cleaned
@@ -120,7 +120,7 @@ class ApplicationForm(forms.ModelForm):
         if certificate.domain_type != DomainType.MULTIPLE:
             del self.fields["additional_domains"]
         if self.needs_organization:
-            self.fields["organization"].queryset = certificate.owner.organizations.all()
+            self.fields["organization"].queryset = certificate.team.organizations.all()
         else:
             for name in ["organization", *CONTACT_FIELDS]:
                 del self.fields[name]

@@ -43,12 +43,12 @@ class ListFilterForm(forms.Form):
         return values
 
     @staticmethod
-    def apply(queryset, values: dict, *, owner=None):
-        """The rows these filter values keep; `owner` narrows the search to their keys."""
+    def apply(queryset, values: dict, *, team=None):
+        """The rows these filter values keep; `team` narrows the search to its keys."""
         if values["tab"] == "ssl":
             queryset = queryset.filter(is_test=False)
         elif values["tab"] == "test":
             queryset = queryset.filter(is_test=True)
         if values["status"]:
             queryset = queryset.filter(status=values["status"])
-        return queryset.search(values["q"], owner=owner)
+        return queryset.search(values["q"], team=team)

@@ -5,10 +5,11 @@ authority     CertificateAuthority (root and issuing CA per brand), Revocation
 domain        Domain (and its proof), ValidationEmail
 search        SearchKey (the list's search index)
 audit         TransitionLog, ContactAttempt, DownloadRecord
+records       Record: the team's operation records (append-only)
 rules         the transitions' conditions and the CAA check
 lifecycle     the state machine: transitions, run_transition(), state_entered
 presentation  what pages say about a certificate
-querysets     CertificateQuerySet: per user, search, sorts, keyset windows
+querysets     CertificateQuerySet: per team, search, sorts, keyset windows
 certificate   Certificate and the staff queues (proxies)
 """
 
@@ -27,6 +28,7 @@ from certificates.models.domain import Domain, ValidationEmail, new_token
 from certificates.models.lifecycle import Lifecycle, state_entered
 from certificates.models.organization import Organization
 from certificates.models.presentation import StatusNote, TimelineEntry
+from certificates.models.records import Record
 from certificates.models.search import SearchKey
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "Lifecycle",
     "Organization",
     "OrganizationReview",
+    "Record",
     "Revocation",
     "RevocationRequest",
     "SearchKey",

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
-from certificates.actions import done_wording
+from certificates.actions import ACTIONS, done_wording
 from certificates.choices import CallOutcome, Server, Status
 
 
@@ -50,9 +50,10 @@ class TransitionLog(models.Model):
 
     @property
     def actor_display(self) -> str:
-        """Who acted, as the applicant sees it: themselves, or the CA (not which staff
-        member; the CA's automatic checks and issuance are the CA too)."""
-        if self.actor_id is not None and self.actor_id == self.certificate.owner_id:
+        """Who acted, as the team sees it: the member who took an owner's step, or the CA
+        (not which staff member; the CA's automatic checks and issuance are the CA too)."""
+        action = ACTIONS.get(self.transition)
+        if self.actor_id is not None and action is not None and action.owner:
             return self.actor.get_username()
         return "the CA"
 

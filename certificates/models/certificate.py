@@ -33,6 +33,7 @@ from certificates.models.lifecycle import Lifecycle
 from certificates.models.organization import Organization
 from certificates.models.presentation import Presentation
 from certificates.models.querysets import NO_EXPIRY, WORKFLOW_ORDER, CertificateQuerySet
+from certificates.models.records import Record
 from certificates.models.search import SearchKey
 from certificates.permissions import may_edit
 
@@ -70,6 +71,8 @@ class Certificate(Presentation, Lifecycle):
     """A certificate bought, applied for and, once issued, downloadable: one row of the
     management list (SPEC §3)."""
 
+    team = models.ForeignKey("teams.Team", on_delete=models.PROTECT, related_name="certificates")
+    # The member who bought it (the team owns it).
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates"
     )
@@ -189,19 +192,15 @@ class Certificate(Presentation, Lifecycle):
             ("issue_certificate", "Can issue certificates"),
             ("revoke_certificate", "Can approve or deny revocations"),
         ]
-        # One index per sort of the list (querysets.SORTS), led by the owner, with the status
+        # One index per sort of the list (querysets.SORTS), led by the team, with the status
         # last: counting the rows around a page (the list's bounded count and its position,
         # which skip deleted rows) then reads the index alone, not each row.
         indexes = [
-            models.Index(fields=["owner", "-id", "status"], name="cert_owner_created"),
-            models.Index(
-                fields=["owner", "-updated_at", "-id", "status"], name="cert_owner_updated"
-            ),
-            models.Index(fields=["owner", "expiry_key", "-id", "status"], name="cert_owner_expiry"),
-            models.Index(
-                fields=["owner", "status_rank", "-id", "status"], name="cert_owner_status"
-            ),
-            models.Index(fields=["owner", "status", "-id"], name="cert_owner_status_created"),
+            models.Index(fields=["team", "-id", "status"], name="cert_team_created"),
+            models.Index(fields=["team", "-updated_at", "-id", "status"], name="cert_team_updated"),
+            models.Index(fields=["team", "expiry_key", "-id", "status"], name="cert_team_expiry"),
+            models.Index(fields=["team", "status_rank", "-id", "status"], name="cert_team_status"),
+            models.Index(fields=["team", "status", "-id"], name="cert_team_status_created"),
             models.Index(fields=["primary_domain"], name="cert_primary_domain"),
         ]
 
@@ -260,7 +259,7 @@ class Certificate(Presentation, Lifecycle):
                 raise EditRefused(
                     "Someone else changed this certificate first; nothing was changed."
                 )
-            TransitionLog.objects.create(
+            entry = TransitionLog.objects.create(
                 certificate=self,
                 transition=STAFF_EDIT,
                 source=self.status,
@@ -271,16 +270,26 @@ class Certificate(Presentation, Lifecycle):
                     for name, value in changes.items()
                 ),
             )
+            Record.of_step(entry, self.team_id).save()
         for name, value in changes.items():
             setattr(self, name, value)
         self.updated_at = now
 
-    def rename(self, name: str) -> None:
+    def rename(self, name: str, *, by: Any) -> None:
         """Change the display name; touches nothing else, so it never races a transition."""
         self.name, self.updated_at = name, timezone.now()
         with transaction.atomic():
+            # The name as saved (a form may have set the new one on this instance already).
+            before = Certificate.objects.values_list("name", flat=True).get(pk=self.pk)
             Certificate.objects.filter(pk=self.pk).update(name=name, updated_at=self.updated_at)
             SearchKey.rewrite([self])
+            Record.write(
+                team_id=self.team_id,
+                action="rename",
+                actor=by,
+                certificate=self,
+                detail=f"{before} → {name}",
+            )
 
 
 class OrganizationReview(Certificate):

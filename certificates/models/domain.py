@@ -4,7 +4,6 @@ validation emails sent for it."""
 import base64
 import secrets
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -99,7 +98,7 @@ class ValidationEmail(models.Model):
     """A validation email sent: what the limits per recipient and per account count
     (certificates/limits.py), so that no address can be flooded through many applications."""
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
     domain = models.ForeignKey(
         Domain, on_delete=models.SET_NULL, null=True, blank=True, related_name="emails"
     )
@@ -109,7 +108,7 @@ class ValidationEmail(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["address", "sent_at"], name="email_address_sent"),
-            models.Index(fields=["owner", "sent_at"], name="email_owner_sent"),
+            models.Index(fields=["team", "sent_at"], name="email_team_sent"),
         ]
 
     def __str__(self) -> str:

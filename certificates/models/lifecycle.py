@@ -1,6 +1,7 @@
 """A certificate's life (SPEC §3): its state, one method per transition with its
 permission and conditions, and run_transition(), which checks state, conditions and
-permission and saves the state and its TransitionLog row in one transaction. A refused,
+permission and saves the state, its TransitionLog row and the team's operation record in one
+transaction. A refused,
 stale or racing transition changes nothing and raises TransitionRefused with the reason.
 Each transition's label and wording come from the one registry (certificates/actions.py)."""
 
@@ -27,18 +28,19 @@ from certificates.exceptions import TransitionRefused, UnknownAction
 from certificates.models.audit import TransitionLog
 from certificates.models.authority import CertificateAuthority, Revocation
 from certificates.models.organization import Organization
+from certificates.models.records import Record
 from certificates.models.rules import (
     after_domain_verification,
     check_caa,
     has_expired,
     is_complete,
+    member_may_act,
     org_checklist_done,
     required,
 )
 from certificates.permissions import (
     ISSUE,
     REVOKE,
-    is_owner,
     is_validator,
     is_validator_or_issuer,
     system_only,
@@ -67,6 +69,8 @@ class Lifecycle(ConcurrentTransitionMixin, models.Model):
         with transaction.atomic():
             super().save(*args, **kwargs)
             TransitionLog.objects.bulk_create(pending)
+            # …and in the team's operation records.
+            Record.objects.bulk_create(Record.of_step(entry, self.team_id) for entry in pending)
 
     def refresh_from_db(
         self, using: str | None = None, fields: Any = None, from_queryset: Any = None
@@ -122,7 +126,7 @@ class Lifecycle(ConcurrentTransitionMixin, models.Model):
         source=Status.PENDING_APPLICATION,
         target=Status.PENDING_DOMAIN_VERIFICATION,
         conditions=[is_complete],
-        permission=is_owner,
+        permission=member_may_act,
         custom=ACTIONS["submit"].fsm_custom,
     )
     def submit(self, by: Any = None, reason: str = "") -> None:
@@ -195,7 +199,7 @@ class Lifecycle(ConcurrentTransitionMixin, models.Model):
         field="status",
         source=[Status.PENDING_DOMAIN_VERIFICATION, Status.PENDING_ORG_VERIFICATION],
         target=Status.WITHDRAWING,
-        permission=is_owner,
+        permission=member_may_act,
         custom=ACTIONS["withdraw"].fsm_custom,
     )
     def withdraw(self, by: Any = None, reason: str = "") -> None:
@@ -218,7 +222,7 @@ class Lifecycle(ConcurrentTransitionMixin, models.Model):
         field="status",
         source=Status.APPLICATION_FAILED,
         target=Status.PENDING_APPLICATION,
-        permission=is_owner,
+        permission=member_may_act,
         custom=ACTIONS["edit"].fsm_custom,
     )
     def edit(self, by: Any = None, reason: str = "") -> None:
@@ -231,7 +235,7 @@ class Lifecycle(ConcurrentTransitionMixin, models.Model):
         field="status",
         source=Status.ISSUED,
         target=Status.REVOKING,
-        permission=is_owner,
+        permission=member_may_act,
         custom=ACTIONS["request_revocation"].fsm_custom,
     )
     def request_revocation(
@@ -290,7 +294,7 @@ class Lifecycle(ConcurrentTransitionMixin, models.Model):
             Status.EXPIRED,
         ],
         target=Status.DELETED,
-        permission=is_owner,
+        permission=member_may_act,
         custom=ACTIONS["discard"].fsm_custom,
     )
     def discard(self, by: Any = None, reason: str = "") -> None:
@@ -327,16 +331,6 @@ class Lifecycle(ConcurrentTransitionMixin, models.Model):
             for t in self.get_available_status_transitions()  # type: ignore[attr-defined]
         }
         return [action for action in OWNER_ACTIONS.values() if action.name in open_now]
-
-    @property
-    def can_renew(self) -> bool:
-        """Only issued or expired certificates can be renewed."""
-        return self.status in (Status.ISSUED, Status.EXPIRED)
-
-    @property
-    def is_editable(self) -> bool:
-        """An application changes only before it is submitted (or after a withdrawal)."""
-        return self.status == Status.PENDING_APPLICATION
 
     def run_transition(self, name: str, *, by: Any, **kwargs: Any) -> None:
         """Apply a transition as `by` (None for the system) and save, or change nothing.

@@ -1,6 +1,5 @@
-"""The applicant's organization (OV/EV), verified by the CA and reused for 13 months."""
+"""A team's organization (OV/EV), verified by the CA and reused for 13 months."""
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django_countries.fields import CountryField
@@ -10,9 +9,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 class Organization(models.Model):
     """An applicant's organization (OV/EV), saved so it can be picked again."""
 
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="organizations"
-    )
+    team = models.ForeignKey("teams.Team", on_delete=models.PROTECT, related_name="organizations")
     legal_name = models.CharField(max_length=200)
     country = CountryField()
     state = models.CharField("state/province", max_length=100)
@@ -29,7 +26,7 @@ class Organization(models.Model):
         ordering = ["legal_name", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["owner", "country", "registration_number"], name="org_unique_per_owner"
+                fields=["team", "country", "registration_number"], name="org_unique_per_team"
             )
         ]
 

@@ -22,6 +22,7 @@ from certificates.choices import (
 )
 from certificates.domains import unicode_form
 from certificates.models.audit import ContactAttempt, DownloadRecord, TransitionLog
+from certificates.permissions import ACT, may
 from certificates.validity import validity_period
 from certificates.workdays import add_working_days
 
@@ -50,10 +51,13 @@ class TimelineEntry(NamedTuple):
 class Presentation:
     """Facts and wording for pages; no writes."""
 
-    def owner_steps(self) -> list[tuple[str, str]]:
-        """(URL name, label) of each step its owner can take now, in the console's order:
-        Apply (the application form) or Renew, then the owner's transitions. One verb a
-        step: the form submits an application, so "Submit" is not offered beside "Apply"."""
+    def owner_steps(self, role: str | None) -> list[tuple[str, str]]:
+        """(URL name, label) of each step a member with this role can take now, in the
+        console's order: Apply (the application form) or Renew, then the owner's
+        transitions; none for ReadOnly. One verb a step: the form submits an application,
+        so "Submit" is not offered beside "Apply"."""
+        if not may(role, ACT):
+            return []
         steps = []
         if self.is_editable:
             steps.append(("apply", "Apply"))
@@ -69,6 +73,16 @@ class Presentation:
         return reverse("certificates:detail", args=[self.pk])
 
     # Derived facts
+
+    @property
+    def can_renew(self) -> bool:
+        """Only issued or expired certificates can be renewed."""
+        return self.status in (Status.ISSUED, Status.EXPIRED)
+
+    @property
+    def is_editable(self) -> bool:
+        """An application changes only before it is submitted (or after a withdrawal)."""
+        return self.status == Status.PENDING_APPLICATION
 
     @property
     def state(self) -> Status:
@@ -218,13 +232,13 @@ class Presentation:
                     entry.at, entry.target, entry.summary, entry.actor_display, states, entry.reason
                 )
             )
-        for renewal in self.renewals.all():
+        for renewal in self.renewals.select_related("owner"):
             entries.append(
                 TimelineEntry(
                     renewal.created_at,
                     "renewed",
                     "Renewed: a new application was started,",
-                    owner,
+                    renewal.owner.get_username(),
                     link=linked(renewal) or ("", f"{renewal.name} (ID {renewal.pk}), deleted"),
                 )
             )

@@ -2,11 +2,12 @@ import datetime as dt
 import re
 
 from django.db import models
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
 from certificates.choices import Status
 from certificates.models.search import SearchKey
+from teams.models import Membership
 
 # Status sorts in workflow order (as declared in Status), not alphabetically; certificates
 # without an end date sort after all others by expiry. Both are stored as generated
@@ -28,7 +29,7 @@ SORTS: dict[str, list[tuple[str, bool]]] = {
 DEFAULT_SORT = "created"
 
 
-def _beyond(keys: list[tuple[str, bool]], values: list, *, backwards: bool) -> Q:
+def beyond(keys: list[tuple[str, bool]], values: list, *, backwards: bool) -> Q:
     """Rows strictly after (or before) the row with these sort values: a keyset condition,
     (a > x) or (a = x and b > y) …, each comparison in its key's direction."""
     condition = Q()
@@ -77,20 +78,38 @@ LIST_FIELDS = (
 
 
 class CertificateQuerySet(models.QuerySet):
-    def for_user(self, user) -> "CertificateQuerySet":
-        """The certificates this applicant may see: their own, not deleted."""
-        return self.filter(~Q(status=Status.DELETED), owner=user)
+    def of_team(self, team_id: int, user_id: int) -> "CertificateQuerySet":
+        """A team's certificates, not deleted, as one of its members sees them: none at all
+        unless `user_id` is a member, checked inside the same query (an uncorrelated EXISTS
+        the database evaluates once)."""
+        member = Membership.objects.filter(team_id=team_id, user_id=user_id)
+        return self.filter(~Q(status=Status.DELETED), team_id=team_id).filter(Exists(member))
+
+    def with_role(self, team_id: int, user_id: int) -> "CertificateQuerySet":
+        """Each row with `viewer_role`, the role of `user_id` in the team (evaluated once)."""
+        member = Membership.objects.filter(team_id=team_id, user_id=user_id)
+        return self.annotate(viewer_role=Subquery(member.values("role")[:1]))
+
+    def visible_to(self, user) -> "CertificateQuerySet":
+        """The certificates of every team the user is a member of, not deleted, each with
+        `viewer_role`, the user's role in its team (one query, for a certificate's pages)."""
+        role = Membership.objects.filter(team=OuterRef("team"), user_id=user.pk)
+        return (
+            self.filter(~Q(status=Status.DELETED))
+            .annotate(viewer_role=Subquery(role.values("role")[:1]))
+            .filter(viewer_role__isnull=False)
+        )
 
     def expiring(self, within: dt.timedelta) -> "CertificateQuerySet":
         now = timezone.now()
         return self.filter(status=Status.ISSUED, not_after__gt=now, not_after__lte=now + within)
 
-    def search(self, text: str, *, owner=None) -> "CertificateQuerySet":
+    def search(self, text: str, *, team=None) -> "CertificateQuerySet":
         """By the start of the name, of any domain, or of any word or label in them
-        (certificates/search.py); pass the owner to search only their keys."""
+        (certificates/search.py); pass the team to search only its keys."""
         if not text.strip():
             return self
-        found = Q(pk__in=SearchKey.matching(text, owner))
+        found = Q(pk__in=SearchKey.matching(text, team))
         if (number := _ID.match(text)) and len(number.group(1)) <= 18:
             found |= Q(pk=int(number.group(1)))  # the ID the list shows beside the name
         return self.filter(found)
@@ -108,7 +127,7 @@ class CertificateQuerySet(models.QuerySet):
 
     def after_row(self, key: str, values: list) -> "CertificateQuerySet":
         """Keyset pagination: the rows after one whose sort values are known."""
-        return self.filter(_beyond(SORTS[key], values, backwards=False))
+        return self.filter(beyond(SORTS[key], values, backwards=False))
 
     def before_row(self, key: str, values: list) -> "CertificateQuerySet":
-        return self.filter(_beyond(SORTS[key], values, backwards=True))
+        return self.filter(beyond(SORTS[key], values, backwards=True))

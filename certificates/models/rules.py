@@ -15,6 +15,8 @@ from certificates.exceptions import (
     CAAUnavailable,
     TransitionRefused,
 )
+from certificates.permissions import ACT, may
+from teams.models import Membership
 
 # When a transition may run. Each condition explains itself when it is not met.
 
@@ -70,6 +72,13 @@ def required(reason: str, why: str) -> str:
     if not reason:
         raise TransitionRefused(f"A reason is required {why}.")
     return reason
+
+
+def member_may_act(certificate: Any, user: Any) -> bool:
+    """A FullAccess member or an Administrator of the certificate's team (django-fsm asks
+    this of the owner's steps). The role a page already read (`viewer_role`) is asked of
+    the database once more: it may have changed since."""
+    return may(Membership.objects.role_of(user, certificate.team_id), ACT)
 
 
 def check_caa(certificate: Any) -> None:

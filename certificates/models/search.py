@@ -5,7 +5,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from django.conf import settings
 from django.db import models, transaction
 
 from certificates import search
@@ -17,8 +16,8 @@ class SearchKey(models.Model):
     them: what the list's search matches (certificates/search.py). Rewritten whenever the
     name or the domains change."""
 
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    team = models.ForeignKey(
+        "teams.Team", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     certificate = models.ForeignKey(
         "Certificate", on_delete=models.CASCADE, related_name="search_keys", db_index=False
@@ -31,8 +30,8 @@ class SearchKey(models.Model):
             models.UniqueConstraint(fields=["certificate", "key"], name="search_key_unique")
         ]
         indexes = [
-            models.Index(fields=["owner", "key", "certificate"], name="search_owner_key"),
-            models.Index(fields=["key", "certificate"], name="search_key"),  # staff, all owners
+            models.Index(fields=["team", "key", "certificate"], name="search_team_key"),
+            models.Index(fields=["key", "certificate"], name="search_key"),  # staff, all teams
         ]
 
     def __str__(self) -> str:
@@ -59,15 +58,15 @@ class SearchKey(models.Model):
             if not fresh:
                 cls.objects.filter(certificate__in=ids).delete()
             cls.objects.bulk_create(
-                cls(owner_id=c.owner_id, certificate_id=c.pk, key=key)
+                cls(team_id=c.team_id, certificate_id=c.pk, key=key)
                 for c in certificates
                 for key in search.keys_for(c.name, [c.primary_domain, *domains.get(c.pk, [])])
             )
 
     @classmethod
-    def matching(cls, term: str, owner: Any = None) -> models.QuerySet:
-        """The ids of the certificates (of this owner, or of everyone) a term finds."""
+    def matching(cls, term: str, team: Any = None) -> models.QuerySet:
+        """The ids of the certificates (of this team, or of everyone) a term finds."""
         keys = cls.objects.filter(**search.key_range(term))
-        if owner is not None:
-            keys = keys.filter(owner=owner)
+        if team is not None:
+            keys = keys.filter(team=team)
         return keys.values("certificate_id")

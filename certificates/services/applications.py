@@ -1,7 +1,8 @@
 """Applying (SPEC §4): saving an application as a draft or submitting it, the key and CSR
-the console generates, and the owner's copy of that key."""
+the console generates, and the team's copy of that key."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
@@ -11,7 +12,7 @@ from certificates.ca import csr as x509
 from certificates.ca import keystore
 from certificates.choices import CsrSource, KeyAlgorithm
 from certificates.exceptions import NotEditable
-from certificates.models import Certificate, Organization
+from certificates.models import Certificate, Organization, Record
 
 CONTACT_FIELDS = [
     "applicant_name",
@@ -37,8 +38,11 @@ class Application:
     contacts: dict[str, str] = field(default_factory=dict)
 
 
-def save_application(certificate: Certificate, application: Application, *, submit: bool) -> None:
-    """Save the application as a draft; with submit, also send it to the CA.
+def save_application(
+    certificate: Certificate, application: Application, *, submit: bool, by: Any
+) -> None:
+    """Save the application as a draft; with submit, also send it to the CA, as the member
+    `by` (a FullAccess member or an Administrator of the certificate's team).
 
     Raises NotEditable once submitted; a refused submit leaves the saved draft in place and
     raises TransitionRefused.
@@ -68,13 +72,22 @@ def save_application(certificate: Certificate, application: Application, *, subm
             certificate.save(update_fields=[*fields, "csr_pem", "private_key", "updated_at"])
             if application.primary_domain and domains_changed:
                 certificate.set_domains(application.primary_domain, application.additional_domains)
+            if not submit:
+                names = ", ".join(certificate.domain_names) or "no domains yet"
+                Record.write(
+                    team_id=certificate.team_id,
+                    action="apply_saved",
+                    actor=by,
+                    certificate=certificate,
+                    detail=f"Draft saved: {names}",
+                )
     except ConcurrentTransition:
         certificate.refresh_from_db()
         raise NotEditable(
             "This application was submitted meanwhile (another tab?); nothing was changed."
         ) from None
     if submit:
-        certificate.run_transition("submit", by=certificate.owner)
+        certificate.run_transition("submit", by=by)
 
 
 def _domains_changed(certificate: Certificate, application: Application) -> bool:
@@ -90,7 +103,8 @@ def _generate_key_and_csr(certificate: Certificate, domains: list[str]) -> None:
 
 
 def private_key_pem(certificate: Certificate) -> bytes | None:
-    """The owner's system-generated private key in PEM, or None for an own CSR."""
+    """The system-generated private key in PEM, or None for an own CSR. Only for a member
+    whose role may download it (views and the API ask permissions first)."""
     if not certificate.private_key:
         return None
     return keystore.decrypt(certificate.private_key)

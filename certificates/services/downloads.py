@@ -2,13 +2,14 @@
 
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.utils.text import slugify
 from django.views.decorators.debug import sensitive_variables
 
 from certificates.ca import bundles
 from certificates.choices import Server, Status
 from certificates.exceptions import BundleRefused
-from certificates.models import Certificate, DownloadRecord
+from certificates.models import Certificate, DownloadRecord, Record
 from certificates.services import limits
 from certificates.services.applications import private_key_pem
 
@@ -20,14 +21,20 @@ class Bundle:
 
 
 @sensitive_variables("key_pem", "archive")
-def bundle(certificate: Certificate, server: Server, user) -> Bundle:
+def bundle(certificate: Certificate, server: Server, user, *, with_key: bool) -> Bundle:
     """The zip for this server type, named <name>_<server>.zip, recorded as downloaded by
-    `user`. BundleRefused before issuance or for a keystore without the key; Limited past
-    SCM_DOWNLOADS_PER_HOUR."""
+    `user`; the private key the console made is in it only `with_key` (a role that may have
+    it: permissions.may_download_key). BundleRefused before issuance or for a keystore
+    without the key; Limited past SCM_DOWNLOADS_PER_HOUR."""
     if certificate.status != Status.ISSUED or not certificate.certificate_pem:
         raise BundleRefused("Only issued certificates can be downloaded.")
+    if not with_key and certificate.private_key and bundles.needs_key(server):
+        raise BundleRefused(
+            f"{server.label} needs a keystore with the private key, which your role does not "
+            "download: download Apache, Nginx or Other for the certificate and its chain."
+        )
     limits.download(user)
-    key_pem = private_key_pem(certificate)
+    key_pem = private_key_pem(certificate) if with_key else None
     archive = bundles.build(
         server,
         certificate_pem=certificate.certificate_pem,
@@ -35,7 +42,15 @@ def bundle(certificate: Certificate, server: Server, user) -> Bundle:
         key_pem=key_pem,
         name=certificate.name,
     )
-    DownloadRecord.objects.create(
-        certificate=certificate, user=user, server=server, with_key=key_pem is not None
-    )
+    with transaction.atomic():
+        DownloadRecord.objects.create(
+            certificate=certificate, user=user, server=server, with_key=key_pem is not None
+        )
+        Record.write(
+            team_id=certificate.team_id,
+            action="download",
+            actor=user,
+            certificate=certificate,
+            detail=f"{server.label} bundle, {'with' if key_pem else 'without'} the private key",
+        )
     return Bundle(f"{slugify(certificate.name) or certificate.pk}_{server}.zip", archive)

@@ -1,5 +1,6 @@
-"""Expiry: certificates past their end become Expired, and owners are told 30 and 7 days
-before (once each, whichever worker runs it)."""
+"""Expiry: certificates past their end become Expired, and the members of its team who can
+renew it (FullAccess and Administrators) are told 30 and 7 days before (once each,
+whichever worker runs it)."""
 
 import datetime as dt
 
@@ -12,10 +13,13 @@ from django.utils import timezone
 from certificates.choices import Status
 from certificates.exceptions import TransitionRefused
 from certificates.models import Certificate
+from teams.models import Membership
+from teams.roles import Role
 
 
 def expire_and_warn() -> tuple[int, int]:
-    """Expire certificates past not_after; email owners 30 and 7 days before (once each)."""
+    """Expire certificates past not_after; email those who can renew them 30 and 7 days
+    before (once each)."""
     now = timezone.now()
     expired = 0
     for certificate in Certificate.objects.filter(status=Status.ISSUED, not_after__lte=now):
@@ -29,7 +33,7 @@ def expire_and_warn() -> tuple[int, int]:
         due = Certificate.objects.expiring(dt.timedelta(days=days)).filter(
             Q(expiry_notice_days__isnull=True) | Q(expiry_notice_days__gt=days)
         )
-        for certificate in due.select_related("owner"):
+        for certificate in due:
             # Claim the notice first, so two workers never send it twice.
             if (
                 not Certificate.objects.filter(pk=certificate.pk)
@@ -42,18 +46,27 @@ def expire_and_warn() -> tuple[int, int]:
     return expired, warned
 
 
+def renewers(certificate: Certificate) -> list[str]:
+    """The email addresses of the team's members who may renew the certificate."""
+    members = Membership.objects.filter(
+        team_id=certificate.team_id, role__in=[Role.ADMINISTRATOR, Role.FULL_ACCESS]
+    ).exclude(user__email="")
+    return sorted(set(members.values_list("user__email", flat=True)))
+
+
 def _send_expiry_notice(certificate: Certificate, days: int) -> None:
-    if not certificate.owner.email:
+    recipients = renewers(certificate)
+    if not recipients:
         return
     left = certificate.days_left()
     send_mail(
         subject=f"{certificate.name} expires in {left} days",
         message=(
-            f"Your certificate {certificate.name} for {certificate.primary_domain_unicode} "
+            f"Your team's certificate {certificate.name} for {certificate.primary_domain_unicode} "
             f"expires on {certificate.not_after:%Y-%m-%d}, in {left} days.\n\n"
             f"Renew it from {settings.SCM_PUBLIC_URL}"
             f"{reverse('certificates:detail', args=[certificate.pk])}\n"
         ),
         from_email=None,
-        recipient_list=[certificate.owner.email],
+        recipient_list=recipients,
     )

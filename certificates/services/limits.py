@@ -40,8 +40,8 @@ def send_email(domain: Domain, address: str) -> None:
     """A validation email for this domain to this address is allowed now: at most one per
     domain per SCM_EMAIL_RESEND_SECONDS, one per recipient address per
     SCM_EMAIL_ADDRESS_SECONDS whichever application asks (no address can be flooded by
-    applying many times for the same domain), and SCM_EMAILS_PER_HOUR per account.
-    Call it in the transaction that records the email (ValidationEmail), with the owner's
+    applying many times for the same domain), and SCM_EMAILS_PER_HOUR per team.
+    Call it in the transaction that records the email (ValidationEmail), with the team's
     row locked, so that two requests cannot both take the last one."""
     now = timezone.now()
     interval = dt.timedelta(seconds=settings.SCM_EMAIL_RESEND_SECONDS)
@@ -68,14 +68,14 @@ def send_email(domain: Domain, address: str) -> None:
         )
     hour_ago = now - dt.timedelta(hours=1)
     recent = ValidationEmail.objects.filter(
-        owner_id=domain.certificate.owner_id, sent_at__gt=hour_ago
+        team_id=domain.certificate.team_id, sent_at__gt=hour_ago
     )
     limit = settings.SCM_EMAILS_PER_HOUR
     if recent.count() >= limit:
         oldest = recent.order_by("sent_at").values_list("sent_at", flat=True)[0]
         left = (oldest - hour_ago).total_seconds()
         raise Limited(
-            f"Your account sent {limit} validation emails in the last hour: try again in "
+            f"Your team sent {limit} validation emails in the last hour: try again in "
             f"{_wait(left)}.",
             left,
         )

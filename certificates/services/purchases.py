@@ -1,15 +1,17 @@
 """Buying: certificates that wait for their application, and free test certificates
-within the account's quota (SPEC §2)."""
+within the team's quota (SPEC §2). The team owns them; the member who bought one is its
+owner on the record."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from certificates.choices import CertificateType, DomainType, KeyAlgorithm
 from certificates.exceptions import QuotaExceeded
-from certificates.models import Certificate, SearchKey
+from certificates.models import Certificate, Record, SearchKey
+from teams.models import Team
 
 
 @dataclass(frozen=True)
@@ -22,11 +24,12 @@ class Purchase:
     quantity: int = 1
 
 
-def buy(owner, purchase: Purchase) -> list[Certificate]:
-    """Create the bought certificates, each waiting for its application."""
+def buy(team: Team, by: Any, purchase: Purchase) -> list[Certificate]:
+    """Create the bought certificates in the team, each waiting for its application."""
     certificates = [
         Certificate(
-            owner=owner,
+            team=team,
+            owner=by,
             certificate_type=purchase.certificate_type,
             brand=purchase.brand,
             domain_type=purchase.domain_type,
@@ -38,35 +41,55 @@ def buy(owner, purchase: Purchase) -> list[Certificate]:
     with transaction.atomic():
         certificates = Certificate.objects.bulk_create(certificates)
         SearchKey.rewrite(certificates, domains={}, fresh=True)
+        Record.objects.bulk_create(
+            Record.build(
+                team_id=team.pk,
+                action="buy",
+                actor=by,
+                certificate=certificate,
+                detail=f"{certificate.brand_label} {certificate.product.label}, "
+                f"{certificate.domain_type_label}",
+            )
+            for certificate in certificates
+        )
     return certificates
 
 
-def test_certificates_left(owner) -> int:
-    """Free test certificates this account may still take; deleted or revoked ones count."""
-    used = Certificate.objects.filter(owner=owner, is_test=True).count()
+def test_certificates_left(team_id: int) -> int:
+    """Free test certificates this team may still take; deleted or revoked ones count."""
+    used = Certificate.objects.filter(team_id=team_id, is_test=True).count()
     return max(settings.SCM_TEST_CERTIFICATE_QUOTA - used, 0)
 
 
-def take_test_certificate(owner) -> None:
-    """Refuse unless the account has a test certificate left; call inside the transaction
+def take_test_certificate(team_id: int) -> None:
+    """Refuse unless the team has a test certificate left; call inside the transaction
     that creates it. Buying and renewing both take one."""
-    # Lock the account row so two tabs cannot both take the last one.
-    get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
-    if test_certificates_left(owner) < 1:
+    # Lock the team's row so two tabs (or two members) cannot both take the last one.
+    Team.objects.select_for_update().filter(pk=team_id).first()
+    if test_certificates_left(team_id) < 1:
         raise QuotaExceeded(
-            f"You have used all {settings.SCM_TEST_CERTIFICATE_QUOTA} free test "
-            "certificates of this account (deleted, revoked and renewed ones count too)."
+            f"Your team has used all {settings.SCM_TEST_CERTIFICATE_QUOTA} free test "
+            "certificates (deleted, revoked and renewed ones count too)."
         )
 
 
-def buy_test_certificate(owner, brand: str) -> Certificate:
-    """One free DV single-domain 3-month certificate, within the account's quota."""
+def buy_test_certificate(team: Team, by: Any, brand: str) -> Certificate:
+    """One free DV single-domain 3-month certificate, within the team's quota."""
     with transaction.atomic():
-        take_test_certificate(owner)
-        return Certificate.objects.create(
-            owner=owner,
+        take_test_certificate(team.pk)
+        certificate = Certificate.objects.create(
+            team=team,
+            owner=by,
             certificate_type=CertificateType.DV,
             domain_type=DomainType.SINGLE,
             brand=brand,
             is_test=True,
         )
+        Record.write(
+            team_id=team.pk,
+            action="buy",
+            actor=by,
+            certificate=certificate,
+            detail="Free test certificate",
+        )
+        return certificate

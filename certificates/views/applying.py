@@ -14,27 +14,31 @@ from certificates.choices import Status
 from certificates.exceptions import NotEditable, QuotaExceeded, TransitionRefused
 from certificates.forms import ApplicationForm, OrganizationForm, PurchaseForm, TestCertificateForm
 from certificates.models import Organization
+from certificates.permissions import ACT
 from certificates.services.applications import NOT_EDITABLE, save_application
 from certificates.services.purchases import buy, buy_test_certificate, test_certificates_left
-from certificates.views.common import certificate_for_user, refused
+from certificates.views.common import certificate_for, refused
+from teams import session
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def certificate_buy(request: HttpRequest) -> HttpResponse:
+    """Buy for the team one works in (FullAccess or Administrator)."""
+    team = session.require(request, ACT).team
     kind = request.POST.get("kind")
     form = PurchaseForm(request.POST if kind == "ssl" else None)
     test_form = TestCertificateForm(request.POST if kind == "test" else None)
     if kind == "test" and test_form.is_valid():
         try:
-            certificate = buy_test_certificate(request.user, test_form.cleaned_data["brand"])
+            certificate = buy_test_certificate(team, request.user, test_form.cleaned_data["brand"])
         except QuotaExceeded as refusal:
             test_form.add_error(None, str(refusal))
         else:
             messages.success(request, "Test certificate created: fill in its application.")
             return redirect("certificates:apply", pk=certificate.pk)
     elif kind == "ssl" and form.is_valid():
-        bought = buy(request.user, form.purchase())
+        bought = buy(team, request.user, form.purchase())
         messages.success(
             request,
             "Bought 1 certificate: fill in its application."
@@ -50,7 +54,8 @@ def certificate_buy(request: HttpRequest) -> HttpResponse:
         "form": form,
         "choices": form.explained_choices(),
         "test_form": test_form,
-        "test_left": test_certificates_left(request.user),
+        "team": team,
+        "test_left": test_certificates_left(team.pk),
         "test_quota": settings.SCM_TEST_CERTIFICATE_QUOTA,
         "tab": "test" if kind == "test" or request.GET.get("tab") == "test" else "ssl",
     }
@@ -75,7 +80,7 @@ def _organization(
 @login_required
 @require_http_methods(["GET", "POST"])
 def certificate_apply(request: HttpRequest, pk: int) -> HttpResponse:
-    certificate = certificate_for_user(request, pk)
+    certificate = certificate_for(request, pk, ACT)
     if not certificate.is_editable:
         messages.error(request, NOT_EDITABLE)
         return redirect(certificate.detail_url)
@@ -90,7 +95,7 @@ def certificate_apply(request: HttpRequest, pk: int) -> HttpResponse:
     )
     org_form = None
     if form.needs_organization:
-        org_form = OrganizationForm(data, prefix="org", owner=request.user)
+        org_form = OrganizationForm(data, prefix="org", team=certificate.team)
     status = 200
     if data is not None:
         status = 400
@@ -98,7 +103,12 @@ def certificate_apply(request: HttpRequest, pk: int) -> HttpResponse:
             ok, organization = _organization(form, org_form, submitting)
             try:
                 if ok:
-                    save_application(certificate, form.application(organization), submit=submitting)
+                    save_application(
+                        certificate,
+                        form.application(organization),
+                        submit=submitting,
+                        by=request.user,
+                    )
                     for note in form.notes:
                         messages.info(request, note)
                     messages.success(request, "Submitted." if submitting else "Draft saved.")
@@ -115,7 +125,7 @@ def certificate_apply(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def certificate_apply_check(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx, while typing: how the domains read, what is wrong, and the special words."""
-    certificate = certificate_for_user(request, pk)
+    certificate = certificate_for(request, pk, ACT)
     form = ApplicationForm(request.GET, instance=certificate)
     form.is_valid()
     context = {"certificate": certificate, "form": form}

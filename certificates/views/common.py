@@ -1,10 +1,12 @@
-"""What the console's views share: finding the signed-in user's certificate, the links of
-its owner's steps, the details page's context, and how a refusal is answered."""
+"""What the console's views share: finding a certificate of the signed-in member's teams
+(404 for anyone else's, 403 for an operation their role does not allow), the links of the
+steps their role may take, the details page's context, and how a refusal is answered."""
 
 from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,11 +15,19 @@ from certificates.ca import bundles
 from certificates.choices import Server, Status
 from certificates.exceptions import Limited
 from certificates.models import Certificate
+from certificates.permissions import ACT, DOWNLOAD_KEY, VIEW, may, refusal
 
 
-def certificate_for_user(request: HttpRequest, pk: int) -> Certificate:
-    """The signed-in applicant's certificate, or 404 (also for other people's)."""
-    return get_object_or_404(Certificate.objects.for_user(request.user), pk=pk)
+def certificate_for(request: HttpRequest, pk: int, operation: str = VIEW) -> Certificate:
+    """A certificate of one of the signed-in user's teams, with `viewer_role` (their role in
+    its team); 404 for a certificate of any other team, 403 — saying which role it takes —
+    when their role does not allow `operation` (permissions.NEEDS)."""
+    certificate = get_object_or_404(
+        Certificate.objects.visible_to(request.user).select_related("team"), pk=pk
+    )
+    if not may(certificate.viewer_role, operation):
+        raise PermissionDenied(refusal(certificate.viewer_role, operation, certificate.team.name))
+    return certificate
 
 
 def _path(name: str, pk: int) -> str:
@@ -27,10 +37,11 @@ def _path(name: str, pk: int) -> str:
 def step_links(
     certificate: Certificate, path: Callable[[str, int], str] = _path
 ) -> list[tuple[str, str]]:
-    """(label, url) of each step the owner can take on this certificate now."""
+    """(label, url) of each step the viewer's role (`viewer_role`) may take on this
+    certificate now; none for ReadOnly."""
     return [
         (label, path(f"certificates:{name}", certificate.pk))
-        for name, label in certificate.owner_steps()
+        for name, label in certificate.owner_steps(certificate.viewer_role)
     ]
 
 
@@ -44,7 +55,9 @@ def detail_context(certificate: Certificate) -> dict:
         "operations": step_links(certificate),
         "verifying": certificate.status == Status.PENDING_DOMAIN_VERIFICATION,
         "deadline_days": settings.SCM_VERIFICATION_DEADLINE_DAYS,
-        "servers": [(s, bundles.needs_key(s) and not certificate.private_key) for s in Server],
+        "servers": [(server, _unavailable(certificate, server)) for server in Server],
+        "may_act": may(certificate.viewer_role, ACT),
+        "may_key": may(certificate.viewer_role, DOWNLOAD_KEY),
         "downloads": certificate.downloads.select_related("user"),
         "polling": polling,
         "poll_url": f"{certificate.detail_url}?fp={certificate.live_fingerprint()}"
@@ -52,6 +65,17 @@ def detail_context(certificate: Certificate) -> dict:
         else "",
         "poll_interval_ms": int(settings.SCM_POLL_INTERVAL * 1000),
     }
+
+
+def _unavailable(certificate: Certificate, server: Server) -> str:
+    """Why this server's bundle cannot be downloaded by the viewer, or "" when it can."""
+    if not bundles.needs_key(server):
+        return ""
+    if not certificate.private_key:
+        return "own key"
+    if not may(certificate.viewer_role, DOWNLOAD_KEY):
+        return "role"
+    return ""
 
 
 def refused(request: HttpRequest, certificate: Certificate, message: str, status: int):

@@ -16,8 +16,9 @@ from certificates.choices import DomainStatus, Method, Status
 from certificates.dcv import methods
 from certificates.dcv import workflow as dcv
 from certificates.exceptions import Limited, LinkRefused, MethodRefused
+from certificates.permissions import ACT
 from certificates.services import limits
-from certificates.views.common import certificate_for_user, detail_context, refused, too_soon
+from certificates.views.common import certificate_for, detail_context, refused, too_soon
 
 
 @login_required
@@ -26,7 +27,7 @@ from certificates.views.common import certificate_for_user, detail_context, refu
 def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The details page; polled by htmx while the certificate can move on: 204 while
     nothing it shows changed, else the page's live part."""
-    certificate = certificate_for_user(request, pk)
+    certificate = certificate_for(request, pk)
     if request.htmx:
         if request.GET.get("fp") == certificate.live_fingerprint():
             return HttpResponse(status=204)
@@ -38,7 +39,7 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def certificate_verify_now(request: HttpRequest, pk: int) -> HttpResponse:
     """Check every pending domain at once, instead of waiting for the worker."""
-    certificate = certificate_for_user(request, pk)
+    certificate = certificate_for(request, pk, ACT)
     pending = list(certificate.domains.filter(status=DomainStatus.PENDING))
     if certificate.status != Status.PENDING_DOMAIN_VERIFICATION or not pending:
         messages.error(request, "There is nothing to verify now.")
@@ -67,7 +68,7 @@ def certificate_verify_now(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def domain_method(request: HttpRequest, pk: int, domain_pk: int) -> HttpResponse:
     """Switch how one domain is proven; for email, send the link to the chosen address."""
-    certificate = certificate_for_user(request, pk)
+    certificate = certificate_for(request, pk, ACT)
     domain = get_object_or_404(certificate.domains, pk=domain_pk, status=DomainStatus.PENDING)
     if certificate.status != Status.PENDING_DOMAIN_VERIFICATION:
         messages.error(request, "Domains can only be changed while they are being verified.")
@@ -81,6 +82,7 @@ def domain_method(request: HttpRequest, pk: int, domain_pk: int) -> HttpResponse
             Method(method),
             request.POST.get("email_address", ""),
             base_url=request.build_absolute_uri("/"),
+            by=request.user,
         )
     except Limited as limited:
         return too_soon(request, certificate, limited)

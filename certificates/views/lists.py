@@ -20,8 +20,10 @@ from django_htmx.http import HttpResponseClientRedirect
 from certificates import pagination
 from certificates.forms import TABS, ListFilterForm
 from certificates.models import Certificate
+from certificates.permissions import ACT, may
 from certificates.services.purchases import test_certificates_left
 from certificates.views.common import step_links
+from teams import session
 
 
 class _PagePaths:
@@ -58,21 +60,24 @@ def stamp(moment: dt.datetime) -> str:
     return moment.isoformat()
 
 
-def _empty_list(user, filters: dict) -> tuple[str, str, str]:
-    """What an empty list says, and the link that helps: (text, link label, link URL)."""
+def _empty_list(team: dict, filters: dict) -> tuple[str, str, str]:
+    """What an empty list says, and the link that helps: (text, link label, link URL); no
+    link to buy for a role that may not."""
     if filters["q"] or filters["status"]:
         clear = f"{reverse('certificates:list')}?{urlencode({'tab': filters['tab']})}"
         return "No certificates match these filters.", "Show them all", clear
-    buy = reverse("certificates:buy")
+    buy = reverse("certificates:buy") if may(team["role"], ACT) else ""
     if filters["tab"] == "test":
-        left = test_certificates_left(user)
+        left = test_certificates_left(team["id"])
         if not left:
-            return "No test certificates here, and none left on this account.", "", ""
+            return "No test certificates here, and none left in this team.", "", ""
+        if not buy:
+            return "No test certificates yet.", "", ""
         return "No test certificates yet.", f"Get a free one: {left} left", f"{buy}?tab=test"
-    return "No SSL certificates yet.", "Buy one", buy
+    return "No SSL certificates yet.", "Buy one" if buy else "", buy
 
 
-def _rows_context(rows: list[Certificate], filters: dict, user=None) -> dict:
+def _rows_context(rows: list[Certificate], filters: dict, team: dict | None = None) -> dict:
     path = _PagePaths()
     for certificate in rows:
         certificate.url = path("certificates:detail", certificate.pk)
@@ -81,20 +86,25 @@ def _rows_context(rows: list[Certificate], filters: dict, user=None) -> dict:
     poll_query = urlencode({**{k: v for k, v in filters.items() if v}, "fp": _fingerprint(rows)})
     return {
         "rows": rows,
-        "empty": _empty_list(user, filters) if not rows and user is not None else None,
+        "empty": _empty_list(team, filters) if not rows and team is not None else None,
         "polling": polling,
         "poll_url": f"{reverse('certificates:list')}?{poll_query}",
         "poll_interval_ms": int(settings.SCM_POLL_INTERVAL * 1000),
     }
 
 
-def _mine(owner, filters: dict):
-    """The owner's certificates that the list's filters keep (owner: a user or an id)."""
-    return ListFilterForm.apply(Certificate.objects.for_user(owner), filters, owner=owner)
+def _ours(team_id: int, user_id: int, filters: dict):
+    """The team's certificates that the list's filters keep, as this member sees them (none
+    unless they are a member, checked in the same query)."""
+    return ListFilterForm.apply(
+        Certificate.objects.of_team(team_id, user_id), filters, team=team_id
+    )
 
 
 @lru_cache(maxsize=1024)
-def _poll_queries(owner_id: int, filters: tuple[tuple[str, str], ...], size: int) -> tuple:
+def _poll_queries(
+    team_id: int, user_id: int, filters: tuple[tuple[str, str], ...], size: int
+) -> tuple:
     """A poll's SQL. It depends only on who polls and on the page's filters, which a page
     sends unchanged every few seconds, so each process builds it once per page. A speed
     trick that pays: an unchanged poll took 1.12-1.22x as long building it each time, and
@@ -102,12 +112,15 @@ def _poll_queries(owner_id: int, filters: tuple[tuple[str, str], ...], size: int
     (interleaved A/B at 1k; the target is a poll within 1.5x a hello-world page)."""
     values = dict(filters)
     where = {"after": values["after"], "before": values["before"]}
-    return pagination.state_queries(_mine(owner_id, values), values["sort"], size, **where)
+    ours = _ours(team_id, user_id, values)
+    return pagination.state_queries(ours, values["sort"], size, **where)
 
 
-def _page(user, filters: dict, size: int) -> pagination.Page:
+def _page(team_id: int, user_id: int, filters: dict, size: int) -> pagination.Page:
+    """A page of rows, each with the member's role (`viewer_role`) for its buttons."""
     where = {"after": filters["after"], "before": filters["before"]}
-    return pagination.page(_mine(user, filters).for_list(), filters["sort"], size, **where)
+    rows = _ours(team_id, user_id, filters).with_role(team_id, user_id).for_list()
+    return pagination.page(rows, filters["sort"], size, **where)
 
 
 @require_GET
@@ -120,25 +133,39 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
         return HttpResponseClientRedirect(login.url) if request.htmx else login
     filters = ListFilterForm.parse(request.GET)
     size = settings.SCM_PAGE_SIZE
+    # The team the user works in, as the session says (no query); every query below checks
+    # the membership itself, so a member removed meanwhile sees nothing of the team.
+    team = session.current(request)
     if request.htmx:
         # A poll: first only what the fingerprint needs; 204 when nothing on the page changed.
-        queries = _poll_queries(request.user.pk, tuple(filters.items()), size)
+        queries = _poll_queries(team["id"], request.user.pk, tuple(filters.items()), size)
         states = pagination.run_states(queries, size, Certificate.objects.db)
         if request.GET.get("fp") == _fingerprint_of(states):
             return HttpResponse(status=204)
-    rows = _page(request.user, filters, size)
-    context = _rows_context(rows.rows, filters, request.user)
+    rows = _page(team["id"], request.user.pk, filters, size)
+    if not rows.rows and not request.htmx:
+        # Nothing to show: make sure the session's team and role are still true (one more
+        # query, only for an empty page) before saying what the team could do next.
+        was = team["id"]
+        session.membership(request)
+        team = session.current(request)
+        if team["id"] != was:  # removed from that team: their first team instead
+            rows = _page(team["id"], request.user.pk, filters, size)
+    context = _rows_context(rows.rows, filters, team)
     if request.htmx:
         return render(request, "certificates/list.html#rows", context)
-    mine = _mine(request.user, filters)
-    start = pagination.start_of(mine, filters["sort"], rows)
+    ours = _ours(team["id"], request.user.pk, filters)
+    start = pagination.start_of(ours, filters["sort"], rows)
+    # The role as the database has it: read with the rows, or just refreshed when none.
+    role = rows.rows[0].viewer_role if rows.rows else team["role"]
     context.update(
         status_choices=ListFilterForm.base_fields["status"].choices,
         sort_choices=ListFilterForm.base_fields["sort"].choices,
         filters=filters,
         page=rows,
-        position=pagination.position(start, len(rows.rows), pagination.bounded_count(mine)),
+        position=pagination.position(start, len(rows.rows), pagination.bounded_count(ours)),
         time_zone=timezone.get_current_timezone_name(),
         tabs=TABS,
+        may_buy=may(role, ACT),
     )
     return render(request, "certificates/list.html", context)

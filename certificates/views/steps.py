@@ -20,17 +20,18 @@ from certificates.exceptions import (
     TransitionRefused,
 )
 from certificates.forms import ActionForm, RenameForm
+from certificates.permissions import ACT, DOWNLOAD, DOWNLOAD_KEY, may
 from certificates.services.downloads import bundle
 from certificates.services.purchases import test_certificates_left
 from certificates.services.renewals import renew
-from certificates.views.common import certificate_for_user, refused, too_soon
+from certificates.views.common import certificate_for, refused, too_soon
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def certificate_action(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
     """GET asks the step's question (naming what it touches); POST takes the step."""
-    certificate = certificate_for_user(request, pk)
+    certificate = certificate_for(request, pk, ACT)
     action = OWNER_ACTIONS.get(slug)
     if action is None:
         raise Http404("No such action.")
@@ -68,10 +69,10 @@ def certificate_action(request: HttpRequest, pk: int, slug: str) -> HttpResponse
 @login_required
 @require_http_methods(["GET", "POST"])
 def certificate_rename(request: HttpRequest, pk: int) -> HttpResponse:
-    certificate = certificate_for_user(request, pk)
+    certificate = certificate_for(request, pk, ACT)
     form = RenameForm(request.POST if request.method == "POST" else None, instance=certificate)
     if form.is_valid():
-        certificate.rename(form.cleaned_data["name"])
+        certificate.rename(form.cleaned_data["name"], by=request.user)
         messages.success(request, f"Renamed to “{certificate.name}”.")
         return redirect(certificate.detail_url)
     status = 400 if request.method == "POST" else 200
@@ -83,10 +84,10 @@ def certificate_rename(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def certificate_renew(request: HttpRequest, pk: int) -> HttpResponse:
     """GET shows what the renewal will be; POST starts it (a new application)."""
-    certificate = certificate_for_user(request, pk)
+    certificate = certificate_for(request, pk, ACT)
     if request.method == "POST":
         try:
-            renewal = renew(certificate)
+            renewal = renew(certificate, by=request.user)
         except (NotRenewable, QuotaExceeded) as refusal:
             messages.error(request, str(refusal))
             return redirect(certificate.detail_url)
@@ -96,7 +97,7 @@ def certificate_renew(request: HttpRequest, pk: int) -> HttpResponse:
     _, new_end = certificate.renewal_validity(now)
     context = {
         "certificate": certificate,
-        "test_left": test_certificates_left(request.user),
+        "test_left": test_certificates_left(certificate.team_id),
         "new_end": new_end,
         "new_days": round((new_end - now).total_seconds() / 86400),
         "time_zone": settings.TIME_ZONE,
@@ -107,12 +108,14 @@ def certificate_renew(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def certificate_download(request: HttpRequest, pk: int, server: str) -> HttpResponse:
-    """The owner's bundle for one server type, as <name>_<server>.zip (issued only)."""
-    certificate = certificate_for_user(request, pk)
+    """A bundle for one server type, as <name>_<server>.zip (issued only); with the private
+    key the console made only for a role that may have it."""
+    certificate = certificate_for(request, pk, DOWNLOAD)
     if server not in Server.values:
         raise Http404("No such server type.")
+    with_key = may(certificate.viewer_role, DOWNLOAD_KEY)
     try:
-        made = bundle(certificate, Server(server), request.user)
+        made = bundle(certificate, Server(server), request.user, with_key=with_key)
     except Limited as limited:
         return too_soon(request, certificate, limited)
     except BundleRefused as refusal:

@@ -137,6 +137,8 @@ def console_pages(live_server, alice) -> dict[str, str]:
         "rename": f"{base}/certificates/{issued_one.pk}/rename/",
         "renew": f"{base}/certificates/{issued_one.pk}/renew/",
         "CA certificates": f"{base}/ca/",
+        "operation records": f"{base}/records/",
+        "members": f"{base}/teams/members/",
     }
 
 

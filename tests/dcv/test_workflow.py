@@ -176,7 +176,7 @@ def test_the_db_worker_runs_the_queue(alice, dns_zone, settings):
 
 def switch_to_email(certificate) -> Domain:
     domain = certificate.domains.get()
-    methods.choose_method(domain, Method.EMAIL, f"admin@{domain.name}")
+    methods.choose_method(domain, Method.EMAIL, f"admin@{domain.name}", by=certificate.owner)
     return domain
 
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from certificates import search
 from certificates.models import Certificate, SearchKey
 from certificates.services.purchases import Purchase, buy
-from tests.factories import CertificateFactory
+from tests.factories import CertificateFactory, team_of
 from tests.views.test_lists import LIST, row_ids
 
 
@@ -78,7 +78,7 @@ def test_an_internationalised_domain_is_found_by_its_unicode_or_ascii_form(alice
 
 def test_keys_follow_renames_and_new_domains(alice_client, alice):
     certificate = CertificateFactory(owner=alice, name="old-name", primary_domain="a.example")
-    certificate.rename("Billing gateway")
+    certificate.rename("Billing gateway", by=alice)
     certificate.set_domains("b.example", ["c.example"])
 
     assert row_ids(alice_client.get(LIST, {"q": "gateway"})) == [certificate.pk]
@@ -88,12 +88,12 @@ def test_keys_follow_renames_and_new_domains(alice_client, alice):
 
 
 def test_bought_certificates_are_found_by_their_default_names(alice_client, alice):
-    bought = buy(alice, Purchase("dv", "aurora", "single", "rsa_2048", quantity=3))
+    bought = buy(team_of(alice), alice, Purchase("dv", "aurora", "single", "rsa_2048", quantity=3))
     assert set(row_ids(alice_client.get(LIST, {"q": bought[0].name}))) == {bought[0].pk}
     assert set(row_ids(alice_client.get(LIST, {"q": "scs"}))) == {c.pk for c in bought}
 
 
-def test_a_search_never_finds_another_owners_certificates(alice_client, alice, bob):
+def test_a_search_never_finds_another_teams_certificates(alice_client, alice, bob):
     CertificateFactory(owner=bob, name="shared-word", primary_domain="shop.example.com")
     mine = CertificateFactory(owner=alice, name="shared-word")
     assert row_ids(alice_client.get(LIST, {"q": "shop.example.com"})) == []
@@ -107,16 +107,16 @@ def test_deleting_a_certificate_row_removes_its_keys(alice):
     assert not SearchKey.objects.filter(certificate_id=certificate.pk).exists()
 
 
-@pytest.mark.parametrize(("owner", "index"), [(True, "search_owner_key"), (False, "search_key")])
-def test_a_search_is_a_range_scan_of_the_key_index(alice, bob, owner, index):
+@pytest.mark.parametrize(("team", "index"), [(True, "search_team_key"), (False, "search_key")])
+def test_a_search_is_a_range_scan_of_the_key_index(alice, bob, team, index):
     CertificateFactory(owner=alice, primary_domain="api.example.org")
-    # Other owners' keys in the same range, as in any real table: then searching one
-    # owner's keys through the (key) index would read and drop all of theirs.
+    # Other teams' keys in the same range, as in any real table: then searching one
+    # team's keys through the (key) index would read and drop all of theirs.
     theirs = CertificateFactory(owner=bob, primary_domain="bob.example.net")
     SearchKey.objects.bulk_create(
-        SearchKey(owner=bob, certificate=theirs, key=f"example.org-{n}") for n in range(300)
+        SearchKey(team=theirs.team, certificate=theirs, key=f"example.org-{n}") for n in range(300)
     )
-    keys = SearchKey.matching("example.org", alice if owner else None)
+    keys = SearchKey.matching("example.org", team_of(alice) if team else None)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE certificates_searchkey")  # statistics, as a real table has

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from certificates.choices import CertificateType, Status
 from certificates.exceptions import TransitionRefused
-from certificates.models import Certificate, TransitionLog, generate_name
-from tests.factories import CertificateFactory, UserFactory, in_state
+from certificates.models import Certificate, Record, TransitionLog, generate_name
+from teams.roles import Role
+from tests.factories import CertificateFactory, MembershipFactory, UserFactory, in_state, team_of
 
 S = Status
 SOURCES = {
@@ -43,27 +44,30 @@ TARGETS = {
     "expire": S.EXPIRED,
     "discard": S.DELETED,
 }
+# The owner's steps are for the team's Administrators ("owner", who bought it) and its
+# FullAccess members ("colleague"); never for its ReadOnly members ("reader").
+MEMBERS = {"owner", "colleague"}
 WHO = {
-    "submit": {"owner"},
+    "submit": MEMBERS,
     "verify_domains": {"validator", "system"},
     "verify_organization": {"validator", "system"},
     "issue": {"issuer", "system"},
     "reject": {"validator", "issuer", "system"},
-    "withdraw": {"owner"},
+    "withdraw": MEMBERS,
     "complete_withdrawal": {"validator", "system"},
-    "edit": {"owner"},
-    "request_revocation": {"owner"},
+    "edit": MEMBERS,
+    "request_revocation": MEMBERS,
     "approve_revocation": {"revoker"},
     "deny_revocation": {"revoker"},
     "expire": {"system"},
-    "discard": {"owner"},
+    "discard": MEMBERS,
 }
-PEOPLE = ["owner", "stranger", "validator", "issuer", "revoker"]
+PEOPLE = ["owner", "colleague", "reader", "stranger", "validator", "issuer", "revoker"]
 REASON = "Checked by phone with the applicant."
 
 
-def certificate_for(name: str, state: Status) -> Certificate:
-    kwargs = {}
+def certificate_for(name: str, state: Status, owner=None) -> Certificate:
+    kwargs = {"owner": owner} if owner else {}
     if name == "expire":
         kwargs["not_after"] = timezone.now() - dt.timedelta(minutes=1)
     return in_state(state, **kwargs)
@@ -71,8 +75,13 @@ def certificate_for(name: str, state: Status) -> Certificate:
 
 @pytest.fixture
 def actors(alice, validator, issuer, revoker):
+    colleague, reader = UserFactory(username="dave"), UserFactory(username="carol")
+    MembershipFactory(team=team_of(alice), user=colleague, role=Role.FULL_ACCESS)
+    MembershipFactory(team=team_of(alice), user=reader, role=Role.READ_ONLY)
     return {
         "owner": alice,
+        "colleague": colleague,
+        "reader": reader,
         "stranger": UserFactory(username="mallory"),
         "validator": validator,
         "issuer": issuer,
@@ -94,9 +103,7 @@ WRONG_STATE = [(n, s) for n in SOURCES for s in Status if s not in SOURCES[n]]
 
 @pytest.mark.parametrize(("name", "source", "who"), ALLOWED)
 def test_allowed_transition_changes_state_and_logs_it(actors, name, source, who):
-    certificate = certificate_for(name, source)
-    certificate.owner = actors["owner"]
-    certificate.save()
+    certificate = certificate_for(name, source, actors["owner"])
 
     certificate.run_transition(name, by=actors[who], reason=REASON)
 
@@ -106,13 +113,22 @@ def test_allowed_transition_changes_state_and_logs_it(actors, name, source, who)
     assert (entry.transition, entry.source, entry.target) == (name, source, TARGETS[name])
     assert entry.actor == actors[who]
     assert entry.reason == REASON
+    # …and in the team's operation records, in the same transaction: a member by name,
+    # the CA's staff and the system as "the CA".
+    (record,) = Record.objects.filter(certificate=certificate)
+    assert (record.team_id, record.action, record.source, record.target, record.detail) == (
+        certificate.team_id,
+        name,
+        source,
+        TARGETS[name],
+        REASON,
+    )
+    assert record.actor_name == (actors[who].username if who in MEMBERS else "the CA")
 
 
 @pytest.mark.parametrize(("name", "source", "who"), FORBIDDEN_ACTOR)
 def test_actor_without_permission_is_refused(actors, name, source, who):
-    certificate = certificate_for(name, source)
-    certificate.owner = actors["owner"]
-    certificate.save()
+    certificate = certificate_for(name, source, actors["owner"])
 
     with pytest.raises(TransitionRefused, match="not allowed"):
         certificate.run_transition(name, by=actors[who], reason=REASON)
@@ -120,6 +136,7 @@ def test_actor_without_permission_is_refused(actors, name, source, who):
     certificate.refresh_from_db()
     assert certificate.status == source
     assert not TransitionLog.objects.exists()
+    assert not Record.objects.exists()
 
 
 @pytest.mark.parametrize(("name", "state"), WRONG_STATE)

@@ -113,7 +113,7 @@ def test_one_validation_email_per_recipient_whichever_application_asks(
     assert refused_domain.method == "dns" and not refused_domain.email_nonce  # nothing changed
 
 
-def test_validation_emails_per_account_and_hour(alice_client, alice, settings):
+def test_validation_emails_per_team_and_hour(alice_client, alice, settings):
     settings.SCM_EMAILS_PER_HOUR = 3
     certificates = [
         submitted(alice, ov=True, primary_domain=f"shop{n}.example.com") for n in range(4)
@@ -125,7 +125,7 @@ def test_validation_emails_per_account_and_hour(alice_client, alice, settings):
             clock.shift(dt.timedelta(minutes=10))
         refused = choose_email(alice_client, certificates[3], "admin@shop3.example.com")
         assert refused.status_code == 429
-        assert "Your account sent 3 validation emails in the last hour: try again in 30 min." in (
+        assert "Your team sent 3 validation emails in the last hour: try again in 30 min." in (
             refused.text
         )
         clock.shift(dt.timedelta(minutes=31))

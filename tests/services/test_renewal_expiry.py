@@ -86,7 +86,7 @@ def test_the_renew_page_shows_the_real_new_end_date_and_promises_no_days(alice_c
 
 def test_a_renewal_keeps_the_name_and_both_timelines_link_each_other(alice_client, alice):
     original = issued(alice)
-    original.rename("Shop frontend")
+    original.rename("Shop frontend", by=alice)
     response = alice_client.post(f"/certificates/{original.pk}/renew/")
     renewal = alice.certificates.exclude(pk=original.pk).get()
     assert renewal.name == "Shop frontend"
@@ -117,7 +117,7 @@ def test_renewing_test_certificates_uses_the_quota(alice_client, alice, settings
         assert alice_client.post(f"/certificates/{original.pk}/renew/").status_code == 302
     assert alice.certificates.filter(is_test=True).count() == 3
     response = alice_client.post(f"/certificates/{original.pk}/renew/", follow=True)
-    assert "You have used all 3 free test certificates of this account" in response.text
+    assert "Your team has used all 3 free test certificates" in response.text
     assert alice.certificates.filter(is_test=True).count() == 3
     bought = alice_client.post("/certificates/buy/", {"kind": "test", "brand": "aurora"})
     assert bought.status_code == 400  # renewals took the quota buying would have used

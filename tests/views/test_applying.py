@@ -10,7 +10,7 @@ from certificates.ca import csr as x509
 from certificates.choices import CsrSource, DomainType, Status
 from certificates.models import Organization
 from certificates.services.applications import private_key_pem
-from tests.factories import CertificateFactory, OrganizationFactory, make_csr
+from tests.factories import CertificateFactory, OrganizationFactory, make_csr, team_of
 
 ORGANIZATION = {
     "org-legal_name": "Contoso Ltd",
@@ -207,7 +207,7 @@ def test_ov_application_with_a_new_organization_and_contacts(alice_client, alice
     assert response.status_code == 302, response.text
     certificate.refresh_from_db()
     assert certificate.status == Status.PENDING_DOMAIN_VERIFICATION
-    organization = Organization.objects.get(owner=alice)
+    organization = Organization.objects.get(team=team_of(alice))
     assert certificate.organization == organization
     # Stored in E.164, however they were typed.
     assert Organization.objects.values_list("phone", flat=True).get() == "+442079460000"
@@ -257,7 +257,7 @@ def test_an_organization_entered_twice_is_refused(alice_client, alice):
         url(certificate), form(primary_domain="www.example.com", **ORGANIZATION, **CONTACTS)
     )
     assert response.status_code == 400
-    assert "You already saved this organization" in response.text
+    assert "Your team already saved this organization" in response.text
 
 
 def test_other_applicants_organizations_cannot_be_picked(alice_client, alice, bob):

@@ -102,6 +102,6 @@ def test_test_quota_counts_deleted_and_revoked_ones(alice_client, alice, bob):
     refused = alice_client.post(BUY, {"kind": "test", "brand": "aurora"})
 
     assert refused.status_code == 400
-    assert "You have used all 20 free test certificates" in refused.text
+    assert "Your team has used all 20 free test certificates" in refused.text
     assert "0 of 20 left" in refused.text
     assert Certificate.objects.filter(owner=alice, is_test=True).count() == 20

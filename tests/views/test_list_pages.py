@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from certificates.choices import Status
 from certificates.models import Certificate
-from tests.factories import CertificateFactory, OrganizationFactory, in_state
+from tests.factories import CertificateFactory, OrganizationFactory, in_state, team_of
 from tests.views.test_lists import LIST, row_ids
 
 
@@ -181,7 +181,7 @@ def test_list_costs_the_same_queries_for_1_and_50_rows(alice_client, alice, sett
     # and an issued certificate with its PEM stored.
     CertificateFactory(owner=alice, ov=True, organization=OrganizationFactory(owner=alice))
     CertificateFactory(owner=alice, issued=True, certificate_pem="-----BEGIN CERTIFICATE-----")
-    assert Certificate.objects.for_user(alice).count() == 50
+    assert Certificate.objects.of_team(team_of(alice).pk, alice.pk).count() == 50
     assert count_queries(alice_client, LIST) == one
     # session, user, count, rows
     assert one == 4
@@ -218,7 +218,7 @@ def test_a_poll_reads_exactly_the_rows_of_the_page_it_came_from(alice, sort):
 
     for index in range(7):
         CertificateFactory(owner=alice, issued=index % 2 == 0)
-    mine = Certificate.objects.for_user(alice)
+    mine = Certificate.objects.of_team(team_of(alice).pk, alice.pk)
     first = pagination.page(mine, sort, 3)
     second = pagination.page(mine, sort, 3, after=first.next_cursor)
     back = pagination.page(mine, sort, 3, before=second.previous_cursor)

@@ -208,7 +208,7 @@ def test_the_email_link_page_shows_nothing_private_of_the_applicant(alice_client
     import re
 
     certificate = submitted(alice, ov=True, primary_domain="shop.example.com")
-    certificate.rename("Secret project Falcon")
+    certificate.rename("Secret project Falcon", by=alice)
     domain = certificate.domains.get()
     url = f"{detail(certificate)}domains/{domain.pk}/method/"
     alice_client.post(url, {"method": "email", "email_address": "admin@shop.example.com"})

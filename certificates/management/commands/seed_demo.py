@@ -1,4 +1,5 @@
-"""Demo users and certificates of every type in every state (SPEC §8). Safe to run again."""
+"""Demo teams, users and certificates of every type in every state (SPEC §8, §9). Safe to
+run again."""
 
 import datetime as dt
 from typing import Any
@@ -12,11 +13,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from certificates.choices import Brand, CertificateType, CsrSource, DomainType, KeyAlgorithm, Status
-from certificates.models import Certificate, Organization, TransitionLog
+from certificates.models import Certificate, Organization, SearchKey, TransitionLog
 from certificates.services.applications import Application, save_application
 from certificates.services.issuance import init_ca
 from certificates.staff_groups import STAFF_GROUPS, ensure_staff_groups
+from teams.models import Membership, Team
+from teams.roles import Role
 
+# Each demo team: its members and roles; the first member applies for its certificates.
+TEAMS = {
+    "Northwind Traders": {
+        "alice": Role.ADMINISTRATOR,
+        "dave": Role.FULL_ACCESS,
+        "carol": Role.READ_ONLY,
+    },
+    "Fabrikam": {"bob": Role.ADMINISTRATOR},
+}
 APPLICANTS = {"alice": "northwind-demo.com", "bob": "fabrikam-demo.net"}
 ORGANIZATIONS = {
     "alice": {
@@ -76,7 +88,10 @@ HOSTS = {
 
 
 class Command(BaseCommand):
-    help = "Create the demo users (alice, bob, staff) and certificates in every state."
+    help = (
+        "Create the demo teams (Northwind Traders: alice, dave, carol; Fabrikam: bob), the CA's "
+        "staff user and certificates in every state."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--password", default="demo", help="password of every demo user")
@@ -97,26 +112,52 @@ class Command(BaseCommand):
         for authority in init_ca():
             self.stdout.write(f"Created {authority.get_kind_display()}: {authority.name}")
         users = self.ensure_users(password)
+        teams = self.ensure_teams(users)
         if reset:
-            self.reset(users)
+            self.reset(teams.values())
         created = 0
-        for username, domain in APPLICANTS.items():
+        for team_name, (username, domain) in zip(TEAMS, APPLICANTS.items(), strict=True):
+            team = teams[team_name]
             Organization.objects.get_or_create(
-                owner=users[username],
+                team=team,
                 country=ORGANIZATIONS[username]["country"],
                 registration_number=ORGANIZATIONS[username]["registration_number"],
                 defaults=ORGANIZATIONS[username],
             )
-            created += self.seed(users[username], users[STAFF], domain)
+            created += self.seed(team, users[username], users[STAFF], domain)
         self.stdout.write(f"Demo ready: {created} certificates created.")
-        self.stdout.write(
-            f"Log in as alice, bob (applicants) or staff (CA), password {password!r}."
-        )
+        for team_name, members in TEAMS.items():
+            roles = ", ".join(f"{name} ({role.label})" for name, role in members.items())
+            self.stdout.write(f"Team {team_name}: {roles}.")
+        self.stdout.write(f"Log in as any of them, or as staff (the CA), password {password!r}.")
+
+    def ensure_teams(self, users: dict[str, Any]) -> dict[str, Team]:
+        """The demo teams with their members in their roles. alice's and bob's certificates
+        of an earlier demo (in the team of their own a migration gave them) move in."""
+        teams = {}
+        for name, members in TEAMS.items():
+            team = Team.objects.filter(name=name, memberships__user=users[next(iter(members))])
+            team = team.first() or Team.objects.create(name=name)
+            for username, role in members.items():
+                Membership.objects.update_or_create(
+                    team=team, user=users[username], defaults={"role": role}
+                )
+            applicant = users[next(iter(members))]
+            earlier = Certificate.objects.filter(owner=applicant, name__startswith="demo-")
+            moved = earlier.exclude(team=team)
+            SearchKey.objects.filter(certificate__in=moved).update(team=team)
+            Organization.objects.filter(
+                pk__in=moved.values("organization"), team__memberships__user=applicant
+            ).exclude(team=team).update(team=team)
+            moved.update(team=team)
+            teams[name] = team
+        return teams
 
     def ensure_users(self, password: str) -> dict[str, Any]:
         User = get_user_model()
         users = {}
-        for username in [*APPLICANTS, STAFF]:
+        members = [name for team in TEAMS.values() for name in team]
+        for username in [*members, STAFF]:
             user, _ = User.objects.get_or_create(
                 username=username, defaults={"email": f"{username}@example.com"}
             )
@@ -129,14 +170,16 @@ class Command(BaseCommand):
         return users
 
     @transaction.atomic
-    def reset(self, users: dict[str, Any]) -> None:
-        owned = Certificate.objects.filter(owner__in=users.values())
+    def reset(self, teams: Any) -> None:
+        """The demo teams' certificates and organizations go; their operation records stay
+        (records are never deleted: they name the certificates as they were)."""
+        owned = Certificate.objects.filter(team__in=teams)
         TransitionLog.objects.filter(certificate__in=owned).delete()
         owned.delete()
-        Organization.objects.filter(owner__in=users.values()).delete()
+        Organization.objects.filter(team__in=teams).delete()
 
-    def seed(self, owner: Any, staff: Any, domain: str) -> int:
-        existing = set(owner.certificates.values_list("name", flat=True))
+    def seed(self, team: Team, owner: Any, staff: Any, domain: str) -> int:
+        existing = set(team.certificates.values_list("name", flat=True))
         created = 0
         for product in CertificateType:
             for state, steps in PATHS.items():
@@ -146,13 +189,14 @@ class Command(BaseCommand):
                     state == Status.PENDING_ORG_VERIFICATION and not product.needs_org_verification
                 ):
                     continue
-                self.create(owner, staff, name, product, state, steps, domain)
+                self.create(team, owner, staff, name, product, state, steps, domain)
                 created += 1
         return created
 
     @transaction.atomic
     def create(
         self,
+        team: Team,
         owner: Any,
         staff: Any,
         name: str,
@@ -164,6 +208,7 @@ class Command(BaseCommand):
         brands = list(Brand)
         multiple = product == CertificateType.OV_PRO
         certificate = Certificate.objects.create(
+            team=team,
             owner=owner,
             name=name,
             certificate_type=product,
@@ -180,17 +225,17 @@ class Command(BaseCommand):
         # EC keys are generated in a millisecond; a few RSA ones show the other choice.
         algorithm = KeyAlgorithm.RSA_2048 if state == Status.ISSUED else KeyAlgorithm.EC_P256
         # Each demo certificate walks its own path: no reuse of an earlier demo verification.
-        owner.organizations.update(verified_at=None)
+        team.organizations.update(verified_at=None)
         application = Application(
             primary_domain=f"{host}.{domain}",
             additional_domains=[f"api.{domain}", f"mail.{domain}"] if multiple else [],
             csr_source=CsrSource.SYSTEM,
             key_algorithm=algorithm,
-            organization=owner.organizations.first() if product.needs_org_verification else None,
+            organization=team.organizations.first() if product.needs_org_verification else None,
             contacts=self.contacts(owner) if product.needs_org_verification else {},
         )
         submitted = bool(steps) and steps[0][0] == "submit"
-        save_application(certificate, application, submit=submitted)
+        save_application(certificate, application, submit=submitted, by=owner)
         for transition_name, actor, reason in steps[1:] if submitted else steps:
             if not product.needs_org_verification:
                 if transition_name == "verify_organization":

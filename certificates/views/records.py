@@ -1,0 +1,96 @@
+"""Operation records (SPEC §9): what was done to the team's certificates and members, by
+whom and when, newest first, filtered by member, action, certificate and dates, in keyset
+pages like the list; ?format=csv streams every record the filters keep, in constant memory."""
+
+import csv
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET
+
+from certificates import pagination
+from certificates.actions import record_label
+from certificates.choices import Status
+from certificates.forms.records import RecordFilterForm
+from certificates.models import Record
+from certificates.permissions import VIEW
+from teams import session
+
+PAGE_SIZE = 50
+CSV_COLUMNS = ["time (UTC)", "member", "action", "certificate", "from", "to", "detail"]
+CSV_CHUNK = 2000  # rows fetched at a time: memory stays flat whatever the number of records
+LABELS = {status.value: status.label for status in Status}
+
+
+@login_required
+@require_GET
+def records(request: HttpRequest) -> HttpResponse:
+    membership = session.require(request, VIEW)
+    team = membership.team
+    members = list(
+        team.memberships.order_by("user__username").values_list("user__username", flat=True)
+    )
+    form = RecordFilterForm(request.GET, members=members)
+    found = Record.objects.filter(team=team, **form.filters())
+    if request.GET.get("format") == "csv":
+        return _csv(found, team.name)
+    # Each row links to its certificate unless that was deleted since (one join, no query
+    # per row).
+    shown = found.annotate(certificate_status=F("certificate__status"))
+    page = pagination.records_page(shown, PAGE_SIZE, form.cleaned_data.get("after", ""))
+    context = {
+        "team": team,
+        "form": form,
+        "page": page,
+        "filtered": any(form.cleaned_data.get(name) for name in form.fields if name != "after"),
+        "time_zone": timezone.get_current_timezone_name(),
+    }
+    return render(request, "certificates/records.html", context)
+
+
+class _Line:
+    """A file-like object that hands back what csv.writer writes to it."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _cell(value: str) -> str:
+    """A spreadsheet must not run a record as a formula (a certificate named "=HYPERLINK(…)"):
+    text starting with =, +, -, @ or a control character is written after a quote mark."""
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
+def _csv(found, team_name: str) -> StreamingHttpResponse:
+    writer = csv.writer(_Line())
+    rows = found.order_by("-at", "-id").values_list(
+        "at", "actor_name", "action", "certificate_label", "source", "target", "detail"
+    )
+
+    def lines():
+        yield writer.writerow(CSV_COLUMNS)
+        for at, actor, action, label, source, target, detail in rows.iterator(CSV_CHUNK):
+            yield writer.writerow(
+                [
+                    at.astimezone(dt.UTC).isoformat(timespec="seconds"),
+                    _cell(actor),
+                    record_label(action),
+                    _cell(label),
+                    LABELS.get(source, source),
+                    LABELS.get(target, target),
+                    _cell(detail),
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    filename = f"{slugify(team_name) or 'team'}-records.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response

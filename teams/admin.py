@@ -1,0 +1,35 @@
+"""Teams in the admin: for the CA's staff to look up who is in a team and with which role.
+Read-only: members are added, changed and removed by a team's Administrators in the console
+(teams/services.py), where the last Administrator is kept and every change is recorded."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from teams.models import Membership, Team
+
+
+class ReadOnly:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class MembershipInline(ReadOnly, admin.TabularInline):
+    model = Membership
+    fields = readonly_fields = ("user", "role", "created_at")
+    extra = 0
+
+
+@admin.register(Team)
+class TeamAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ("name", "created_at")
+    search_fields = ("name", "memberships__user__username")
+    show_full_result_count = False
+    inlines = [MembershipInline]

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class TeamsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "teams"
+    verbose_name = "Teams"
+
+    def ready(self) -> None:
+        # The team a user works in is remembered in their session from the moment they log in.
+        from teams import session  # noqa: F401
