@@ -31,7 +31,10 @@ DEFAULT_SORT = "created"
 
 def beyond(keys: list[tuple[str, bool]], values: list, *, backwards: bool) -> Q:
     """Rows strictly after (or before) the row with these sort values: a keyset condition,
-    (a > x) or (a = x and b > y) …, each comparison in its key's direction."""
+    (a > x) or (a = x and b > y) …, each comparison in its key's direction. With several
+    keys it also says a >= x on its own: an OR is no range an index can start at, so without
+    that bound SQLite and PostgreSQL walk the index from the top to the cursor (the records'
+    deep page took 2.1x as long at 100k rows as at 1k in make bench)."""
     condition = Q()
     for position in reversed(range(len(keys))):
         name, descending = keys[position]
@@ -42,6 +45,9 @@ def beyond(keys: list[tuple[str, bool]], values: list, *, backwards: bool) -> Q:
             if position == len(keys) - 1
             else step | (Q(**{name: values[position]}) & condition)
         )
+    if len(keys) > 1:
+        name, descending = keys[0]
+        condition &= Q(**{f"{name}__{'lte' if descending != backwards else 'gte'}": values[0]})
     return condition
 
 

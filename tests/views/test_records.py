@@ -212,3 +212,35 @@ def test_records_are_never_changed_or_deleted(alice, staff_client):
     assert staff_client.post(f"{admin}/change/", {"detail": "x"}).status_code == 403
     assert staff_client.get("/admin/certificates/record/add/").status_code == 403
     assert Record.objects.get(pk=record.pk).detail == "detail 0"
+
+
+def test_a_deep_page_starts_its_index_scan_at_the_cursor(alice):
+    """An older page reads the team's index from the cursor on: `at` bounded on its own, not
+    only inside the keyset's OR (which no index can start at, so the whole team's newer
+    records would be walked first)."""
+    from django.db import connection
+
+    from certificates import pagination
+
+    team = team_of(alice)
+    rows = many(team, 300)
+    many(team_of(UserFactory(username="zed")), 300)  # another team's, in the same range
+    cursor_row = rows[100]
+    values = pagination.decode_key(pagination.encode_key(cursor_row, ["at", "id"]), ["at", "id"])
+    deep = Record.objects.filter(team=team).filter(
+        pagination.beyond(pagination.RECORD_KEY, values, backwards=False)
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE certificates_record")
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a small table: scanned, sorted
+            cursor.execute("SET LOCAL enable_sort = off")
+        else:
+            cursor.execute("ANALYZE")
+        plan = deep.order_by("-at", "-id")[:51].explain()
+    if connection.vendor == "postgresql":
+        assert "record_team" in plan and "Index Cond: ((team_id = " in plan, plan
+        assert "(at <= " in plan.split("Index Cond:")[1].splitlines()[0], plan
+    else:
+        assert "record_team (team_id=? AND at<?)" in plan, plan
+    assert [r.pk for r in deep.order_by("-at", "-id")] == [r.pk for r in reversed(rows[:100])]
