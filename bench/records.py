@@ -1,6 +1,6 @@
 """The operation records in `make bench`: the tenant team's records pages (first, one
-member's, deep), and the CSV export of all of them (a million at 1M), whose worker memory
-must stay flat."""
+member's, deep), and the CSV export of all of them (a million at 1M), which must not grow
+the worker's memory."""
 
 import time
 import urllib.request
@@ -53,8 +53,10 @@ def export(base: str, cookie: str, peak_kb) -> dict:
 
 
 def csv_targets(smallest: dict, largest: dict) -> list[tuple[str, bool]]:
-    """The CSV's worker peak memory at the largest size within 1.1x of the smallest's."""
-    small, large = smallest["csv"], largest["csv"]
+    """Streaming every record as CSV leaves the worker's peak memory flat: within 1.1x of its
+    peak before the export, at the largest size (a worker that held the rows would grow
+    by hundreds of MB at 1M). The worker's peak before the export is not compared across
+    sizes: the pages timed before it already differ (the worker RSS target covers them)."""
     print(
         f"{'records CSV':<20}"
         + "".join(
@@ -63,11 +65,17 @@ def csv_targets(smallest: dict, largest: dict) -> list[tuple[str, bool]]:
             for r in (smallest, largest)
         )
     )
-    ratio = large["peak_after_kb"] / max(small["peak_after_kb"], 1)
+    small, large = smallest["csv"], largest["csv"]
+    ratio = large["peak_after_kb"] / max(large["peak_before_kb"], 1)
+    grew = {
+        n: (r["peak_after_kb"] - r["peak_before_kb"]) / 1024
+        for n, r in (("s", small), ("l", large))
+    }
     return [
         (
-            f"worker peak memory streaming {large['rows']:,} records as CSV ≤ 1.1× "
-            f"streaming {small['rows']:,}: {ratio:.2f}×",
+            f"worker peak memory streaming {large['rows']:,} records as CSV ≤ 1.1× its peak "
+            f"before: {ratio:.2f}× (+{grew['l']:.1f} MB; +{grew['s']:.1f} MB for "
+            f"{small['rows']:,})",
             ratio <= 1.1 and large["rows"] > small["rows"],
         )
     ]
