@@ -19,6 +19,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import api
 import records
 from seeding import FAMILY_DOMAIN, ROOT, log, prepare
 
@@ -128,7 +129,9 @@ def _run_requests(size: int, seeded: dict, requests: int) -> dict:
             "admin_stock_search": (f"{stock}?q={FAMILY_DOMAIN}", staff_cookie, None),
             "admin_stock_deep": (f"{stock}?p={admin_deep_page}", staff_cookie, None),
             **records.kinds(base, tenant_cookie, seeded),
+            **api.kinds(base, seeded, FAMILY_DOMAIN),
         }
+        api_token = kinds["api_list"][2]
         # Admin pages are slow at scale (the stock one counts the table): fewer of them.
         rounds = {
             kind: max(requests // (4 if kind.startswith("admin") else 1), 3) for kind in kinds
@@ -139,11 +142,15 @@ def _run_requests(size: int, seeded: dict, requests: int) -> dict:
         rss_kb = _worker_rss(server.pid)
         exported = records.export(base, tenant_cookie, lambda: _worker_rss(server.pid, "VmHWM:"))
         # How many rows each list kind shows: "the same page" at every size.
-        rows = {
-            kind: _read(url, cookie).count(b"data-certificate-id=")
-            for kind, (url, cookie, headers) in kinds.items()
-            if kind.startswith("list")
-        } | records.rows_shown(kinds, _read)
+        rows = (
+            {
+                kind: _read(url, cookie).count(b"data-certificate-id=")
+                for kind, (url, cookie, headers) in kinds.items()
+                if kind.startswith("list")
+            }
+            | records.rows_shown(kinds, _read)
+            | api.rows_shown(kinds, _read)
+        )
     finally:
         server.stop()
     client = Client()
@@ -155,6 +162,9 @@ def _run_requests(size: int, seeded: dict, requests: int) -> dict:
         ),
         "hello_logged_in": query_count(client, "/bench/hello/"),
         "records_first": query_count(client, "/records/"),
+        "api_list": query_count(
+            Client(), "/v3/scm/certificates?limit=10", X_Auth_Token=api_token["X-Auth-Token"]
+        ),
     }
     return {
         "size": size,
@@ -168,8 +178,8 @@ def _run_requests(size: int, seeded: dict, requests: int) -> dict:
     }
 
 
-def _read(url: str, cookie: str) -> bytes:
-    request = urllib.request.Request(url, headers={"Cookie": cookie})
+def _read(url: str, cookie: str, headers: dict | None = None) -> bytes:
+    request = urllib.request.Request(url, headers={"Cookie": cookie, **(headers or {})})
     with urllib.request.urlopen(request, timeout=300) as response:  # noqa: S310 - loopback
         return response.read()
 
@@ -214,8 +224,10 @@ def report(results: list[dict], signed: dict | None = None) -> list[tuple[str, b
         )
     )
     print(
-        f"{'queries records':<20}"
-        + "".join(f"{r['queries']['records_first']:>14}" for r in results)
+        f"{'queries records/API':<20}"
+        + "".join(
+            f"{r['queries']['records_first']:>10}/{r['queries']['api_list']:<3}" for r in results
+        )
     )
     print(f"{'worker RSS':<20}" + "".join(f"{r['worker_rss_kb'] / 1024:>12.1f}MB" for r in results))
     targets = []
@@ -271,6 +283,7 @@ def report(results: list[dict], signed: dict | None = None) -> list[tuple[str, b
             )
         )
     targets += records.csv_targets(smallest, largest)
+    targets += api.targets(results)
     ratio = largest["worker_rss_kb"] / max(smallest["worker_rss_kb"], 1)
     targets.append(
         (

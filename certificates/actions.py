@@ -132,6 +132,9 @@ OTHER_RECORDS = {
     "member_added": "Member added",
     "role_changed": "Role changed",
     "member_removed": "Member removed",
+    "token_created": "API token created",
+    "token_revoked": "API token revoked",
+    "export": "Exported",
 }
 
 

@@ -1,23 +1,45 @@
-"""The server-error handler: while the database is down (restarting, failing over) the
-answer is 503 with Retry-After and a page that says so; requests work again by themselves
-once it is back (connections are health-checked before reuse)."""
+"""The error handlers: while the database is down (restarting, failing over) the answer is
+503 with Retry-After and a page that says so; requests work again by themselves once it is
+back (connections are health-checked before reuse). Under /v3/ (the REST API) every answer
+is JSON in SCM's error shape (certificates/api/errors.py), never a page."""
 
 import sys
 
 from django.db import InterfaceError, OperationalError, connections
+from django.http import JsonResponse
 from django.template.response import SimpleTemplateResponse
 from django.views import defaults
 
 RETRY_AFTER_SECONDS = 5
 
 
+API = "/v3/"
+
+
+def _api_error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error_code": code, "error_msg": message}, status=status)
+
+
+def not_found(request, exception=None):
+    if request.path.startswith(API):
+        return _api_error(404, "SCM.0404", f"There is no endpoint {request.path}.")
+    return defaults.page_not_found(request, exception)
+
+
 def server_error(request):
     problem = sys.exc_info()[1]
     outage = isinstance(problem, OperationalError | InterfaceError)
+    api = request.path.startswith(API)
     if not outage or "locked" in str(problem):  # SQLite's busy timeout: a real error
+        if api:
+            return _api_error(500, "SCM.0500", "Something went wrong on our side.")
         return defaults.server_error(request)
     for connection in connections.all(initialized_only=True):
         connection.close_if_unusable_or_obsolete()
+    if api:
+        response = _api_error(503, "SCM.0503", "The database is restarting: try again soon.")
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     response = SimpleTemplateResponse("503.html", status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response.render()

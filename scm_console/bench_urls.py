@@ -1,10 +1,12 @@
 """Reference points for `make bench` (SCM_BENCH_VIEWS=1 only): a hello-world view through
-the same middleware, and Django's stock admin changelist on the same rows."""
+the same middleware, the same for an API token, and Django's stock admin changelist on the
+same rows."""
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
+from certificates.api.views import Hello
 from certificates.models import Certificate
 
 
@@ -28,4 +30,6 @@ stock.register(Certificate, StockCertificateAdmin)
 urlpatterns = [
     path("bench/hello/", hello),
     path("bench/admin/", stock.urls),
+    # The API's reference point: a token checked, counted and answered, nothing else.
+    path("bench/api-hello/", Hello.as_view()),
 ]

@@ -43,6 +43,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "template_partials",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from the console itself, no CDN
     "teams",
     "certificates",
 ]
@@ -306,3 +309,32 @@ SCM_PUBLIC_URL = os.environ.get("SCM_PUBLIC_URL", "http://127.0.0.1:8000").rstri
 
 # `make bench` only: reference views (a hello-world view, the stock admin changelist).
 SCM_BENCH_VIEWS = env_bool("SCM_BENCH_VIEWS", False)
+
+# The REST API (SPEC §10, certificates/api/): JSON only, token authentication, SCM's error
+# shape for every failure (certificates/api/errors.py).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["certificates.api.authentication.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["certificates.api.access.IsTeamMember"],
+    "DEFAULT_THROTTLE_CLASSES": ["certificates.api.limits.PerToken"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "certificates.api.errors.handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SCM Console API",
+    "DESCRIPTION": "Certificates of a team, shaped like SCM's v3 API: buy, apply, verify, "
+    "withdraw, revoke, export and delete. Authenticate with `X-Auth-Token: <token>` (or "
+    "`Authorization: Bearer <token>`); make a token on the console's API tokens page.",
+    "VERSION": "3",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# API requests per token and minute, counted in the database so every web process shares
+# the count (certificates/api/limits.py).
+SCM_API_REQUESTS_PER_MINUTE = int(os.environ.get("SCM_API_REQUESTS_PER_MINUTE", "600"))
+# The deepest `offset` the API's list accepts; walk further with `cursor`.
+SCM_API_MAX_OFFSET = 1000

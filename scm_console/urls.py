@@ -8,6 +8,7 @@ urlpatterns = [
     path("certificates/", include("certificates.urls")),
     path("records/", include("certificates.records_urls")),
     path("teams/", include("teams.urls")),
+    path("v3/", include("certificates.api.urls")),
     path("", include("certificates.ca_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
@@ -15,6 +16,7 @@ urlpatterns = [
 
 # 503 with Retry-After while the database is unreachable (certificates/server_errors.py).
 handler500 = "certificates.server_errors.server_error"
+handler404 = "certificates.server_errors.not_found"
 
 admin.site.site_header = "SCM Console — CA staff"
 admin.site.site_title = "SCM Console admin"

@@ -65,3 +65,55 @@ class Membership(models.Model):
     @property
     def level(self) -> Role:
         return Role(self.role)
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self) -> "ApiTokenQuerySet":
+        """Tokens that may still be used: not revoked, not expired."""
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+
+class ApiToken(models.Model):
+    """A credential for the REST API (SPEC §10): it acts in one team with a role no higher
+    than its creator's, and only while its creator is still a member (with the lower of the
+    two roles). Only its SHA-256 is kept: the token itself is shown once, when made."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="api_tokens")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=60)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.READ_ONLY)
+    # sha256 of the whole token: tokens are 256 random bits, so a fast hash is enough (as
+    # for GitHub's and PyPI's tokens) and a lookup is one index read.
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12, help_text="The token's first characters, to tell it.")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["team", "-created_at"], name="apitoken_team")]
+
+    def __str__(self) -> str:
+        return f"API token {self.name}"
+
+    @property
+    def actor_name(self) -> str:
+        """Who the operation records say acted, for what this token did."""
+        return f"API token {self.name}"[:150]
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at and self.expires_at <= timezone.now():
+            return "expired"
+        return "active"

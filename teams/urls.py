@@ -1,6 +1,6 @@
 from django.urls import path
 
-from teams import views
+from teams import token_views, views
 
 app_name = "teams"
 
@@ -9,4 +9,6 @@ urlpatterns = [
     path("members/", views.members, name="members"),
     path("members/<int:pk>/role/", views.member_role, name="member-role"),
     path("members/<int:pk>/remove/", views.member_remove, name="member-remove"),
+    path("tokens/", token_views.tokens, name="tokens"),
+    path("tokens/<int:pk>/revoke/", token_views.token_revoke, name="token-revoke"),
 ]

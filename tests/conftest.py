@@ -1,3 +1,5 @@
+import sys
+
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
@@ -151,3 +153,13 @@ def _built_in_ca(request):
     from certificates.services.issuance import init_ca
 
     init_ca()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """How many requests schemathesis generated (tests/api/test_schema.py), when it ran."""
+    schema_test = sys.modules.get("tests.api.test_schema")
+    if schema_test is not None and schema_test.CASES["count"]:
+        terminalreporter.write_line(
+            f"schemathesis: {schema_test.CASES['count']} generated cases over every operation"
+            " of /v3/openapi.json"
+        )

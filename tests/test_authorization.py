@@ -22,6 +22,8 @@ from certificates.ca import keystore
 from certificates.choices import CertificateType, CsrSource, Status
 from certificates.models import Certificate, CertificateAuthority, TransitionLog
 from teams.roles import Role
+from teams.tokens import create_token
+from tests.api.matrix import call_api, designed_for_api
 from tests.factories import (
     CertificateFactory,
     MembershipFactory,
@@ -32,7 +34,7 @@ from tests.factories import (
 
 ROLES = ("anonymous", "stranger", "reader", "member", "administrator", "staff", "superuser")
 MEMBERS = ("reader", "member", "administrator")
-METHODS = ("get", "post")
+METHODS = ("get", "post", "delete")
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,10 @@ class Route:
             return "admin"
         if self.name.startswith("ca:") or self.name.startswith("bench"):
             return "public"
+        if self.name in ("api:schema", "api:docs"):
+            return "public"  # the OpenAPI schema and its docs: the same for everyone
+        if self.name.startswith("api:"):
+            return "api"  # answered to an API token (X-Auth-Token), never to a session
         if self.name in PUBLIC_CONSOLE or self.route.startswith("accounts/"):
             return "accounts" if self.route.startswith("accounts/") else "public"
         return "console"
@@ -56,6 +62,8 @@ READ_ROUTES = {"certificates:detail", "certificates:download"}
 # The members page and what it posts: an Administrator's (of the team one works in).
 ADMIN_ROUTES = {"teams:members", "teams:member-role", "teams:member-remove"}
 MEMBER_ROUTES = {"teams:member-role", "teams:member-remove"}  # name a member of the team
+# The API tokens page: every member's (their own tokens; an Administrator sees all).
+TOKEN_ROUTES = {"teams:tokens", "teams:token-revoke"}
 # Console pages that need no login: the link emailed to a domain's administrator.
 PUBLIC_CONSOLE = {"certificates:verify-email"}
 # Account pages that need a login (the rest of accounts/ is the login and reset flow).
@@ -129,7 +137,19 @@ def world(db):
         "contact": ["quentin.quietfox", "tabitha.quietfox", "2079469876", "2079465432"],
         "organization": ["Zanzibar Quietfox", "2079461234"],
     }
+    tokens = {
+        "stranger": create_token(team_of(applicant), "bob's", Role.ADMINISTRATOR, by=applicant),
+        "reader": create_token(team, "carol's", Role.READ_ONLY, by=reader),
+        "member": create_token(team, "dave's", Role.FULL_ACCESS, by=member),
+        "administrator": create_token(team, "alice's", Role.ADMINISTRATOR, by=owner),
+        "staff": create_token(team_of(staff), "clerk's", Role.ADMINISTRATOR, by=staff),
+        "superuser": create_token(team_of(superuser), "root's", Role.ADMINISTRATOR, by=superuser),
+    }
+    # The one the revoke URL names: another of carol's (hers to revoke, and an Administrator's).
+    revoked, _ = create_token(team, "carol's old", Role.READ_ONLY, by=reader)
     return {
+        "tokens": {role: raw for role, (_, raw) in tokens.items()},
+        "revoked_token": revoked,
         "users": {
             "anonymous": None,
             "stranger": applicant,
@@ -180,6 +200,8 @@ def url_for(route: Route, world: dict) -> str:
     path = path.replace("(?P<url>.*)$", "no-such-page/")
     if route.name in MEMBER_ROUTES:
         values["pk"] = world["membership"].pk
+    if route.name == "teams:token-revoke":
+        values["pk"] = world["revoked_token"].pk
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
     return "/" + path.lstrip("^").rstrip("$")
 
@@ -219,6 +241,8 @@ def designed(route: Route, role: str, method: str, status: int, location: str) -
                 return location == "/admin/"
             return status in (403, 404, 405)
         return status in (200, 302, 400, 403, 404, 405)  # superuser: anything but an error
+    if route.area == "api":
+        return designed_for_api(route, role, method, status)
     # The console: the team's certificate, reached by its id; the team's pages.
     if role == "anonymous":
         return to_login or status == 405  # a wrong method is refused before the login
@@ -242,6 +266,10 @@ def designed(route: Route, role: str, method: str, status: int, location: str) -
         return status in (403, 405)
     if route.name == "teams:switch":
         return status in (404, 405)  # no team named in the request: none of theirs
+    if route.name == "teams:token-revoke":
+        if role in ("reader", "administrator"):  # its creator, and an Administrator
+            return status in (302, 405)
+        return status in (404, 405)  # anyone else's token: not theirs to see
     return status in allowed
 
 
@@ -276,13 +304,21 @@ def test_every_url_gives_each_person_the_designed_answer_and_leaks_nothing(world
                         client.force_login(world["users"][role])
                 else:
                     client = clients[role]
-                response = getattr(client, method)(url)
+                if route.area == "api":
+                    response = call_api(client, method, url, world["tokens"].get(role))
+                elif method == "delete":
+                    continue  # the console's forms POST
+                else:
+                    response = getattr(client, method)(url)
                 location = response.headers.get("Location", "")
                 if not designed(route, role, method, response.status_code, location):
                     holes.append(f"{method.upper()} {url} as {role}: {response.status_code}")
                 body = readable(response)
                 shown = dict(world["secrets"])
-                if route.name == "certificates:download" and role in ("member", "administrator"):
+                if route.name in ("certificates:download", "api:export") and role in (
+                    "member",
+                    "administrator",
+                ):
                     shown.pop("private key")  # FullAccess and up download the key they made
                 if role not in (*MEMBERS, "superuser"):
                     shown |= world["personal"]
@@ -314,6 +350,13 @@ def test_the_matrix_notices_a_hole(world):
     assert not designed(members, "member", "get", 200, "")
     assert designed(detail, "reader", "get", 200, "")
     assert designed(revoke, "reader", "post", 403, "")
+    api_one = Route("api:certificate", "v3/scm/certificates/<int:pk>")
+    api_revoke = Route("api:revoke", "v3/scm/certificates/<int:pk>/revoke")
+    assert not designed(api_one, "stranger", "get", 200, "")
+    assert not designed(api_one, "anonymous", "get", 200, "")
+    assert not designed(api_revoke, "reader", "post", 200, "")
+    assert not designed(api_one, "member", "delete", 500, "")
+    assert designed(api_revoke, "reader", "post", 403, "")
     assert designed(detail, "administrator", "get", 200, "")
 
 

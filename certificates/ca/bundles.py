@@ -67,3 +67,15 @@ def _pkcs12(leaf: bytes, chain: bytes, key_pem: bytes, password: str, alias: byt
         cas=x509.load_pem_x509_certificates(chain),
         encryption_algorithm=serialization.BestAvailableEncryption(password.encode()),
     )
+
+
+@sensitive_variables("key_pem", "passphrase", "key")
+def encrypted_key(key_pem: bytes, passphrase: str) -> bytes:
+    """The private key as PKCS#8 PEM encrypted with the passphrase (AES-256-CBC, PBKDF2:
+    cryptography's best available encryption)."""
+    key = serialization.load_pem_private_key(key_pem, password=None)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(passphrase.encode()),
+    )

@@ -11,8 +11,10 @@ lifecycle     the state machine: transitions, run_transition(), state_entered
 presentation  what pages say about a certificate
 querysets     CertificateQuerySet: per team, search, sorts, keyset windows
 certificate   Certificate and the staff queues (proxies)
+api           the REST API's idempotent requests and rate-limit counts
 """
 
+from certificates.models.api import ApiUsage, IdempotentRequest
 from certificates.models.audit import ContactAttempt, DownloadRecord, TransitionLog
 from certificates.models.authority import CertificateAuthority, Revocation
 from certificates.models.certificate import (
@@ -28,16 +30,18 @@ from certificates.models.domain import Domain, ValidationEmail, new_token
 from certificates.models.lifecycle import Lifecycle, state_entered
 from certificates.models.organization import Organization
 from certificates.models.presentation import StatusNote, TimelineEntry
-from certificates.models.records import Record
+from certificates.models.records import Record, acting_as
 from certificates.models.search import SearchKey
 
 __all__ = [
+    "ApiUsage",
     "Certificate",
     "CertificateAuthority",
     "ContactAttempt",
     "Domain",
     "DomainFacts",
     "DownloadRecord",
+    "IdempotentRequest",
     "IssuanceQueue",
     "Lifecycle",
     "Organization",
@@ -50,6 +54,7 @@ __all__ = [
     "TimelineEntry",
     "TransitionLog",
     "ValidationEmail",
+    "acting_as",
     "domain_facts",
     "generate_name",
     "new_token",

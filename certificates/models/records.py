@@ -1,6 +1,9 @@
 """Operation records (SPEC §9): everything that changed a team's certificates or its members,
 who did it and when, in one append-only table the team reads at /records/ and exports."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -11,6 +14,19 @@ from certificates.actions import ACTIONS, record_label
 from certificates.choices import Status
 
 CA = "the CA"  # staff and the system, as a team sees them (one name for the CA)
+# Who a member's actions are recorded as while a credential of theirs acts for them (an API
+# token: "API token deploy-bot"); set by the API for the length of a request.
+_acting_as: ContextVar[str] = ContextVar("scm_acting_as", default="")
+
+
+@contextmanager
+def acting_as(name: str) -> Iterator[None]:
+    """Record what the member does meanwhile as done by `name`."""
+    reset = _acting_as.set(name)
+    try:
+        yield
+    finally:
+        _acting_as.reset(reset)
 
 
 class Record(models.Model):
@@ -103,7 +119,8 @@ class Record(models.Model):
             team_id=team_id,
             at=at or timezone.now(),
             actor=actor,
-            actor_name=actor_name or (actor.get_username() if actor is not None else CA),
+            actor_name=actor_name
+            or (_acting_as.get() or actor.get_username() if actor is not None else CA),
             action=action,
             certificate=certificate,
             certificate_label=f"{certificate.name} (ID {certificate.pk})" if certificate else "",

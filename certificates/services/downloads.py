@@ -54,3 +54,48 @@ def bundle(certificate: Certificate, server: Server, user, *, with_key: bool) ->
             detail=f"{server.label} bundle, {'with' if key_pem else 'without'} the private key",
         )
     return Bundle(f"{slugify(certificate.name) or certificate.pk}_{server}.zip", archive)
+
+
+@dataclass
+class Export:
+    """The PEMs of an issued certificate, for the API (SPEC §10)."""
+
+    certificate: str
+    certificate_chain: str
+    private_key: str | None
+
+    @property
+    def entire_certificate(self) -> str:
+        return self.certificate + self.certificate_chain
+
+
+@sensitive_variables("key_pem", "passphrase")
+def export(certificate: Certificate, user, *, with_key: bool, passphrase: str = "") -> Export:
+    """The certificate, its chain and (`with_key`, where the console made it) the private
+    key, encrypted PKCS#8 with a passphrase; recorded like a download and within the same
+    hourly limit. BundleRefused before issuance."""
+    if certificate.status != Status.ISSUED or not certificate.certificate_pem:
+        raise BundleRefused("Only issued certificates can be exported.")
+    limits.download(user)
+    key_pem = private_key_pem(certificate) if with_key else None
+    if key_pem is not None and passphrase:
+        key_pem = bundles.encrypted_key(bytes(key_pem), passphrase)
+    with transaction.atomic():
+        DownloadRecord.objects.create(
+            certificate=certificate, user=user, server=Server.OTHER, with_key=key_pem is not None
+        )
+        key_words = "without the private key"
+        if key_pem is not None:
+            key_words = "with the private key" + (", encrypted" if passphrase else "")
+        Record.write(
+            team_id=certificate.team_id,
+            action="export",
+            actor=user,
+            certificate=certificate,
+            detail=f"PEM export, {key_words}",
+        )
+    return Export(
+        certificate=certificate.certificate_pem,
+        certificate_chain=certificate.issuer.certificate_pem,
+        private_key=bytes(key_pem).decode() if key_pem is not None else None,
+    )

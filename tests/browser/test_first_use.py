@@ -139,6 +139,7 @@ def console_pages(live_server, alice) -> dict[str, str]:
         "CA certificates": f"{base}/ca/",
         "operation records": f"{base}/records/",
         "members": f"{base}/teams/members/",
+        "API tokens": f"{base}/teams/tokens/",
     }
 
 

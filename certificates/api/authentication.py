@@ -1,0 +1,41 @@
+"""Who calls: an API token in `X-Auth-Token` (SCM's header) or `Authorization: Bearer`.
+request.user is the token's creator, request.auth the token and the role it acts with now
+(teams/tokens.py: the lower of the token's and its creator's, none once they left)."""
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from teams import tokens
+
+
+class TokenAuthentication(authentication.BaseAuthentication):
+    def authenticate(self, request: Request) -> tuple[Any, Any] | None:
+        raw = request.META.get("HTTP_X_AUTH_TOKEN", "")
+        if not raw:
+            scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+            if scheme.lower() != "bearer":
+                return None
+            raw = value
+        found = tokens.authenticate(raw.strip())
+        if found is None:
+            raise exceptions.AuthenticationFailed(
+                "This token is unknown, expired or revoked, or its creator has left the "
+                "team: make a new one on the console's API tokens page."
+            )
+        token, role = found
+        token.acting_role = role
+        return token.created_by, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="SCM Console"'  # so that a missing token is a 401, not a 403
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    target_class = TokenAuthentication
+    name = "token"
+
+    def get_security_definition(self, auto_schema: Any) -> dict:
+        return {"type": "apiKey", "in": "header", "name": "X-Auth-Token"}

@@ -1,0 +1,129 @@
+"""The API's list (SPEC §10): SCM's `limit`, `offset`, `sort_key`, `sort_dir`, `status` and
+`search`, read with the console's keyset sorts and search. `offset` is capped (a deep OFFSET
+reads every row before it); `cursor`, returned as next_cursor, walks any depth at the cost
+of the first page. The count is bounded like the console's."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from rest_framework import serializers
+from rest_framework.request import Request
+
+from certificates import pagination
+from certificates.api.serializers import SCM_STATUS, STATUS_OF_CODE
+from certificates.models import Domain
+
+# What an API row shows and its cursor reads: not the console list's contacts and checklist
+# (which its buttons need), nor the certificate itself.
+FIELDS = (
+    "name",
+    "certificate_type",
+    "domain_type",
+    "brand",
+    "is_test",
+    "primary_domain",
+    "domain_count",
+    "status",
+    "csr_pem",
+    "key_algorithm",
+    "not_before",
+    "not_after",
+    "created_at",
+    "updated_at",
+    "status_rank",
+    "expiry_key",
+)
+
+# SCM's sort keys, as the console's sorts and the direction each reads naturally (a
+# sort_dir the other way reads the same index backwards).
+SORT_KEYS = {
+    "certExpiredTime": ("expiry", "ASC"),
+    "certStatus": ("status", "ASC"),
+    "certUpdateTime": ("updated", "DESC"),
+}
+DEFAULT = ("created", "DESC")
+
+
+class Query(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=50, default=10)
+    offset = serializers.IntegerField(
+        min_value=0,
+        max_value=settings.SCM_API_MAX_OFFSET,
+        default=0,
+        help_text=f"Rows to skip, up to {settings.SCM_API_MAX_OFFSET:,}; walk further with cursor.",
+        error_messages={
+            "max_value": f"offset goes up to {settings.SCM_API_MAX_OFFSET:,}: walk further "
+            "with cursor (each answer's next_cursor)."
+        },
+    )
+    # An empty value means the default, as a script that builds `?status=` expects.
+    sort_key = serializers.ChoiceField(
+        choices=["", *SORT_KEYS], required=False, allow_blank=True, help_text="Default: newest."
+    )
+    sort_dir = serializers.ChoiceField(
+        choices=["", "ASC", "DESC"], required=False, allow_blank=True
+    )
+    status = serializers.ChoiceField(
+        choices=["", "ALL", *SCM_STATUS.values()], required=False, allow_blank=True
+    )
+    search = serializers.CharField(
+        max_length=253, required=False, allow_blank=True, help_text="As the console's search."
+    )
+    cursor = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, help_text="A next_cursor of an answer."
+    )
+
+
+PARAMETERS = [Query]  # drf-spectacular documents each field as a query parameter
+
+
+@dataclass(frozen=True)
+class Found:
+    rows: list
+    total: int
+    capped: bool
+    next_cursor: str | None
+
+
+def page(request: Request, certificates) -> Found:
+    """One page of the team's certificates as the query asks."""
+    asked = Query(data=request.query_params)
+    asked.is_valid(raise_exception=True)
+    query = asked.validated_data
+    sort, natural = SORT_KEYS.get(query.get("sort_key", ""), DEFAULT)
+    backwards = (query.get("sort_dir") or natural) != natural
+    found = certificates
+    if (status := query.get("status") or "ALL") != "ALL":
+        found = found.filter(status=STATUS_OF_CODE[status])
+    found = found.search(query.get("search", ""), team=request.auth.team_id)
+    rows = found.only(*FIELDS)
+    cursor = pagination.decode(query.get("cursor", ""), sort)
+    if cursor is not None:
+        rows = rows.before_row(sort, cursor) if backwards else rows.after_row(sort, cursor)
+    start, limit = query["offset"], query["limit"]
+    rows = list(rows.sorted_by(sort, backwards=backwards)[start : start + limit + 1])
+    following = pagination.encode(rows[limit - 1], sort) if len(rows) > limit else None
+    rows = rows[:limit]
+    _attach_domains(rows)
+    if cursor is None and not start and following is None:
+        total = len(rows)  # the whole list is on this page: nothing more to count
+    else:
+        total = pagination.bounded_count(found)
+    capped = total > pagination.COUNT_LIMIT
+    return Found(rows, min(total, pagination.COUNT_LIMIT), capped, following)
+
+
+def _attach_domains(rows: list) -> None:
+    """Each row's domain names as `listed_domains`: read in one query for the rows with
+    more than their primary domain (domain_count says which), none when no row has more."""
+    wanted = [row.pk for row in rows if row.domain_count > 1]
+    names: dict[int, list[str]] = {}
+    if wanted:
+        for pk, name in Domain.objects.filter(certificate_id__in=wanted).values_list(
+            "certificate_id", "name"
+        ):
+            names.setdefault(pk, []).append(name)
+    for row in rows:
+        row.listed_domains = names.get(row.pk) or (
+            [row.primary_domain] if row.primary_domain else []
+        )

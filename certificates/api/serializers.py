@@ -1,0 +1,282 @@
+"""What the API says about a certificate, in SCM v3's field names (SPEC §10), and the bodies
+it reads. The words (status_text, timeline) are the console's own (models/presentation.py);
+the rules are the forms' and services' (buying and applying are checked by PurchaseForm and
+ApplicationForm, the console's one home for them)."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from certificates.ca import csr as csr_tools
+from certificates.choices import (
+    MAX_ADDITIONAL_DOMAINS,
+    Brand,
+    CertificateType,
+    DomainType,
+    KeyAlgorithm,
+    Method,
+    RevocationReason,
+    Status,
+)
+
+# SCM's status codes for the console's states.
+SCM_STATUS = {
+    Status.PENDING_APPLICATION: "PAID",
+    Status.PENDING_DOMAIN_VERIFICATION: "CHECKING",
+    Status.PENDING_ORG_VERIFICATION: "CHECKING_ORG",
+    Status.TO_BE_ISSUED: "ISSUING",
+    Status.ISSUED: "ISSUED",
+    Status.WITHDRAWING: "CANCELCHECKING",
+    Status.APPLICATION_FAILED: "UNPASSED",
+    Status.REVOKING: "REVOKING",
+    Status.REVOKED: "REVOKED",
+    Status.EXPIRED: "EXPIRED",
+}
+STATUS_OF_CODE = {code: status for status, code in SCM_STATUS.items()}
+SCM_TYPE = {
+    CertificateType.DV: "DV_SSL_CERT_BASIC",
+    CertificateType.OV: "OV_SSL_CERT",
+    CertificateType.OV_PRO: "OV_SSL_CERT_PRO",
+    CertificateType.EV: "EV_SSL_CERT",
+    CertificateType.EV_PRO: "EV_SSL_CERT_PRO",
+}
+TYPE_OF_CODE = {code: kind for kind, code in SCM_TYPE.items()}
+SCM_DOMAIN_TYPE = {
+    DomainType.SINGLE: "SINGLE_DOMAIN",
+    DomainType.MULTIPLE: "MULTI_DOMAIN",
+    DomainType.WILDCARD: "WILDCARD",
+}
+DOMAIN_TYPE_OF_CODE = {code: kind for kind, code in SCM_DOMAIN_TYPE.items()}
+SCM_METHOD = {Method.DNS: "DNS", Method.FILE: "FILE", Method.EMAIL: "EMAIL"}
+RECORD_TYPE = {Method.DNS: "TXT", Method.FILE: "FILE", Method.EMAIL: "EMAIL"}
+SCM_BRAND = {brand: brand.name for brand in Brand}
+BRAND_OF_CODE = {code: brand for brand, code in SCM_BRAND.items()}
+SCM_KEY = {
+    KeyAlgorithm.RSA_2048: "RSA_2048",
+    KeyAlgorithm.RSA_3072: "RSA_3072",
+    KeyAlgorithm.RSA_4096: "RSA_4096",
+    KeyAlgorithm.EC_P256: "EC_P256",
+    KeyAlgorithm.EC_P384: "EC_P384",
+}
+KEY_OF_CODE = {code: key for key, code in SCM_KEY.items()}
+
+
+class Certificate(serializers.Serializer):
+    """A certificate as the list shows it."""
+
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    domain = serializers.CharField(source="primary_domain")
+    sans = serializers.SerializerMethodField()
+    signature_algorithm = serializers.SerializerMethodField(
+        help_text="The certificate's key, read from its CSR (RSA 2048, EC P-256…); before a CSR "
+        "exists, the key the console will generate."
+    )
+    type = serializers.SerializerMethodField()
+    brand = serializers.SerializerMethodField()
+    domain_type = serializers.SerializerMethodField()
+    domain_count = serializers.IntegerField()
+    wildcard_count = serializers.SerializerMethodField()
+    validity_period = serializers.SerializerMethodField()
+    expire_time = serializers.DateTimeField(source="not_after", allow_null=True)
+    status = serializers.SerializerMethodField()
+    progress = serializers.IntegerField(allow_null=True, help_text="Percent, 0–100.")
+    status_text = serializers.CharField(source="state.label")
+    test = serializers.BooleanField(source="is_test")
+
+    @staticmethod
+    def _names(certificate) -> list[str]:
+        """Its domains: as the list read them for the page (listing.py), else from the rows."""
+        listed = getattr(certificate, "listed_domains", None)
+        return listed if listed is not None else certificate.domain_names
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_sans(self, certificate) -> list[str]:
+        return [name for name in self._names(certificate) if name != certificate.primary_domain]
+
+    def get_signature_algorithm(self, certificate) -> str:
+        # The CSR's key is the certificate's (it is issued for that key): the list need not
+        # read the certificate itself.
+        found = csr_tools.stored_key_in_words("", certificate.csr_pem)
+        return found or KeyAlgorithm(certificate.key_algorithm).label
+
+    @extend_schema_field(serializers.ChoiceField(choices=list(SCM_TYPE.values())))
+    def get_type(self, certificate) -> str:
+        return SCM_TYPE[CertificateType(certificate.certificate_type)]
+
+    @extend_schema_field(serializers.ChoiceField(choices=list(SCM_BRAND.values())))
+    def get_brand(self, certificate) -> str:
+        return SCM_BRAND[Brand(certificate.brand)]
+
+    @extend_schema_field(serializers.ChoiceField(choices=list(SCM_DOMAIN_TYPE.values())))
+    def get_domain_type(self, certificate) -> str:
+        return SCM_DOMAIN_TYPE[DomainType(certificate.domain_type)]
+
+    def get_wildcard_count(self, certificate) -> int:
+        return sum(name.startswith("*.") for name in self._names(certificate))
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_validity_period(self, certificate) -> int | None:
+        """Days from not_before to not_after, once issued."""
+        if certificate.not_after is None or getattr(certificate, "not_before", None) is None:
+            return None
+        return (certificate.not_after - certificate.not_before).days
+
+    @extend_schema_field(serializers.ChoiceField(choices=list(SCM_STATUS.values())))
+    def get_status(self, certificate) -> str:
+        return SCM_STATUS[Status(certificate.status)]
+
+
+class Authentification(serializers.Serializer):
+    """How one domain is being proven: the record to create (SCM's spelling)."""
+
+    domain = serializers.CharField(source="name")
+    status = serializers.CharField(help_text="pending, verified or failed")
+    record_type = serializers.SerializerMethodField()
+    record_name = serializers.SerializerMethodField()
+    record_value = serializers.SerializerMethodField()
+    last_check = serializers.CharField(source="last_result")
+
+    @extend_schema_field(serializers.ChoiceField(choices=list(RECORD_TYPE.values())))
+    def get_record_type(self, domain) -> str:
+        return RECORD_TYPE[Method(domain.method)]
+
+    def get_record_name(self, domain) -> str:
+        if domain.method == Method.DNS:
+            return domain.txt_name
+        if domain.method == Method.FILE:
+            return domain.file_url
+        return domain.email_address
+
+    def get_record_value(self, domain) -> str:
+        return domain.token if domain.method != Method.EMAIL else ""
+
+
+class TimelineEntry(serializers.Serializer):
+    time = serializers.DateTimeField(source="at")
+    event = serializers.CharField(source="summary")
+    actor = serializers.CharField()
+    states = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class CertificateDetail(Certificate):
+    """One certificate: the list's fields, the domains' records, validity and timeline."""
+
+    authentification = Authentification(source="domains.all", many=True)
+    not_before = serializers.DateTimeField(allow_null=True)
+    not_after = serializers.DateTimeField(allow_null=True)
+    serial_number = serializers.CharField()
+    expected_issue = serializers.CharField(allow_null=True)
+    timeline = TimelineEntry(many=True)
+
+
+class CertificateList(serializers.Serializer):
+    certificates = Certificate(many=True)
+    total_count = serializers.IntegerField(
+        help_text="How many certificates the filters keep, counted up to 1,000 (there are "
+        "more when total_count_capped is true)."
+    )
+    total_count_capped = serializers.BooleanField()
+    next_cursor = serializers.CharField(
+        allow_null=True, help_text="Pass as `cursor` for the next page (any depth)."
+    )
+
+
+class Buy(serializers.Serializer):
+    """What to buy (SPEC §10); checked by the console's PurchaseForm."""
+
+    type = serializers.ChoiceField(choices=list(SCM_TYPE.values()), default="DV_SSL_CERT_BASIC")
+    brand = serializers.ChoiceField(choices=list(SCM_BRAND.values()), default="AURORA")
+    domain_type = serializers.ChoiceField(
+        choices=list(SCM_DOMAIN_TYPE.values()), default="SINGLE_DOMAIN"
+    )
+    additional_domains = serializers.IntegerField(
+        required=False, min_value=0, max_value=MAX_ADDITIONAL_DOMAINS, default=0
+    )
+    key_algorithm = serializers.ChoiceField(
+        choices=list(SCM_KEY.values()),
+        required=False,
+        help_text="The key the console generates on applying; the application may change it.",
+    )
+    quantity = serializers.IntegerField(min_value=1, max_value=100, default=1)
+    test = serializers.BooleanField(
+        default=False, help_text="A free test certificate (DV, 3 months; 20 per team)."
+    )
+
+
+class Bought(serializers.Serializer):
+    certificate_ids = serializers.ListField(child=serializers.IntegerField())
+
+
+class Apply(serializers.Serializer):
+    """SCM's apply body; checked by the console's ApplicationForm."""
+
+    domain = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    sans = serializers.ListField(
+        child=serializers.CharField(max_length=1000), required=False, max_length=500
+    )
+    csr = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Your own CSR (PEM); else the console makes one.",
+    )
+    key_algorithm = serializers.ChoiceField(choices=list(SCM_KEY.values()), required=False)
+    domain_method = serializers.ChoiceField(
+        choices=["DNS", "FILE"], required=False, help_text="How every domain is proven."
+    )
+    company_id = serializers.IntegerField(
+        required=False, help_text="An organization of the team (OV and EV)."
+    )
+    contact_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    contact_email = serializers.CharField(required=False, allow_blank=True, max_length=254)
+    contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    technical_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    technical_email = serializers.CharField(required=False, allow_blank=True, max_length=254)
+    technical_phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    submit = serializers.BooleanField(default=True, help_text="false only saves the draft.")
+
+
+class Revoke(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+    code = serializers.ChoiceField(
+        choices=RevocationReason.values,
+        default=RevocationReason.UNSPECIFIED,
+        help_text="The RFC 5280 reason.",
+    )
+
+
+class Export(serializers.Serializer):
+    passphrase = serializers.CharField(
+        required=False,
+        min_length=8,
+        max_length=200,
+        trim_whitespace=False,
+        help_text="Encrypt the private key (PKCS#8) with this; without it the key is plain PEM.",
+    )
+
+
+class Exported(serializers.Serializer):
+    entire_certificate = serializers.CharField(help_text="The certificate and its chain (PEM).")
+    certificate = serializers.CharField()
+    certificate_chain = serializers.CharField()
+    private_key = serializers.CharField(
+        allow_null=True,
+        help_text="Only where the console made the key and the token's role may have it.",
+    )
+
+
+class Error(serializers.Serializer):
+    """SCM's error shape (every 4xx and 5xx)."""
+
+    error_code = serializers.CharField(help_text="SCM.0400, SCM.0401, … SCM.0<status>")
+    error_msg = serializers.CharField()
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Each field that is not valid, with its messages (400).",
+    )
+
+
+class Message(serializers.Serializer):
+    message = serializers.CharField()
+    status = serializers.CharField()

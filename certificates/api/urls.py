@@ -1,0 +1,37 @@
+"""The REST API's URLs (SPEC §10) under /v3/: SCM's paths, the OpenAPI 3.1 schema and the
+interactive docs, served by the console itself (drf-spectacular-sidecar: no CDN)."""
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from certificates.api import views
+
+app_name = "api"
+
+urlpatterns = [
+    path("scm/certificates", views.Certificates.as_view(), name="certificates"),
+    path("scm/certificates/<int:pk>", views.CertificateDetail.as_view(), name="certificate"),
+    path("scm/certificates/<int:pk>/apply", views.Apply.as_view(), name="apply"),
+    path("scm/certificates/<int:pk>/verify", views.Verify.as_view(), name="verify"),
+    path("scm/certificates/<int:pk>/cancel-cert", views.Cancel.as_view(), name="cancel"),
+    path("scm/certificates/<int:pk>/revoke", views.Revoke.as_view(), name="revoke"),
+    path("scm/certificates/<int:pk>/export", views.Export.as_view(), name="export"),
+    path(
+        "openapi.json",
+        SpectacularAPIView.as_view(
+            renderer_classes=SpectacularAPIView.renderer_classes,
+            authentication_classes=[],
+            permission_classes=[],
+            throttle_classes=[],
+        ),
+        {"format": "json"},
+        name="schema",
+    ),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema", authentication_classes=[], permission_classes=[]
+        ),
+        name="docs",
+    ),
+]

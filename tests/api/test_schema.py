@@ -1,0 +1,81 @@
+"""Schemathesis over every operation of /v3/openapi.json, in-process (WSGI): generated
+requests, valid and not, each checked for server errors, status codes and content types
+the schema names, and responses that conform to it. The number of cases is printed."""
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from certificates.choices import Status
+from teams.roles import Role
+from tests.api.conftest import token_for
+from tests.ca.test_issuance import system_key_certificate
+from tests.factories import CertificateFactory
+
+schema = schemathesis.openapi.from_wsgi("/v3/openapi.json", get_wsgi_application())
+CASES = {"count": 0}
+# Server errors, documented status codes and content types, and responses that conform.
+# (Not negative_data_rejection: unknown query parameters are ignored, as by most APIs; nor
+# positive_data_acceptance: a well-formed domain may still be refused by the rules, a 400.)
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _keep_the_test_database_open():
+    """A WSGI request ends by closing the database connection (Django's request_finished);
+    the test client does not, and neither may these requests, inside a test's transaction."""
+    for signal in (signals.request_started, signals.request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (signals.request_started, signals.request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(alice):
+    """A team with certificates in the states the operations act on (ids 1 upwards), and
+    an Administrator's token."""
+    system_key_certificate(alice)
+    for state in (
+        Status.PENDING_APPLICATION,
+        Status.PENDING_DOMAIN_VERIFICATION,
+        Status.APPLICATION_FAILED,
+        Status.ISSUED,
+    ):
+        CertificateFactory(owner=alice, status=state)
+    token, api = token_for(alice, Role.ADMINISTRATOR)
+    return api.headers
+
+
+@schema.parametrize()
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_every_operation_answers_as_its_schema_says(case, world, settings_for_api):
+    CASES["count"] += 1
+    case.call_and_validate(headers=world, checks=CHECKS)
+
+
+@pytest.fixture
+def settings_for_api(settings):
+    settings.SCM_API_REQUESTS_PER_MINUTE = 1_000_000  # generated cases are many
+    settings.SCM_DOWNLOADS_PER_HOUR = 1_000_000
+    settings.SCM_VERIFY_NOW_SECONDS = 0
