@@ -56,6 +56,14 @@ class Limited(Refused):
         self.retry_after = max(int(retry_after), 1)
 
 
+class NothingToVerify(Refused):
+    """Verify now, with no domain pending verification."""
+
+
+class VerifyingElsewhere(Refused):
+    """Verify now while another request is checking the same domains."""
+
+
 class BundleRefused(Refused):
     """A download bundle that cannot be built for this certificate."""
 

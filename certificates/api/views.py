@@ -11,19 +11,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from certificates import tasks
 from certificates.api import access, idempotency, listing
 from certificates.api import serializers as shapes
 from certificates.api.errors import Conflict
-from certificates.choices import CsrSource, Method, Status
+from certificates.choices import CsrSource, DomainType, Method
 from certificates.dcv import methods
-from certificates.dcv import workflow as dcv
+from certificates.exceptions import NothingToVerify
 from certificates.forms import ApplicationForm, PurchaseForm
 from certificates.models import acting_as
 from certificates.permissions import ACT, DOWNLOAD, DOWNLOAD_KEY, may
-from certificates.services import limits
 from certificates.services.applications import NOT_EDITABLE, save_application
 from certificates.services.downloads import export
 from certificates.services.purchases import buy, buy_test_certificate
+from certificates.services.verifying import verify_now
 
 # SCM's error shape, for every failure an endpoint may answer.
 ERRORS = dict.fromkeys((400, 401, 403, 404, 405, 409, 413, 415, 422, 429), shapes.Error)
@@ -170,6 +171,11 @@ class Apply(TeamView):
         data = asked.validated_data
         if not certificate.is_editable:
             raise Conflict(NOT_EDITABLE)
+        if data.get("sans") and certificate.domain_type != DomainType.MULTIPLE:
+            kind = DomainType(certificate.domain_type).label.lower()
+            raise drf.ValidationError(
+                {"sans": [f"Only multiple-domain certificates have sans; this one is {kind}."]}
+            )
         form = ApplicationForm(
             _form_data(certificate, data), instance=certificate, submitting=data["submit"]
         )
@@ -220,12 +226,10 @@ class Verify(TeamView):
     def post(self, request: Request, pk: int) -> Response:
         """Check every pending domain now instead of waiting for the next re-check."""
         certificate = access.certificate(request, pk, ACT)
-        pending = list(certificate.domains.filter(status="pending"))
-        if certificate.status != Status.PENDING_DOMAIN_VERIFICATION or not pending:
-            raise Conflict("There is nothing to verify now.")
-        limits.verify_now(certificate)
-        dcv.verify_now(certificate, pending)
-        certificate.refresh_from_db()
+        try:
+            verify_now(certificate, hand_over=tasks.check_soon)
+        except NothingToVerify as refusal:
+            raise Conflict(str(refusal)) from None
         return Response(shapes.CertificateDetail(certificate).data)
 
 

@@ -14,10 +14,15 @@ from django.views.decorators.vary import vary_on_headers
 from certificates import tasks
 from certificates.choices import DomainStatus, Method, Status
 from certificates.dcv import methods
-from certificates.dcv import workflow as dcv
-from certificates.exceptions import Limited, LinkRefused, MethodRefused
+from certificates.exceptions import (
+    Limited,
+    LinkRefused,
+    MethodRefused,
+    NothingToVerify,
+    VerifyingElsewhere,
+)
 from certificates.permissions import ACT
-from certificates.services import limits
+from certificates.services.verifying import verify_now
 from certificates.views.common import certificate_for, detail_context, refused, too_soon
 
 
@@ -40,24 +45,20 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def certificate_verify_now(request: HttpRequest, pk: int) -> HttpResponse:
     """Check every pending domain at once, instead of waiting for the worker."""
     certificate = certificate_for(request, pk, ACT)
-    pending = list(certificate.domains.filter(status=DomainStatus.PENDING))
-    if certificate.status != Status.PENDING_DOMAIN_VERIFICATION or not pending:
-        messages.error(request, "There is nothing to verify now.")
-        return redirect("certificates:detail", pk=pk)
     try:
-        limits.verify_now(certificate)
+        verified = verify_now(certificate, hand_over=tasks.check_soon)
+    except NothingToVerify as refusal:
+        messages.error(request, str(refusal))
+        return redirect("certificates:detail", pk=pk)
     except Limited as limited:
         return too_soon(request, certificate, limited)
-    outcomes, handed_over = dcv.verify_now(pending, hand_over=tasks.check_soon)
-    if handed_over:
-        messages.info(request, f"{handed_over} more domains are being checked in the background.")
-    elsewhere = {dcv.Outcome.BUSY, dcv.Outcome.RECENT}
-    if dcv.Outcome.CHECKED not in outcomes and elsewhere & set(outcomes):
-        # Pressed in another tab at the same moment: that check is running or just ran.
-        message = "These domains are being checked right now: see the result below."
-        return refused(request, certificate, message, 409)
-    certificate.refresh_from_db()
-    if certificate.status != Status.PENDING_DOMAIN_VERIFICATION:
+    except VerifyingElsewhere as refusal:
+        return refused(request, certificate, str(refusal), 409)
+    if verified.handed_over:
+        messages.info(
+            request, f"{verified.handed_over} more domains are being checked in the background."
+        )
+    if verified.done:
         messages.success(request, "Every domain is verified.")
     else:
         messages.warning(request, "Not verified yet: see the result next to each domain.")

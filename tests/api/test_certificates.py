@@ -254,3 +254,40 @@ def test_a_token_for_another_team_sees_that_team_only(alice, bob):
     CertificateFactory(owner=bob)
     _, bobs = token_for(bob, Role.READ_ONLY, team=team_of(bob))
     assert bobs.get(LIST).json()["total_count"] == 1
+
+
+def test_verify_now_checks_the_records_and_is_rate_limited(alice, api, dns_zone, settings):
+    from tests.factories import submitted
+
+    settings.SCM_VERIFY_NOW_SECONDS = 60
+    certificate = submitted(alice, primary_domain="shop.example.com")
+    first = api.post(f"{one(certificate.pk)}/verify")
+    assert first.status_code == 200 and first.json()["status"] == "CHECKING"
+    assert "not found (NXDOMAIN)" in first.json()["authentification"][0]["last_check"]
+    again = api.post(f"{one(certificate.pk)}/verify")
+    assert again.status_code == 429 and 1 <= int(again["Retry-After"]) <= 60
+    settings.SCM_VERIFY_NOW_SECONDS = 0
+    domain = certificate.domains.get()
+    dns_zone.txt(domain.txt_name, domain.token)
+    verified = api.post(f"{one(certificate.pk)}/verify")
+    assert verified.status_code == 200 and verified.json()["status"] == "ISSUING"
+    nothing = api.post(f"{one(certificate.pk)}/verify")
+    assert nothing.status_code == 409 and nothing.json()["error_msg"] == (
+        "There is nothing to verify now."
+    )
+
+
+def test_sans_on_a_single_domain_certificate_are_refused_not_dropped(alice, api):
+    [pk] = api.post(LIST, {"type": "DV_SSL_CERT_BASIC"}).json()["certificate_ids"]
+    answer = api.post(f"{one(pk)}/apply", {"domain": "www.example.com", "sans": ["a.example.com"]})
+    assert answer.status_code == 400
+    assert answer.json()["fields"]["sans"] == [
+        "Only multiple-domain certificates have sans; this one is single domain."
+    ]
+    [multi] = api.post(
+        LIST, {"type": "DV_SSL_CERT_BASIC", "domain_type": "MULTI_DOMAIN", "additional_domains": 2}
+    ).json()["certificate_ids"]
+    applied = api.post(
+        f"{one(multi)}/apply", {"domain": "www.example.com", "sans": ["a.example.com"]}
+    )
+    assert applied.status_code == 200 and applied.json()["sans"] == ["a.example.com"]
