@@ -1,6 +1,7 @@
 """The REST API's URLs (SPEC §10) under /v3/: SCM's paths, the OpenAPI 3.1 schema and the
 interactive docs, served by the console itself (drf-spectacular-sidecar: no CDN)."""
 
+from csp.decorators import csp_update
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -29,8 +30,11 @@ urlpatterns = [
     ),
     path(
         "docs/",
-        SpectacularSwaggerSplitView.as_view(
-            url_name="api:schema", authentication_classes=[], permission_classes=[]
+        # Swagger UI's stylesheet draws a few icons as data: images; nothing else is relaxed.
+        csp_update({"img-src": ["data:"]})(
+            SpectacularSwaggerSplitView.as_view(
+                url_name="api:schema", authentication_classes=[], permission_classes=[]
+            )
         ),
         name="docs",
     ),
