@@ -5,6 +5,7 @@ console's own writers would write (models.domain_facts)."""
 
 import datetime as dt
 import os
+import re
 import random
 import shutil
 import subprocess
@@ -52,6 +53,8 @@ def database_env(size: int) -> tuple[dict, callable]:
     import psycopg
 
     base, _, name = url.rpartition("/")
+    # The name the run started with: prepare() points DATABASE_URL at each size's database.
+    name = re.sub(r"_bench_\d+$", "", name.split("_bench_")[0])
     bench_name = f"{name or 'scm'}_bench_{size}"
     admin_url = f"{base}/postgres"
     with psycopg.connect(admin_url, autocommit=True) as connection:
