@@ -5,8 +5,8 @@ console's own writers would write (models.domain_facts)."""
 
 import datetime as dt
 import os
-import re
 import random
+import re
 import shutil
 import subprocess
 import sys
