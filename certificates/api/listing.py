@@ -11,7 +11,9 @@ from rest_framework.request import Request
 
 from certificates import pagination
 from certificates.api.serializers import SCM_STATUS, STATUS_OF_CODE
-from certificates.models import Domain
+from certificates.ca import csr as csr_tools
+from certificates.choices import CsrSource, KeyAlgorithm
+from certificates.models import Certificate, Domain
 
 # What an API row shows and its cursor reads: not the console list's contacts and checklist
 # (which its buttons need), nor the certificate itself.
@@ -24,7 +26,7 @@ FIELDS = (
     "primary_domain",
     "domain_count",
     "status",
-    "csr_pem",
+    "csr_source",
     "key_algorithm",
     "not_before",
     "not_after",
@@ -105,12 +107,24 @@ def page(request: Request, certificates) -> Found:
     following = pagination.encode(rows[limit - 1], sort) if len(rows) > limit else None
     rows = rows[:limit]
     _attach_domains(rows)
+    _attach_keys(rows)
     if cursor is None and not start and following is None:
         total = len(rows)  # the whole list is on this page: nothing more to count
     else:
         total = pagination.bounded_count(found)
     capped = total > pagination.COUNT_LIMIT
     return Found(rows, min(total, pagination.COUNT_LIMIT), capped, following)
+
+
+def _attach_keys(rows: list) -> None:
+    """Each row's key in words as `listed_key`: the algorithm the console generated the key
+    with, or, for an applicant's own CSR, read from that CSR (fetched in one query, only for
+    such rows: reading every row's CSR took 0.3 ms a page, a sixth of the list's own work)."""
+    own = [row.pk for row in rows if row.csr_source == CsrSource.OWN]
+    csrs = dict(Certificate.objects.filter(pk__in=own).values_list("pk", "csr_pem")) if own else {}
+    for row in rows:
+        found = csr_tools.stored_key_in_words("", csrs[row.pk]) if row.pk in csrs else None
+        row.listed_key = found or KeyAlgorithm(row.key_algorithm).label
 
 
 def _attach_domains(rows: list) -> None:

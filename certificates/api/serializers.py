@@ -120,8 +120,11 @@ class Certificate(serializers.Serializer):
         return [name for name in self._names(certificate) if name != certificate.primary_domain]
 
     def get_signature_algorithm(self, certificate) -> str:
-        # The CSR's key is the certificate's (it is issued for that key): the list need not
-        # read the certificate itself.
+        listed = getattr(certificate, "listed_key", None)  # read for the page (listing.py)
+        if listed is not None:
+            return listed
+        # The CSR's key is the certificate's (it is issued for that key): no need to read
+        # the certificate itself.
         found = csr_tools.stored_key_in_words("", certificate.csr_pem)
         return found or KeyAlgorithm(certificate.key_algorithm).label
 

@@ -9,13 +9,14 @@ from certificates.api import listing
 from certificates.api.serializers import Certificate as Shape
 from certificates.choices import CertificateType, DomainType, Status
 from certificates.models import Certificate
-from tests.ca.test_issuance import issued
+from tests.ca.test_issuance import issued, system_key_certificate
 from tests.factories import CertificateFactory
 
 
 @pytest.fixture
 def rows(alice):
     issued(alice)
+    system_key_certificate(alice)  # the console made its key: the list reads no CSR for it
     CertificateFactory(owner=alice, ev=True, status=Status.PENDING_ORG_VERIFICATION)
     CertificateFactory(
         owner=alice,
@@ -35,6 +36,7 @@ def rows(alice):
     multi.save()
     found = list(Certificate.objects.filter(team=multi.team).only(*listing.FIELDS))
     listing._attach_domains(found)
+    listing._attach_keys(found)
     return found
 
 
