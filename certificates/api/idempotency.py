@@ -40,50 +40,46 @@ def _fingerprint(request: Request) -> str:
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
-def _claim(request: Request, key: str, fingerprint: str) -> IdempotentRequest | Response:
-    """This request's record of the key, new and in progress; or the first answer."""
-    token = request.auth
-    for _ in range(2):
-        try:
-            with transaction.atomic():
-                return IdempotentRequest.objects.create(
-                    token=token, key=key, fingerprint=fingerprint
-                )
-        except IntegrityError:
-            first = IdempotentRequest.objects.filter(token=token, key=key).first()
-            if first is None:
-                continue  # expired and removed meanwhile: claim it again
-            if first.created_at < timezone.now() - KEPT:
-                IdempotentRequest.objects.filter(pk=first.pk).delete()
-                continue
-            if first.fingerprint != fingerprint:
-                raise KeyReused() from None
-            if not first.status_code:
-                raise Conflict(
-                    "A request with this Idempotency-Key is still being answered: try again "
-                    "in a moment."
-                ) from None
-            return Response(json.loads(first.body), status=first.status_code)
-    raise Conflict("This Idempotency-Key is busy: try again in a moment.")
+def _first_answer(request: Request, key: str, fingerprint: str) -> Response | None:
+    """The answer already given to this key, or None when the key is free (never used, or
+    used more than a day ago: then it is freed here)."""
+    first = IdempotentRequest.objects.filter(token=request.auth, key=key).first()
+    if first is None:
+        return None
+    if first.created_at < timezone.now() - KEPT:
+        IdempotentRequest.objects.filter(pk=first.pk).delete()
+        return None
+    if first.fingerprint != fingerprint:
+        raise KeyReused()
+    return Response(json.loads(first.body), status=first.status_code)
 
 
 def once(request: Request, answer: Callable[[], Response]) -> Response:
-    """answer() once per Idempotency-Key; without the header, every time. A request that
-    fails (an error answer) frees its key, so it can be sent again once fixed."""
+    """answer() once per Idempotency-Key; without the header, every time. The key is taken
+    in the transaction that answers: a second request with it waits for the first one's
+    commit and then gets its answer (PostgreSQL blocks on the key's unique index; SQLite
+    writes one at a time), and a request that fails takes nothing, so it can be sent again
+    once fixed. A process that dies mid-answer leaves neither the answer nor the key."""
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
         return answer()
     if len(key) > 200:
         raise exceptions.ValidationError({"Idempotency-Key": ["At most 200 characters."]})
-    claimed = _claim(request, key, _fingerprint(request))
-    if isinstance(claimed, Response):
-        return claimed
-    try:
-        response = answer()
-    except BaseException:
-        IdempotentRequest.objects.filter(pk=claimed.pk).delete()
-        raise
-    IdempotentRequest.objects.filter(pk=claimed.pk).update(
-        status_code=response.status_code, body=json.dumps(response.data)
-    )
-    return response
+    fingerprint = _fingerprint(request)
+    for _ in range(3):
+        if (first := _first_answer(request, key, fingerprint)) is not None:
+            return first
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    claimed = IdempotentRequest.objects.create(
+                        token=request.auth, key=key, fingerprint=fingerprint
+                    )
+            except IntegrityError:
+                continue  # another request took the key first: its answer is committed now
+            response = answer()
+            IdempotentRequest.objects.filter(pk=claimed.pk).update(
+                status_code=response.status_code, body=json.dumps(response.data)
+            )
+        return response
+    raise Conflict("A request with this Idempotency-Key is still being answered: try again.")
