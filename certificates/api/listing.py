@@ -6,6 +6,8 @@ of the first page. The count is bounded like the console's."""
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import IntegerField
+from django.db.models.expressions import RawSQL
 from rest_framework import serializers
 from rest_framework.request import Request
 
@@ -14,6 +16,7 @@ from certificates.api.serializers import SCM_STATUS, STATUS_OF_CODE
 from certificates.ca import csr as csr_tools
 from certificates.choices import CsrSource, KeyAlgorithm
 from certificates.models import Certificate, Domain
+from certificates.models.querysets import SORTS
 
 # What an API row shows and its cursor reads: not the console list's contacts and checklist
 # (which its buttons need), nor the certificate itself.
@@ -30,11 +33,7 @@ FIELDS = (
     "key_algorithm",
     "not_before",
     "not_after",
-    "created_at",
-    "updated_at",
-    "status_rank",
-    "expiry_key",
-)
+)  # and the sort's own keys (listing reads only those of the sort asked for)
 
 # SCM's sort keys, as the console's sorts and the direction each reads naturally (a
 # sort_dir the other way reads the same index backwards).
@@ -98,7 +97,8 @@ def page(request: Request, certificates) -> Found:
     if (status := query.get("status") or "ALL") != "ALL":
         found = found.filter(status=STATUS_OF_CODE[status])
     found = found.search(query.get("search", ""), team=request.auth.team_id)
-    rows = found.only(*FIELDS)
+    keys = [name for name, _ in SORTS[sort] if name != "id"]
+    rows = found.only(*FIELDS, *keys).annotate(listed_total=_bounded_count(found))
     cursor = pagination.decode(query.get("cursor", ""), sort)
     if cursor is not None:
         rows = rows.before_row(sort, cursor) if backwards else rows.after_row(sort, cursor)
@@ -108,12 +108,24 @@ def page(request: Request, certificates) -> Found:
     rows = rows[:limit]
     _attach_domains(rows)
     _attach_keys(rows)
-    if cursor is None and not start and following is None:
-        total = len(rows)  # the whole list is on this page: nothing more to count
-    else:
+    if rows:
+        total = rows[0].listed_total
+    elif cursor is None and not start:
+        total = 0
+    else:  # past the end: the count has no row to come with
         total = pagination.bounded_count(found)
     capped = total > pagination.COUNT_LIMIT
     return Found(rows, min(total, pagination.COUNT_LIMIT), capped, following)
+
+
+def _bounded_count(found) -> RawSQL:
+    """How many rows the filters keep, counted up to COUNT_LIMIT + 1 (as the console's list),
+    as a column of the page's own query: one query instead of two (the second was a fifth of
+    the list's own time, and the API list's target is 2x a token hello-world)."""
+    sql, params = (
+        found.order_by().values("pk")[: pagination.COUNT_LIMIT + 1].query.sql_with_params()
+    )
+    return RawSQL(f"SELECT COUNT(*) FROM ({sql}) bounded", params, output_field=IntegerField())
 
 
 def _attach_keys(rows: list) -> None:

@@ -291,3 +291,20 @@ def test_sans_on_a_single_domain_certificate_are_refused_not_dropped(alice, api)
         f"{one(multi)}/apply", {"domain": "www.example.com", "sans": ["a.example.com"]}
     )
     assert applied.status_code == 200 and applied.json()["sans"] == ["a.example.com"]
+
+
+def test_the_count_is_bounded_like_the_consoles(alice, api, monkeypatch):
+    from certificates import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_LIMIT", 3)
+    for _ in range(5):
+        CertificateFactory(owner=alice)
+    first = api.get(LIST, {"limit": 2}).json()
+    assert (first["total_count"], first["total_count_capped"]) == (3, True)
+    second = api.get(LIST, {"limit": 2, "cursor": first["next_cursor"]}).json()
+    assert (second["total_count"], second["total_count_capped"]) == (3, True)
+    past = api.get(LIST, {"limit": 2, "offset": 10}).json()
+    assert past["certificates"] == [] and past["total_count_capped"]
+    monkeypatch.setattr(pagination, "COUNT_LIMIT", 10)
+    exact = api.get(LIST, {"limit": 2, "status": "PAID"}).json()
+    assert (exact["total_count"], exact["total_count_capped"]) == (5, False)
