@@ -2,23 +2,10 @@
 Read-only: members are added, changed and removed by a team's Administrators in the console
 (teams/services.py), where the last Administrator is kept and every change is recorded."""
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from certificates.admin.log import ReadOnly
 from teams.models import Membership, Team
-
-
-class ReadOnly:
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class MembershipInline(ReadOnly, admin.TabularInline):

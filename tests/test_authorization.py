@@ -23,7 +23,7 @@ from certificates.choices import CertificateType, CsrSource, Status
 from certificates.models import Certificate, CertificateAuthority, TransitionLog
 from teams.roles import Role
 from teams.tokens import create_token
-from tests.api.matrix import call_api, designed_for_api
+from tests.api.matrix import MEMBERS, call_api, designed_for_api
 from tests.factories import (
     CertificateFactory,
     MembershipFactory,
@@ -33,7 +33,6 @@ from tests.factories import (
 )
 
 ROLES = ("anonymous", "stranger", "reader", "member", "administrator", "staff", "superuser")
-MEMBERS = ("reader", "member", "administrator")
 METHODS = ("get", "post", "delete")
 
 

@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django_fsm.admin import FSMAdminMixin, FSMObjectTransition, FSMTransitionContext
 
 from certificates.actions import STAFF_EDIT
+from certificates.admin.log import ReadOnly
 from certificates.exceptions import EditRefused, TransitionRefused
 from certificates.models import Certificate, ContactAttempt, Domain, TransitionLog
 from certificates.permissions import STAFF_FIELDS, VALIDATE
@@ -18,15 +19,9 @@ from certificates.templatetags.console import when
 from teams.models import Team
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnly, admin.TabularInline):
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class DomainInline(ReadOnlyInline):

@@ -12,7 +12,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from certificates.exceptions import Limited, QuotaExceeded, Refused
+from certificates.exceptions import Limited, Refused
 
 CODES = {
     400: ("SCM.0400", "The request is not valid."),
@@ -67,8 +67,6 @@ def handler(exc: Exception, context: dict) -> Response | None:
         response = Response(body(429, str(exc)), status=429)
         response["Retry-After"] = str(exc.retry_after)
         return response
-    if isinstance(exc, QuotaExceeded):
-        return Response(body(409, str(exc)), status=409)
     if isinstance(exc, Refused):
         return Response(body(409, str(exc)), status=409)
     if isinstance(exc, RequestDataTooBig):

@@ -145,11 +145,8 @@ class CertificateDetail(TeamView):
 
 def _step(certificate, name: str, request: Request, **kwargs) -> None:
     """Take an owner's step through run_transition; 409 with the model's reason if closed."""
-    if certificate.action(name) not in certificate.owner_actions():
-        why = (
-            certificate.refusal(name) or f"“{certificate.action(name).label}” is not possible now."
-        )
-        raise Conflict(f"{why} Nothing was changed.")
+    if refusal := certificate.owner_refusal(name):
+        raise Conflict(refusal)
     certificate.run_transition(name, by=request.user, **kwargs)
 
 

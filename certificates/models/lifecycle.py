@@ -324,13 +324,19 @@ class Lifecycle(ConcurrentTransitionMixin, models.Model):
         return None
 
     def owner_actions(self) -> list[Action]:
-        """The owner's steps the current state and conditions allow, in the registry's
-        order (the console's operations)."""
+        """The owner's steps the state and conditions allow now, in the registry's order."""
         open_now = {
             t.name
             for t in self.get_available_status_transitions()  # type: ignore[attr-defined]
         }
         return [action for action in OWNER_ACTIONS.values() if action.name in open_now]
+
+    def owner_refusal(self, name: str) -> str | None:
+        """Why this owner's step is closed now, as the console and the API say it; or None."""
+        if (action := self.action(name)) in self.owner_actions():
+            return None
+        why = self.refusal(name) or f"“{action.label}” is not possible now."
+        return f"{why} Nothing was changed."
 
     def run_transition(self, name: str, *, by: Any, **kwargs: Any) -> None:
         """Apply a transition as `by` (None for the system) and save, or change nothing.

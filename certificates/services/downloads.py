@@ -42,18 +42,27 @@ def bundle(certificate: Certificate, server: Server, user, *, with_key: bool) ->
         key_pem=key_pem,
         name=certificate.name,
     )
+    detail = f"{server.label} bundle, {'with' if key_pem else 'without'} the private key"
+    _record(certificate, user, server, key_pem is not None, "download", detail)
+    return Bundle(f"{slugify(certificate.name) or certificate.pk}_{server}.zip", archive)
+
+
+def _record(
+    certificate: Certificate, user, server: Server, with_key: bool, action: str, detail: str
+):
+    """A download on the certificate's page (its list of downloads, and the hourly limit's
+    count) and in the team's operation records, in one transaction."""
     with transaction.atomic():
         DownloadRecord.objects.create(
-            certificate=certificate, user=user, server=server, with_key=key_pem is not None
+            certificate=certificate, user=user, server=server, with_key=with_key
         )
         Record.write(
             team_id=certificate.team_id,
-            action="download",
+            action=action,
             actor=user,
             certificate=certificate,
-            detail=f"{server.label} bundle, {'with' if key_pem else 'without'} the private key",
+            detail=detail,
         )
-    return Bundle(f"{slugify(certificate.name) or certificate.pk}_{server}.zip", archive)
 
 
 @dataclass
@@ -80,20 +89,12 @@ def export(certificate: Certificate, user, *, with_key: bool, passphrase: str = 
     key_pem = private_key_pem(certificate) if with_key else None
     if key_pem is not None and passphrase:
         key_pem = bundles.encrypted_key(bytes(key_pem), passphrase)
-    with transaction.atomic():
-        DownloadRecord.objects.create(
-            certificate=certificate, user=user, server=Server.OTHER, with_key=key_pem is not None
-        )
-        key_words = "without the private key"
-        if key_pem is not None:
-            key_words = "with the private key" + (", encrypted" if passphrase else "")
-        Record.write(
-            team_id=certificate.team_id,
-            action="export",
-            actor=user,
-            certificate=certificate,
-            detail=f"PEM export, {key_words}",
-        )
+    key_words = "without the private key"
+    if key_pem is not None:
+        key_words = "with the private key" + (", encrypted" if passphrase else "")
+    _record(
+        certificate, user, Server.OTHER, key_pem is not None, "export", f"PEM export, {key_words}"
+    )
     return Export(
         certificate=certificate.certificate_pem,
         certificate_chain=certificate.issuer.certificate_pem,

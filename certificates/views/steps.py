@@ -39,10 +39,10 @@ def certificate_action(request: HttpRequest, pk: int, slug: str) -> HttpResponse
     form = ActionForm(
         data, reason_required=action.reason_required, reason_codes=action.reason_codes
     )
-    allowed = action in certificate.owner_actions()
+    closed = certificate.owner_refusal(action.name)
+    allowed = closed is None
     if request.method == "POST" and not allowed:
-        why = certificate.refusal(action.name) or f"“{action.label}” is not possible now."
-        return refused(request, certificate, f"{why} Nothing was changed.", 409)
+        return refused(request, certificate, closed, 409)
     if request.method == "POST" and form.is_valid():
         try:
             certificate.run_transition(action.name, by=request.user, **form.cleaned_data)
