@@ -28,9 +28,10 @@ def day(moment: dt.date | dt.datetime | None) -> str:
 
 
 @register.inclusion_tag("certificates/_errors.html")
-def error_summary(*forms) -> dict:
+def error_summary(*forms, heading: str = "") -> dict:
     """A box listing every error of these forms, each linked to its field; the page moves
-    focus to it (console.js), so keyboard and screen-reader users start there."""
+    focus to it (console.js), so keyboard and screen-reader users start there. `heading`
+    replaces "Nothing was saved" where the form saves nothing (filters)."""
     errors = []
     for form in forms:
         if form is None or not form.is_bound:
@@ -40,4 +41,4 @@ def error_summary(*forms) -> dict:
         for field in form:
             for message in field.errors:
                 errors.append((field.id_for_label or "", f"{field.label}: {message}"))
-    return {"errors": errors}
+    return {"errors": errors, "heading": heading}

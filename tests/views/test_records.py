@@ -244,3 +244,9 @@ def test_a_deep_page_starts_its_index_scan_at_the_cursor(alice):
     else:
         assert "record_team (team_id=? AND at<?)" in plan, plan
     assert [r.pk for r in deep.order_by("-at", "-id")] == [r.pk for r in reversed(rows[:100])]
+
+
+def test_bad_filters_are_not_called_unsaved_changes(alice_client, alice):
+    page = alice_client.get(RECORDS, {"certificate": "abc"})
+    assert "These filters could not be used; the others apply:" in page.text
+    assert "Nothing was saved" not in page.text
