@@ -135,6 +135,15 @@ OTHER_RECORDS = {
     "token_created": "API token created",
     "token_revoked": "API token revoked",
     "export": "Exported",
+    "acme_eab_created": "ACME key created",
+    "acme_eab_deleted": "ACME key deleted",
+    "acme_account_created": "ACME account registered",
+    "acme_account_updated": "ACME account updated",
+    "acme_key_changed": "ACME account key changed",
+    "acme_account_deactivated": "ACME account deactivated",
+    "acme_order": "Ordered through ACME",
+    "acme_challenge": "ACME challenge checked",
+    "acme_finalize": "CSR sent through ACME",
 }
 
 

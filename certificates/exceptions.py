@@ -74,3 +74,16 @@ class CSRError(ValueError):
 
 class CAALookupFailed(Exception):
     """The CAA records could not be looked up; issuance must wait."""
+
+
+class AcmeRefused(Refused):
+    """An ACME request the server will not carry out: `problem` is its RFC 8555 error type
+    (badCSR, rejectedIdentifier, rateLimited…), the message its detail."""
+
+    def __init__(
+        self, problem: str, detail: str, *, retry_after: int | None = None, location: str = ""
+    ) -> None:
+        super().__init__(detail)
+        self.problem = problem
+        self.retry_after = retry_after
+        self.location = location

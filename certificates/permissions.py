@@ -16,12 +16,14 @@ DOWNLOAD = "download"
 DOWNLOAD_KEY = "download_key"
 ACT = "act"  # buy, apply, save, withdraw, resubmit, rename, delete, verify, renew, revoke
 MANAGE_MEMBERS = "manage_members"
+MANAGE_ACME = "manage_acme"  # make EAB keys, deactivate ACME accounts (SPEC §11)
 NEEDS: dict[str, Role] = {
     VIEW: Role.READ_ONLY,
     DOWNLOAD: Role.READ_ONLY,
     DOWNLOAD_KEY: Role.FULL_ACCESS,
     ACT: Role.FULL_ACCESS,
     MANAGE_MEMBERS: Role.ADMINISTRATOR,
+    MANAGE_ACME: Role.FULL_ACCESS,
 }
 
 

@@ -20,9 +20,19 @@ def _api_error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"error_code": code, "error_msg": message}, status=status)
 
 
+ACME = "/acme/"
+
+
+def _acme_problem(status: int, kind: str, detail: str) -> JsonResponse:
+    body = {"type": f"urn:ietf:params:acme:error:{kind}", "detail": detail, "status": status}
+    return JsonResponse(body, status=status, content_type="application/problem+json")
+
+
 def not_found(request, exception=None):
     if request.path.startswith(API):
         return _api_error(404, "SCM.0404", f"There is no endpoint {request.path}.")
+    if request.path.startswith(ACME):
+        return _acme_problem(404, "malformed", f"There is no ACME resource {request.path}.")
     return defaults.page_not_found(request, exception)
 
 
@@ -33,6 +43,8 @@ def server_error(request):
     if not outage or "locked" in str(problem):  # SQLite's busy timeout: a real error
         if api:
             return _api_error(500, "SCM.0500", "Something went wrong on our side.")
+        if request.path.startswith(ACME):
+            return _acme_problem(500, "serverInternal", "Something went wrong on our side.")
         return defaults.server_error(request)
     for connection in connections.all(initialized_only=True):
         connection.close_if_unusable_or_obsolete()

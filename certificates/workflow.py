@@ -26,7 +26,7 @@ def follow_up(certificate: Certificate, source: str, name: str, by: Any, **kwarg
             _mark_domains_verified(certificate, by)
             _after_domains(certificate)
         case Status.TO_BE_ISSUED:
-            _maybe_issue(certificate)
+            maybe_issue(certificate)
         case Status.WITHDRAWING if settings.SCM_SIMULATED_CA:
             _simulate_later(certificate)
         case Status.REVOKED if certificate.issuer_id:
@@ -50,7 +50,7 @@ def _mark_domains_verified(certificate: Certificate, by: Any) -> None:
 
 def _after_domains(certificate: Certificate) -> None:
     if certificate.status == Status.TO_BE_ISSUED:
-        _maybe_issue(certificate)
+        maybe_issue(certificate)
         return
     organization = certificate.organization
     reuse_since = timezone.now() - dt.timedelta(days=settings.SCM_ORG_VERIFICATION_REUSE_DAYS)
@@ -68,12 +68,13 @@ def _after_domains(certificate: Certificate) -> None:
         _simulate_later(certificate)
 
 
-def _maybe_issue(certificate: Certificate) -> None:
+def maybe_issue(certificate: Certificate) -> None:
     """DV without manual review is issued automatically (SPEC §3)."""
     if (
         settings.SCM_AUTO_ISSUE_DV
         and not certificate.product.needs_org_verification
         and not certificate.manual_review
+        and certificate.csr_pem  # an ACME order waits for its client to finalize
     ):
         tasks.issue.enqueue(certificate.pk)
 

@@ -291,6 +291,18 @@ SCM_EMAIL_RESEND_SECONDS = int(os.environ.get("SCM_EMAIL_RESEND_SECONDS", "300")
 SCM_EMAIL_ADDRESS_SECONDS = int(os.environ.get("SCM_EMAIL_ADDRESS_SECONDS", "300"))
 SCM_EMAILS_PER_HOUR = int(os.environ.get("SCM_EMAILS_PER_HOUR", "20"))
 SCM_DOWNLOADS_PER_HOUR = int(os.environ.get("SCM_DOWNLOADS_PER_HOUR", "60"))
+# ACME (SPEC §11). A challenge is checked when its client asks, then re-checked after 2,
+# 4, 8… seconds, at most this many times before the order fails; its certificates are of
+# this brand. Per account and hour: new orders, and challenges that failed for good.
+SCM_ACME_RETRY_SECONDS = int(os.environ.get("SCM_ACME_RETRY_SECONDS", "2"))
+SCM_ACME_VALIDATION_ATTEMPTS = int(os.environ.get("SCM_ACME_VALIDATION_ATTEMPTS", "4"))
+SCM_ACME_BRAND = os.environ.get("SCM_ACME_BRAND", "aurora")
+SCM_ACME_ORDERS_PER_HOUR = int(os.environ.get("SCM_ACME_ORDERS_PER_HOUR", "300"))
+SCM_ACME_FAILED_VALIDATIONS_PER_HOUR = int(
+    os.environ.get("SCM_ACME_FAILED_VALIDATIONS_PER_HOUR", "10")
+)
+# An order's authorizations must be completed within this many days.
+SCM_ACME_ORDER_DAYS = int(os.environ.get("SCM_ACME_ORDER_DAYS", "7"))
 # Organization verification is reused for this long (SPEC §3).
 SCM_ORG_VERIFICATION_REUSE_DAYS = 395  # 13 months
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("records/", include("certificates.records_urls")),
     path("teams/", include("teams.urls")),
     path("v3/", include("certificates.api.urls")),
+    path("acme/", include("certificates.acme.urls")),
     path("", include("certificates.ca_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

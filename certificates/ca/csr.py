@@ -226,3 +226,20 @@ def check_csr(csr: x509.CertificateSigningRequest, domains: Sequence[str]) -> st
         if domains[0] not in names:
             raise CSRError(f"The CSR does not name the primary domain {domains[0]}.")
     return key
+
+
+def der_of(certificate_pem: str) -> bytes:
+    """A PEM certificate's DER (b"" for none)."""
+    if not certificate_pem:
+        return b""
+    certificate = x509.load_pem_x509_certificate(certificate_pem.encode("ascii"))
+    return certificate.public_bytes(serialization.Encoding.DER)
+
+
+def same_key(one, other) -> bool:
+    """Are these public keys the same key?"""
+    info = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    try:
+        return one.public_bytes(*info) == other.public_bytes(*info)
+    except (AttributeError, TypeError, ValueError):
+        return False

@@ -1,5 +1,6 @@
 """The file check (SPEC §5): http://<domain>/.well-known/pki-validation/fileauth.txt holds
-the token. One check has a hard total time limit (SCM_HTTP_TIMEOUT) over lookups,
+the token; ACME's http-01 (§11) is the same check of /.well-known/acme-challenge/<token>
+for the key authorization. One check has a hard total time limit (SCM_HTTP_TIMEOUT) over lookups,
 redirects and reading, whatever the server sends; private and loopback addresses are
 contacted only where SCM_VALIDATION_ALLOW_PRIVATE allows."""
 
@@ -17,50 +18,70 @@ from django.conf import settings
 from certificates.dcv.lookup import CheckResult, dns_reason, resolver
 
 FILE_PATH = "/.well-known/pki-validation/fileauth.txt"
+ACME_PATH = "/.well-known/acme-challenge/"
 MAX_FILE_BYTES = 1024
 MAX_REDIRECTS = 2
 MAX_HEADER_BYTES = 16 * 1024
 
 
 def check_file(host: str, token: str) -> CheckResult:
-    """Does http://host/.well-known/pki-validation/fileauth.txt contain the token?
+    """Does http://host/.well-known/pki-validation/fileauth.txt contain the token?"""
+    return check_content(host, FILE_PATH, token)
+
+
+def check_http01(host: str, token: str, key_authorization: str) -> CheckResult:
+    """Does http://host/.well-known/acme-challenge/<token> hold the key authorization?"""
+    return check_content(host, ACME_PATH + token, key_authorization)
+
+
+def check_content(host: str, first_path: str, expected: str) -> CheckResult:
+    """Does http://host<first_path> (after redirects on the same host) hold `expected`?
 
     The whole check — lookups, connections, redirects, reading — has a hard limit of
     SCM_HTTP_TIMEOUT seconds: a server that answers a byte at a time cannot hold it longer.
     Whatever the server sends, the answer is a CheckResult in plain words."""
     deadline = time.monotonic() + settings.SCM_HTTP_TIMEOUT
-    path = FILE_PATH
+    path = first_path
     for _ in range(MAX_REDIRECTS + 1):
         url = _shown_url(host, path)
         try:
             status, location, body = _http_get(host, path, deadline)
         except _Refused as refused:
-            return CheckResult(False, f"{url}: {refused}")
+            return CheckResult(False, f"{url}: {refused}", refused.problem)
         if status in (301, 302, 303, 307, 308) and location is not None:
             try:
                 path = _redirect_path(host, path, location)
             except _Refused as refused:
-                return CheckResult(False, f"{url} {refused}")
+                return CheckResult(False, f"{url} {refused}", refused.problem)
             continue
         if status != 200:
-            return CheckResult(False, f"HTTP {status} at {url}.")
+            return CheckResult(False, f"HTTP {status} at {url}.", "unauthorized")
         if body is None:
             return CheckResult(
                 False,
                 f"The file at {url} is larger than {MAX_FILE_BYTES} bytes; it should "
                 "hold only the value shown.",
+                "incorrectResponse",
             )
         content = body.decode("utf-8", "replace").strip()
-        if content == token:
+        if content == expected:
             return CheckResult(True, f"File found at {url} with the right content.")
         return CheckResult(
-            False, f"File found at {url} but its content differs: “{_printable(content[:60])}”."
+            False,
+            f"File found at {url} but its content differs: “{_printable(content[:60])}”.",
+            "incorrectResponse",
         )
-    return CheckResult(False, f"{_shown_url(host, FILE_PATH)} redirects too many times.")
+    return CheckResult(
+        False, f"{_shown_url(host, first_path)} redirects too many times.", "connection"
+    )
 
 
 class _Refused(Exception):
-    pass
+    problem = "connection"
+
+
+class _Unresolved(_Refused):
+    problem = "dns"
 
 
 def _printable(text: str) -> str:
@@ -202,13 +223,13 @@ def _address_of(host: str, deadline: float | None = None) -> str:
             found.lifetime = min(found.lifetime, _remaining(deadline))
         answer = found.resolve(host, "A")
     except dns.resolver.NXDOMAIN:
-        raise _Refused(f"{host} does not exist in DNS (NXDOMAIN).") from None
+        raise _Unresolved(f"{host} does not exist in DNS (NXDOMAIN).") from None
     except dns.resolver.NoAnswer:
-        raise _Refused(f"{host} has no IPv4 address (A record).") from None
+        raise _Unresolved(f"{host} has no IPv4 address (A record).") from None
     except dns.exception.Timeout:
-        raise _Refused(f"the DNS lookup of {host} timed out.") from None
+        raise _Unresolved(f"the DNS lookup of {host} timed out.") from None
     except dns.exception.DNSException as error:
-        raise _Refused(f"the DNS lookup of {host} failed: {dns_reason(error)}.") from None
+        raise _Unresolved(f"the DNS lookup of {host} failed: {dns_reason(error)}.") from None
     address = answer[0].address
     ip = ipaddress.ip_address(address)
     if not settings.SCM_VALIDATION_ALLOW_PRIVATE and not ip.is_global:

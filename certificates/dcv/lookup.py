@@ -10,10 +10,12 @@ from django.conf import settings
 
 @dataclass(frozen=True)
 class CheckResult:
-    """A check's outcome and what it found, in words a non-expert can act on."""
+    """A check's outcome and what it found, in words a non-expert can act on; a failure's
+    kind as ACME names its errors (dns, connection, unauthorized, incorrectResponse)."""
 
     ok: bool
     message: str
+    problem: str = ""
 
 
 def resolver() -> dns.resolver.Resolver:

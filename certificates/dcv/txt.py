@@ -1,4 +1,5 @@
-"""The DNS TXT check (SPEC §5): a record `_dnsauth.<domain>` holding the token."""
+"""The DNS TXT check (SPEC §5): a record `_dnsauth.<domain>` holding the token (or, for
+ACME's dns-01, `_acme-challenge.<domain>` holding the key authorization's digest)."""
 
 import dns.exception
 import dns.resolver
@@ -11,15 +12,17 @@ def check_txt(name: str, token: str) -> CheckResult:
     try:
         answer = resolver().resolve(name, "TXT", raise_on_no_answer=False)
     except dns.resolver.NXDOMAIN:
-        return CheckResult(False, f"TXT record {name} not found (NXDOMAIN).")
+        return CheckResult(False, f"TXT record {name} not found (NXDOMAIN).", "dns")
     except dns.exception.Timeout:
-        return CheckResult(False, f"The DNS lookup of {name} timed out.")
+        return CheckResult(False, f"The DNS lookup of {name} timed out.", "dns")
     except (dns.resolver.NoNameservers, dns.exception.DNSException) as error:
-        return CheckResult(False, f"The DNS lookup of {name} failed: {dns_reason(error)}.")
+        return CheckResult(False, f"The DNS lookup of {name} failed: {dns_reason(error)}.", "dns")
     values = [b"".join(record.strings).decode("utf-8", "replace") for record in answer]
     if not values:
-        return CheckResult(False, f"{name} exists but has no TXT record.")
+        return CheckResult(False, f"{name} exists but has no TXT record.", "incorrectResponse")
     if token in (value.strip() for value in values):
         return CheckResult(True, f"TXT record {name} found with the right value.")
     found = ", ".join(f"“{value[:60]}”" for value in values[:3])
-    return CheckResult(False, f"TXT record {name} found but the value differs: it is {found}.")
+    return CheckResult(
+        False, f"TXT record {name} found but the value differs: it is {found}.", "incorrectResponse"
+    )

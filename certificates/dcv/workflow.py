@@ -1,9 +1,11 @@
 """Domain control validation as a workflow: check, re-check with backoff, give up at the
 deadline, and move the application on when every domain passes (SPEC §5)."""
 
+import base64
 import contextlib
 import datetime as dt
 import enum
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -12,12 +14,12 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from certificates.choices import DomainStatus, Method, Status
-from certificates.dcv.http import check_file
+from certificates.choices import CsrSource, DomainStatus, Method, Status
+from certificates.dcv.http import check_file, check_http01
 from certificates.dcv.lookup import CheckResult
 from certificates.dcv.txt import check_txt
 from certificates.exceptions import TransitionRefused
-from certificates.models import Certificate, Domain, new_token
+from certificates.models import Certificate, Domain, Record, new_token
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +32,11 @@ class Outcome(enum.Enum):
     CLOSED = "nothing to check"
 
 
-def delay_after(checks: int) -> dt.timedelta:
-    """Backoff: the first re-check after a minute, then doubling, capped (settings)."""
-    seconds = settings.SCM_RECHECK_FIRST_SECONDS * 2 ** min(checks, 20)
+def delay_after(checks: int, *, acme: bool = False) -> dt.timedelta:
+    """Backoff: the first re-check after a minute, then doubling, capped (settings); an
+    ACME client waits for its challenge, so it is re-checked after seconds."""
+    first = settings.SCM_ACME_RETRY_SECONDS if acme else settings.SCM_RECHECK_FIRST_SECONDS
+    seconds = first * 2 ** min(checks, 20)
     return dt.timedelta(seconds=min(seconds, settings.SCM_RECHECK_MAX_SECONDS))
 
 
@@ -42,20 +46,22 @@ def deadline(certificate: Certificate) -> dt.datetime:
 
 
 def restart(certificate: Certificate) -> list[Domain]:
-    """Fresh tokens and results for every domain: verification starts from scratch."""
+    """Fresh tokens and results for every domain: verification starts from scratch. An ACME
+    order's domains wait, unchecked, until the client asks for its challenge."""
     now = timezone.now()
+    acme = certificate.csr_source == CsrSource.ACME
     domains = list(certificate.domains.all())
     for domain in domains:
         domain.token = new_token()
         domain.status = DomainStatus.PENDING
         domain.checks = 0
         domain.last_checked_at = domain.verified_at = domain.checking_until = None
-        domain.last_result = ""
-        domain.next_check_at = now + delay_after(0)
+        domain.last_result = domain.last_problem = ""
+        domain.next_check_at = None if acme else now + delay_after(0)
         domain.email_nonce = ""
         domain.email_sent_at = None
         if domain.method not in domain.allowed_methods():
-            domain.method = Method.DNS
+            domain.method = domain.allowed_methods()[0]
     Domain.objects.bulk_update(
         domains,
         [
@@ -66,6 +72,7 @@ def restart(certificate: Certificate) -> list[Domain]:
             "verified_at",
             "checking_until",
             "last_result",
+            "last_problem",
             "next_check_at",
             "email_nonce",
             "email_sent_at",
@@ -87,7 +94,10 @@ def check_domain(
     )
     if not verifying.exists():
         return Outcome.CLOSED
-    pending = Domain.objects.filter(pk=domain_pk, status=DomainStatus.PENDING)
+    # An ACME order's domain is checked only once its client asked for the challenge.
+    pending = Domain.objects.filter(pk=domain_pk, status=DomainStatus.PENDING).exclude(
+        method__in=[Method.ACME_HTTP, Method.ACME_DNS], checks=0, next_check_at__isnull=True
+    )
     free = Q(checking_until__isnull=True) | Q(checking_until__lt=now)
     due = Q(next_check_at__isnull=True) | Q(next_check_at__lte=now)
     claim = pending.filter(free) if force else pending.filter(free, due)
@@ -147,6 +157,12 @@ def _probe(domain: Domain) -> CheckResult:
         return check_txt(domain.txt_name, domain.token)
     if domain.method == Method.FILE:
         return check_file(domain.base_name, domain.token)
+    if domain.method == Method.ACME_HTTP:
+        return check_http01(domain.base_name, domain.token, domain.key_authorization)
+    if domain.method == Method.ACME_DNS:
+        digest = hashlib.sha256(domain.key_authorization.encode("ascii")).digest()
+        value = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+        return check_txt(domain.acme_txt_name, value)
     if domain.email_sent_at:
         return CheckResult(
             False, f"Waiting for the link emailed to {domain.email_address} to be used."
@@ -157,24 +173,35 @@ def _probe(domain: Domain) -> CheckResult:
 def _record(domain: Domain, result: CheckResult, now: dt.datetime) -> None:
     # The result, the next due time and the lease's release are one UPDATE: a second
     # checker can never find the domain free but still due.
+    certificate = domain.certificate
+    acme = certificate.csr_source == CsrSource.ACME
     fields = {
         "last_checked_at": now,
         "last_result": _fitting(result.message),
+        "last_problem": "" if result.ok else result.problem or "incorrectResponse",
         "checks": F("checks") + 1,
         "checking_until": None,
     }
     if result.ok:
         fields.update(status=DomainStatus.VERIFIED, verified_at=now, next_check_at=None)
     else:
-        fields["next_check_at"] = now + delay_after(domain.checks + 1)
+        fields["next_check_at"] = now + delay_after(domain.checks + 1, acme=acme)
     recorded = Domain.objects.filter(pk=domain.pk, status=DomainStatus.PENDING).update(**fields)
     if not recorded:  # settled meanwhile (an email link, a staff override): just let go
         Domain.objects.filter(pk=domain.pk).update(checking_until=None)
         return
-    certificate = domain.certificate
+    if acme:  # each result of an ACME challenge is in the timeline and the records
+        Record.write(
+            team_id=certificate.team_id,
+            action="acme_challenge",
+            certificate=certificate,
+            detail=_fitting(f"{domain.name}, {domain.method}: {result.message}"),
+        )
     if result.ok:
         complete_if_all_verified(certificate)
-    elif now >= deadline(certificate):
+    elif now >= deadline(certificate) or (
+        acme and domain.checks + 1 >= settings.SCM_ACME_VALIDATION_ATTEMPTS
+    ):
         _give_up(certificate, domain, result)
 
 
@@ -194,9 +221,13 @@ def complete_if_all_verified(certificate: Certificate) -> None:
 
 def _give_up(certificate: Certificate, domain: Domain, result: CheckResult) -> None:
     days = settings.SCM_VERIFICATION_DEADLINE_DAYS
+    within = (
+        f"in {settings.SCM_ACME_VALIDATION_ATTEMPTS} checks of its ACME challenge"
+        if certificate.csr_source == CsrSource.ACME
+        else f"within {days} days"
+    )
     reason = (
-        f"Control of {domain.unicode_name} was not proven within {days} days. "
-        f"Last check: {result.message}"
+        f"Control of {domain.unicode_name} was not proven {within}. Last check: {result.message}"
     )
     Domain.objects.filter(pk=domain.pk).update(status=DomainStatus.FAILED, next_check_at=None)
     with contextlib.suppress(TransitionRefused):

@@ -12,8 +12,16 @@ presentation  what pages say about a certificate
 querysets     CertificateQuerySet: per team, search, sorts, keyset windows
 certificate   Certificate and the staff queues (proxies)
 api           the REST API's idempotent requests and rate-limit counts
+acme          the ACME server's nonces, EAB keys, accounts and orders
 """
 
+from certificates.models.acme import (
+    AcmeAccount,
+    AcmeAccountKey,
+    AcmeNonce,
+    AcmeOrder,
+    authorization_status,
+)
 from certificates.models.api import ApiUsage, IdempotentRequest
 from certificates.models.audit import ContactAttempt, DownloadRecord, TransitionLog
 from certificates.models.authority import CertificateAuthority, Revocation
@@ -34,6 +42,10 @@ from certificates.models.records import Record, acting_as
 from certificates.models.search import SearchKey
 
 __all__ = [
+    "AcmeAccount",
+    "AcmeAccountKey",
+    "AcmeNonce",
+    "AcmeOrder",
     "ApiUsage",
     "Certificate",
     "CertificateAuthority",
@@ -55,6 +67,7 @@ __all__ = [
     "TransitionLog",
     "ValidationEmail",
     "acting_as",
+    "authorization_status",
     "domain_facts",
     "generate_name",
     "new_token",

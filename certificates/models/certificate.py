@@ -16,6 +16,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from certificates import search
 from certificates.actions import STAFF_EDIT
+from certificates.ca import profiles
 from certificates.choices import (
     Brand,
     CertificateType,
@@ -213,6 +214,28 @@ class Certificate(Presentation, Lifecycle):
             super().save(*args, **kwargs)
             if adding:
                 SearchKey.rewrite([self], domains={self.pk: []}, fresh=True)
+
+    def sign(self) -> None:
+        """Sign the application's CSR key for its domains with the brand's issuing CA, in
+        the profile of its type, for not_before … not_after; sets the certificate's fields."""
+        authority = CertificateAuthority.objects.issuing(self.brand)
+        organization = self.organization
+        self.certificate_pem, self.serial_number = authority.sign_csr(
+            self.csr_pem,
+            domains=self.domain_names,
+            policy=profiles.POLICY_OF[self.certificate_type],
+            organization=organization
+            and profiles.Organization(
+                legal_name=organization.legal_name,
+                country=organization.country.code,
+                state=organization.state,
+                city=organization.city,
+                registration_number=organization.registration_number,
+            ),
+            not_before=self.not_before,
+            not_after=self.not_after,
+        )
+        self.issuer = authority
 
     def set_domains(self, primary: str, additional: Sequence[str] = ()) -> None:
         """Replace the application's domains (the certificate must already be saved); a

@@ -7,7 +7,7 @@ import secrets
 from django.db import models
 from django.utils import timezone
 
-from certificates.choices import EMAIL_LOCAL_PARTS, DomainStatus, Method
+from certificates.choices import EMAIL_LOCAL_PARTS, CsrSource, DomainStatus, Method
 from certificates.domains import registrable, unicode_form
 
 
@@ -31,6 +31,9 @@ class Domain(models.Model):
     checks = models.PositiveIntegerField(default=0, help_text="Checks since it became pending.")
     last_checked_at = models.DateTimeField(null=True, blank=True)
     last_result = models.CharField(max_length=500, blank=True)
+    # What kind of failure the last check found, as ACME names it (dns, connection,
+    # incorrectResponse); empty when it passed or no check was made.
+    last_problem = models.CharField(max_length=30, blank=True)
     next_check_at = models.DateTimeField(null=True, blank=True)
     # A checker holds this lease while it checks, so no two check the domain at once.
     checking_until = models.DateTimeField(null=True, blank=True)
@@ -85,13 +88,33 @@ class Domain(models.Model):
             hosts.append(hosts[-1].split(".", 1)[1])
         return [f"{local}@{host}" for host in hosts for local in EMAIL_LOCAL_PARTS]
 
+    @property
+    def acme_txt_name(self) -> str:
+        return f"_acme-challenge.{self.base_name}"
+
+    @property
+    def key_authorization(self) -> str:
+        """What an ACME client serves for this domain's challenge (RFC 8555 §8.1): the token
+        and the thumbprint of its account's key as it is now."""
+        return f"{self.token}.{self.certificate.acme_order.account.thumbprint}"
+
+    @property
+    def challenge_started(self) -> bool:
+        """Has the ACME client asked for its challenge (self.method) to be checked?"""
+        return self.checks > 0 or self.next_check_at is not None or self.status != "pending"
+
     def allowed_methods(self) -> list[Method]:
-        """DNS for every product; file (not wildcard) and email for OV and EV (SPEC §5)."""
+        """DNS for every product; file (not wildcard) and email for OV and EV (SPEC §5); an
+        ACME order's challenges: http-01 and dns-01, only dns-01 for a wildcard (§11)."""
+        if self.certificate.csr_source == CsrSource.ACME:
+            if self.name.startswith("*."):
+                return [Method.ACME_DNS]
+            return [Method.ACME_HTTP, Method.ACME_DNS]
         if not self.certificate.product.needs_org_verification:
             return [Method.DNS]
         if self.name.startswith("*."):
             return [Method.DNS, Method.EMAIL]
-        return list(Method)
+        return [Method.DNS, Method.FILE, Method.EMAIL]
 
 
 class ValidationEmail(models.Model):

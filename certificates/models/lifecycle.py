@@ -1,9 +1,8 @@
-"""A certificate's life (SPEC §3): its state, one method per transition with its
-permission and conditions, and run_transition(), which checks state, conditions and
-permission and saves the state, its TransitionLog row and the team's operation record in one
-transaction. A refused,
-stale or racing transition changes nothing and raises TransitionRefused with the reason.
-Each transition's label and wording come from the one registry (certificates/actions.py)."""
+"""A certificate's life (SPEC §3): its state, one method per transition with its permission
+and conditions, and run_transition(), which checks state, conditions and permission and saves
+the state, its TransitionLog row and the team's operation record in one transaction. A refused,
+stale or racing transition changes nothing and raises TransitionRefused with the reason. Each
+transition's label and wording come from the one registry (certificates/actions.py)."""
 
 from typing import Any
 
@@ -22,19 +21,20 @@ from django_fsm import (
 )
 
 from certificates.actions import ACTIONS, OWNER_ACTIONS, Action
-from certificates.ca import profiles
 from certificates.choices import RevocationReason, Status
 from certificates.exceptions import TransitionRefused, UnknownAction
 from certificates.models.audit import TransitionLog
-from certificates.models.authority import CertificateAuthority, Revocation
+from certificates.models.authority import Revocation
 from certificates.models.organization import Organization
 from certificates.models.records import Record
 from certificates.models.rules import (
     after_domain_verification,
     check_caa,
+    has_csr,
     has_expired,
     is_complete,
     member_may_act,
+    not_acme,
     org_checklist_done,
     required,
 )
@@ -97,28 +97,6 @@ class Lifecycle(ConcurrentTransitionMixin, models.Model):
         # time a row becomes a model (a page of 20 rows: a thousand checks); there is one.
         return (self._meta.get_field("status"),)
 
-    def sign(self) -> None:
-        """Sign the application's CSR key for its domains with the brand's issuing CA, in
-        the profile of its type, for not_before … not_after; sets the certificate's fields."""
-        authority = CertificateAuthority.objects.issuing(self.brand)
-        organization = self.organization
-        self.certificate_pem, self.serial_number = authority.sign_csr(
-            self.csr_pem,
-            domains=self.domain_names,
-            policy=profiles.POLICY_OF[self.certificate_type],
-            organization=organization
-            and profiles.Organization(
-                legal_name=organization.legal_name,
-                country=organization.country.code,
-                state=organization.state,
-                city=organization.city,
-                registration_number=organization.registration_number,
-            ),
-            not_before=self.not_before,
-            not_after=self.not_after,
-        )
-        self.issuer = authority
-
     # Transitions (SPEC §3). Each changes state and records facts; run_transition() saves.
 
     @transition(
@@ -170,6 +148,7 @@ class Lifecycle(ConcurrentTransitionMixin, models.Model):
         field="status",
         source=Status.TO_BE_ISSUED,
         target=Status.ISSUED,
+        conditions=[has_csr],
         permission=ISSUE,
         custom={**ACTIONS["issue"].fsm_custom, "prepare": check_caa},
     )
@@ -177,7 +156,7 @@ class Lifecycle(ConcurrentTransitionMixin, models.Model):
         """Sign the certificate, with the longest validity allowed today, in this transaction."""
         self.issued_at = timezone.now()
         self.not_before, self.not_after = validity_period(self.issued_at, is_test=self.is_test)
-        self.sign()
+        self.sign()  # type: ignore[attr-defined] (Certificate.sign)
 
     @transition(
         field="status",
@@ -222,6 +201,7 @@ class Lifecycle(ConcurrentTransitionMixin, models.Model):
         field="status",
         source=Status.APPLICATION_FAILED,
         target=Status.PENDING_APPLICATION,
+        conditions=[not_acme],
         permission=member_may_act,
         custom=ACTIONS["edit"].fsm_custom,
     )

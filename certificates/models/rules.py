@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from certificates.choices import Status
+from certificates.choices import CsrSource, Status
 from certificates.dcv.caa import caa_refusal
 from certificates.exceptions import (
     CAAForbids,
@@ -34,7 +34,9 @@ def explains(message: str) -> Callable[[Callable[..., bool]], Callable[..., bool
     "the organization and the applicant contact"
 )
 def is_complete(certificate: Any) -> bool:
-    if not (certificate.primary_domain and certificate.csr_pem):
+    # An ACME order's CSR comes last, when its client finalizes the order (SPEC §11).
+    acme = certificate.csr_source == CsrSource.ACME
+    if not (certificate.primary_domain and (certificate.csr_pem or acme)):
         return False
     if certificate.product.needs_org_verification:
         return bool(
@@ -53,6 +55,16 @@ def org_checklist_done(certificate: Any) -> bool:
         and certificate.org_phone_checked
         and certificate.org_address_checked
     )
+
+
+@explains("the CSR has not arrived: the ACME client sends it when it finalizes the order")
+def has_csr(certificate: Any) -> bool:
+    return bool(certificate.csr_pem)
+
+
+@explains("an ACME order that failed stays failed: the ACME client places a new order")
+def not_acme(certificate: Any) -> bool:
+    return certificate.csr_source != CsrSource.ACME
 
 
 @explains("its expiry date has not passed yet")
