@@ -19,9 +19,10 @@ def follow_up(certificate: Certificate, source: str, name: str, by: Any, **kwarg
     match certificate.status:
         case Status.PENDING_DOMAIN_VERIFICATION:
             for domain in dcv.restart(certificate):
-                tasks.check_domain.using(run_after=domain.next_check_at).enqueue(
-                    domain.pk, domain.token
-                )
+                if domain.next_check_at:  # an ACME order's wait for their client to ask
+                    tasks.check_domain.using(run_after=domain.next_check_at).enqueue(
+                        domain.pk, domain.token
+                    )
         case Status.PENDING_ORG_VERIFICATION | Status.TO_BE_ISSUED if name == "verify_domains":
             _mark_domains_verified(certificate, by)
             _after_domains(certificate)

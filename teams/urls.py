@@ -1,6 +1,6 @@
 from django.urls import path
 
-from teams import token_views, views
+from teams import acme_views, token_views, views
 
 app_name = "teams"
 
@@ -11,4 +11,11 @@ urlpatterns = [
     path("members/<int:pk>/remove/", views.member_remove, name="member-remove"),
     path("tokens/", token_views.tokens, name="tokens"),
     path("tokens/<int:pk>/revoke/", token_views.token_revoke, name="token-revoke"),
+    path("acme/", acme_views.acme_page, name="acme"),
+    path("acme/keys/<int:pk>/delete/", acme_views.acme_key_delete, name="acme-key-delete"),
+    path(
+        "acme/accounts/<int:pk>/deactivate/",
+        acme_views.acme_account_deactivate,
+        name="acme-account-deactivate",
+    ),
 ]

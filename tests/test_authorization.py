@@ -23,6 +23,7 @@ from certificates.choices import CertificateType, CsrSource, Status
 from certificates.models import Certificate, CertificateAuthority, TransitionLog
 from teams.roles import Role
 from teams.tokens import create_token
+from tests.acme import matrix as acme
 from tests.api.matrix import MEMBERS, call_api, designed_for_api
 from tests.factories import (
     CertificateFactory,
@@ -51,6 +52,8 @@ class Route:
             return "public"  # the OpenAPI schema and its docs: the same for everyone
         if self.name.startswith("api:"):
             return "api"  # answered to an API token (X-Auth-Token), never to a session
+        if self.name.startswith("acme:"):
+            return "acme"  # answered to a signed JWS (RFC 8555), never to a session
         if self.name in PUBLIC_CONSOLE or self.route.startswith("accounts/"):
             return "accounts" if self.route.startswith("accounts/") else "public"
         return "console"
@@ -146,7 +149,10 @@ def world(db):
     }
     # The one the revoke URL names: another of carol's (hers to revoke, and an Administrator's).
     revoked, _ = create_token(team, "carol's old", Role.READ_ONLY, by=reader)
+    acme_key, acme_account, secrets["ACME HMAC key"] = acme.acme_world(team, member, owner)
     return {
+        "acme_key": acme_key,
+        "acme_account": acme_account,
         "tokens": {role: raw for role, (_, raw) in tokens.items()},
         "revoked_token": revoked,
         "users": {
@@ -201,6 +207,7 @@ def url_for(route: Route, world: dict) -> str:
         values["pk"] = world["membership"].pk
     if route.name == "teams:token-revoke":
         values["pk"] = world["revoked_token"].pk
+    values |= acme.acme_values(route.name, world)
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
     return "/" + path.lstrip("^").rstrip("$")
 
@@ -242,6 +249,8 @@ def designed(route: Route, role: str, method: str, status: int, location: str) -
         return status in (200, 302, 400, 403, 404, 405)  # superuser: anything but an error
     if route.area == "api":
         return designed_for_api(route, role, method, status)
+    if route.area == "acme":
+        return acme.designed_for_acme(route.name, method, status)
     # The console: the team's certificate, reached by its id; the team's pages.
     if role == "anonymous":
         return to_login or status == 405  # a wrong method is refused before the login
@@ -269,6 +278,8 @@ def designed(route: Route, role: str, method: str, status: int, location: str) -
         if role in ("reader", "administrator"):  # its creator, and an Administrator
             return status in (302, 405)
         return status in (404, 405)  # anyone else's token: not theirs to see
+    if route.name in acme.ACME_PAGES:
+        return acme.designed_for_acme_page(route.name, role, status, allowed)
     return status in allowed
 
 

@@ -120,26 +120,33 @@ class Signed:
         return self.payload == b""
 
 
-def parse_jws(body: bytes) -> tuple[acme_jws.JWS, dict]:
-    """A flattened JWS of one signature, and its protected header as JSON."""
+def parse_jws(body: bytes, algorithms: dict = ALGORITHMS) -> tuple[acme_jws.JWS, dict]:
+    """A flattened JWS of one signature, signed with one of `algorithms`, and its protected
+    header as JSON."""
     if len(body) > MAX_BODY:
         raise AcmeRefused("malformed", f"The request is larger than {MAX_BODY} bytes.")
     try:
         document = json.loads(body)
         if not isinstance(document, dict) or "signatures" in document:
             raise ValueError
-        if "header" in document:
-            raise AcmeRefused("malformed", "The JWS must have no unprotected header (§6.2).")
-        signed = acme_jws.JWS.from_json(document)
         header = json.loads(jose.b64decode(document["protected"]))
         if not isinstance(header, dict):
             raise ValueError
-    except AcmeRefused:
-        raise
     except Exception:
         raise AcmeRefused(
             "malformed", "The request is not a flattened JWS with a protected header."
         ) from None
+    if "header" in document:
+        raise AcmeRefused("malformed", "The JWS must have no unprotected header (§6.2).")
+    alg = header.get("alg")
+    if alg not in algorithms:
+        raise AcmeRefused(
+            "badSignatureAlgorithm", f"The signature algorithm {str(alg)[:20]!r} is not accepted."
+        )
+    try:
+        signed = acme_jws.JWS.from_json(document)
+    except Exception:
+        raise AcmeRefused("malformed", "The JWS cannot be read.") from None
     return signed, header
 
 
@@ -164,11 +171,7 @@ def verify(request: HttpRequest, *, key_from: str = "either") -> Signed:
     signed, header = parse_jws(request.body)
     if not AcmeNonce.redeem(header.get("nonce")):
         raise AcmeRefused("badNonce", "The nonce is not one this server handed out, or was used.")
-    alg = header.get("alg")
-    if alg not in ALGORITHMS:
-        raise AcmeRefused(
-            "badSignatureAlgorithm", f"The signature algorithm {str(alg)[:20]!r} is not accepted."
-        )
+    alg = header["alg"]
     if header.get("url") != request.build_absolute_uri(request.path):
         raise AcmeRefused(
             "unauthorized", "The url in the protected header is not the URL of this request."
@@ -211,6 +214,10 @@ def _account_of(request: HttpRequest, kid: Any) -> AcmeAccount:
     return account
 
 
-def inner_jws(value: Any) -> tuple[jose.JWS, dict]:
-    """A JWS inside a payload (keyChange, externalAccountBinding), and its header."""
-    return parse_jws(json.dumps(value).encode())
+HMAC_ALGORITHMS = {"HS256": jose.HS256, "HS384": jose.HS384, "HS512": jose.HS512}
+
+
+def inner_jws(value: Any, algorithms: dict = ALGORITHMS) -> tuple[jose.JWS, dict]:
+    """A JWS inside a payload (keyChange; externalAccountBinding, with HMAC_ALGORITHMS),
+    and its header."""
+    return parse_jws(json.dumps(value).encode(), algorithms)

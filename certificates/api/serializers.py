@@ -47,7 +47,14 @@ SCM_DOMAIN_TYPE = {
 }
 DOMAIN_TYPE_OF_CODE = {code: kind for kind, code in SCM_DOMAIN_TYPE.items()}
 SCM_METHOD = {Method.DNS: "DNS", Method.FILE: "FILE", Method.EMAIL: "EMAIL"}
-RECORD_TYPE = {Method.DNS: "TXT", Method.FILE: "FILE", Method.EMAIL: "EMAIL"}
+RECORD_TYPE = {
+    Method.DNS: "TXT",
+    Method.FILE: "FILE",
+    Method.EMAIL: "EMAIL",
+    # An ACME order's domains: what its client's challenge puts where (SPEC §11).
+    Method.ACME_HTTP: "FILE",
+    Method.ACME_DNS: "TXT",
+}
 SCM_BRAND = {brand: brand.name for brand in Brand}
 BRAND_OF_CODE = {code: brand for brand, code in SCM_BRAND.items()}
 SCM_KEY = {
@@ -177,10 +184,15 @@ class Authentification(serializers.Serializer):
             return domain.txt_name
         if domain.method == Method.FILE:
             return domain.file_url
+        if domain.method == Method.ACME_DNS:
+            return domain.acme_txt_name
+        if domain.method == Method.ACME_HTTP:
+            return f"http://{domain.base_name}/.well-known/acme-challenge/{domain.token}"
         return domain.email_address
 
     def get_record_value(self, domain) -> str:
-        return domain.token if domain.method != Method.EMAIL else ""
+        # An ACME challenge's answer is the client's (its key authorization): not shown.
+        return domain.token if domain.method in (Method.DNS, Method.FILE) else ""
 
 
 class TimelineEntry(serializers.Serializer):

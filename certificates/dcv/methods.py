@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from certificates.choices import DomainStatus, Method
+from certificates.choices import CsrSource, DomainStatus, Method
 from certificates.dcv.workflow import complete_if_all_verified
 from certificates.domains import registrable
 from certificates.exceptions import LinkRefused, MethodRefused
@@ -31,6 +31,8 @@ def choose_method(
     the limits on validation emails (limits.Limited otherwise, and nothing is sent). The
     link starts with base_url, the address the console is served on (SCM_PUBLIC_URL when
     no request tells)."""
+    if domain.certificate.csr_source == CsrSource.ACME:
+        raise MethodRefused(f"The ACME client chooses how {domain.name} is proven.")
     if method not in domain.allowed_methods():
         raise MethodRefused(f"{Method(method).label} is not available for {domain.name}.")
     if method == Method.EMAIL and email_address not in domain.email_addresses:

@@ -16,6 +16,7 @@ from certificates.choices import (
     ISSUE_WORKING_DAYS,
     Brand,
     CertificateType,
+    CsrSource,
     DomainType,
     KeyAlgorithm,
     Status,
@@ -25,6 +26,9 @@ from certificates.models.audit import ContactAttempt, DownloadRecord, Transition
 from certificates.permissions import ACT, may
 from certificates.validity import validity_period
 from certificates.workdays import add_working_days
+
+# What of an ACME order's operation records its timeline shows.
+ACME_TIMELINE = ("acme_order", "acme_challenge", "acme_finalize")
 
 
 class StatusNote(NamedTuple):
@@ -221,6 +225,14 @@ class Presentation:
                 or ("", f"{self.renewal_of.name} (ID {self.renewal_of_id})"),
             )
         ]
+        if self.csr_source == CsrSource.ACME:
+            # Ordered by an ACME client: the order, each challenge's result, the CSR.
+            entries = [
+                TimelineEntry(
+                    record.at, record.action, record.label, record.actor_name, "", record.detail
+                )
+                for record in self.records.filter(action__in=ACME_TIMELINE)
+            ]
         for entry in self.log.select_related("actor"):
             states = (
                 ""

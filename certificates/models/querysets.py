@@ -52,8 +52,8 @@ def beyond(keys: list[tuple[str, bool]], values: list, *, backwards: bool) -> Q:
 
 
 # What a list row shows, what the conditions of the transitions open to it read (is_complete,
-# org_checklist_done, has_expired in models/rules.py) and the sort keys of its cursor. A field
-# missing here costs a query per row, which the list's query-count tests catch.
+# org_checklist_done, has_expired, not_acme in models/rules.py) and the sort keys of its
+# cursor. A field missing here costs a query per row, which the list's query-count tests catch.
 LIST_FIELDS = (
     "name",
     "certificate_type",
@@ -69,6 +69,7 @@ LIST_FIELDS = (
     "not_after",
     "domains_verified_at",
     "csr_pem",
+    "csr_source",
     "organization_id",
     "applicant_name",
     "applicant_email",

@@ -5,7 +5,7 @@ POST …/verify both come here."""
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from certificates.choices import DomainStatus, Status
+from certificates.choices import CsrSource, DomainStatus, Status
 from certificates.dcv import workflow as dcv
 from certificates.exceptions import NothingToVerify, VerifyingElsewhere
 from certificates.models import Certificate, Domain
@@ -22,6 +22,10 @@ def verify_now(certificate: Certificate, *, hand_over: Callable[[Domain], None])
     """Check every pending domain now. NothingToVerify when none is pending, Limited
     within SCM_VERIFY_NOW_SECONDS of the last check, VerifyingElsewhere when another
     request is checking them at this moment (pressed in another tab)."""
+    if certificate.csr_source == CsrSource.ACME:
+        raise NothingToVerify(
+            "This ACME order's domains are checked when its ACME client asks: nothing to do here."
+        )
     pending = list(certificate.domains.filter(status=DomainStatus.PENDING))
     if certificate.status != Status.PENDING_DOMAIN_VERIFICATION or not pending:
         raise NothingToVerify("There is nothing to verify now.")

@@ -12,9 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from certificates.ca import bundles
-from certificates.choices import Server, Status
+from certificates.choices import CsrSource, Server, Status
 from certificates.exceptions import Limited
-from certificates.models import Certificate
+from certificates.models import AcmeAccount, Certificate
 from certificates.permissions import ACT, DOWNLOAD_KEY, VIEW, may, refusal
 
 
@@ -54,6 +54,7 @@ def detail_context(certificate: Certificate) -> dict:
         "calls": certificate.contact_attempts.all(),
         "operations": step_links(certificate),
         "verifying": certificate.status == Status.PENDING_DOMAIN_VERIFICATION,
+        "acme_account": _acme_account(certificate),
         "deadline_days": settings.SCM_VERIFICATION_DEADLINE_DAYS,
         "servers": [(server, _unavailable(certificate, server)) for server in Server],
         "may_act": may(certificate.viewer_role, ACT),
@@ -65,6 +66,13 @@ def detail_context(certificate: Certificate) -> dict:
         else "",
         "poll_interval_ms": int(settings.SCM_POLL_INTERVAL * 1000),
     }
+
+
+def _acme_account(certificate: Certificate) -> AcmeAccount | None:
+    """The ACME account that ordered this certificate, or None (ordered in the console)."""
+    if certificate.csr_source != CsrSource.ACME:
+        return None
+    return AcmeAccount.objects.filter(orders__certificate=certificate).first()
 
 
 def _unavailable(certificate: Certificate, server: Server) -> str:

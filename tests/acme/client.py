@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import josepy as jose
 import requests
 from acme import challenges, client, messages
+from cryptography import x509 as crypto_x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.test import Client
@@ -16,10 +17,12 @@ from django_tasks_db.models import DBTaskResult
 
 from certificates.ca import csr as x509
 from certificates.choices import KeyAlgorithm
-from certificates.services import acme as acme_service
+from certificates.models import Certificate
+from certificates.services import acme_accounts as acme_service
 from teams.services import own_team
 
 BASE = "http://testserver"
+HOST = "shop.example.com"
 DIRECTORY = f"{BASE}/acme/directory"
 
 
@@ -149,3 +152,87 @@ def run_tasks(rounds: int = 20) -> list[str]:
 
 def deadline(seconds: float = 10) -> dt.datetime:
     return dt.datetime.now() + dt.timedelta(seconds=seconds)
+
+
+def fresh_nonce(django_client: Client) -> str:
+    return django_client.head("/acme/new-nonce")["Replay-Nonce"]
+
+
+def post_jws(
+    django_client: Client,
+    path: str,
+    payload: dict | bytes | None,
+    key: jose.JWK,
+    *,
+    kid: str | None = None,
+    nonce: str | None = None,
+    url: str | None = None,
+    alg: jose.JWASignature | None = None,
+    content_type: str = "application/jose+json",
+):
+    """POST a JWS signed as a client would (or, with the overrides, as one should not); the
+    Django response, with .problem: the problem document's type without its URN, or ""."""
+    body = payload if isinstance(payload, bytes) else b"" if payload is None else _dumps(payload)
+    alg = alg or (jose.ES256 if isinstance(key, jose.JWKEC) else jose.RS256)
+    signed = jose_sign(body, key, alg, nonce or fresh_nonce(django_client), url or BASE + path, kid)
+    response = django_client.post(path, signed, content_type=content_type)
+    kind = response.json().get("type", "") if "problem" in response.get("Content-Type", "") else ""
+    response.problem = kind.removeprefix("urn:ietf:params:acme:error:")
+    return response
+
+
+def jose_sign(body: bytes, key, alg, nonce: str, url: str, kid: str | None) -> str:
+    from acme import jws as acme_jws
+
+    return acme_jws.JWS.sign(
+        body, key=key, alg=alg, nonce=jose.decode_b64jose(nonce), url=url, kid=kid
+    ).json_dumps()
+
+
+def _dumps(payload: dict) -> bytes:
+    import json
+
+    return json.dumps(payload).encode()
+
+
+def account_url(registered: "Acme") -> str:
+    return registered.account.uri
+
+
+def issued(client, site, names=(HOST,)):
+    """An order for these names, proven by http-01 and issued; (order, certificate row)."""
+    csr, key = csr_for(list(names))
+    order = client.acme.new_order(csr)
+    for authorization in order.authorizations:
+        challenge, response = serve_http01(site, authorization, client.key)
+        client.acme.answer_challenge(challenge, response)
+    run_tasks()
+    order = client.acme.poll_authorizations(order, deadline())
+    order = client.acme.begin_finalization(order)
+    run_tasks()
+    order = client.acme.poll_finalization(order, deadline())
+    return order, Certificate.objects.get(acme_order__pk=int(order.uri.rsplit("/", 1)[1])), key
+
+
+def order_status(client, order) -> str:
+    """The order's status as the server says it now (the library's poll_authorizations
+    updates the authorizations only)."""
+    body = post_jws(
+        Client(), order.uri.removeprefix(BASE), None, client.key, kid=client.account.uri
+    ).json()
+    return body["status"]
+
+
+def b64_der(csr_pem: bytes) -> str:
+    der = crypto_x509.load_pem_x509_csr(csr_pem).public_bytes(serialization.Encoding.DER)
+    return jose.b64encode(der).decode()
+
+
+def ready_order(client, site):
+    csr, _ = csr_for([HOST])
+    order = client.acme.new_order(csr)
+    for authorization in order.authorizations:
+        challenge, response = serve_http01(site, authorization, client.key)
+        client.acme.answer_challenge(challenge, response)
+    run_tasks()
+    return client.acme.poll_authorizations(order, deadline())

@@ -26,27 +26,30 @@ def test_txt_with_the_right_value_passes(dns_zone):
 
 
 @pytest.mark.parametrize(
-    ("setup", "message"),
+    ("setup", "message", "problem"),
     [
         (
             lambda z: z.txt("_dnsauth.shop.example.com", "old-token"),
             "TXT record _dnsauth.shop.example.com found but the value differs: it is “old-token”.",
+            "incorrectResponse",
         ),
         (
             lambda z: z.a("_dnsauth.shop.example.com"),
             "_dnsauth.shop.example.com exists but has no TXT record.",
+            "incorrectResponse",
         ),
         (
             lambda z: z.a("www.example.com"),
             "TXT record _dnsauth.shop.example.com not found (NXDOMAIN).",
+            "dns",
         ),
     ],
     ids=["wrong-value", "missing-name", "nxdomain"],
 )
-def test_txt_failures_each_say_what_is_wrong(dns_zone, setup, message):
+def test_txt_failures_each_say_what_is_wrong(dns_zone, setup, message, problem):
     setup(dns_zone)
     result = txt.check_txt("_dnsauth.shop.example.com", TOKEN)
-    assert result == lookup.CheckResult(False, message)
+    assert result == lookup.CheckResult(False, message, problem)
 
 
 def test_txt_lookup_that_times_out_says_so(dns_zone, settings):
@@ -54,7 +57,7 @@ def test_txt_lookup_that_times_out_says_so(dns_zone, settings):
     dns_zone.silent.add("_dnsauth.shop.example.com")
     result = txt.check_txt("_dnsauth.shop.example.com", TOKEN)
     assert result == lookup.CheckResult(
-        False, "The DNS lookup of _dnsauth.shop.example.com timed out."
+        False, "The DNS lookup of _dnsauth.shop.example.com timed out.", "dns"
     )
 
 
@@ -136,16 +139,18 @@ def test_file_with_the_right_content_passes(web_site, dns_zone):
 
 
 @pytest.mark.parametrize(
-    ("setup", "message"),
+    ("setup", "message", "problem"),
     [
         (
             lambda s: s.serve("shop.example.com", FILE, b"something else"),
             "File found at http://shop.example.com/.well-known/pki-validation/fileauth.txt but "
             "its content differs: “something else”.",
+            "incorrectResponse",
         ),
         (
             lambda s: None,
             "HTTP 404 at http://shop.example.com/.well-known/pki-validation/fileauth.txt.",
+            "unauthorized",
         ),
         (
             lambda s: s.serve(
@@ -153,19 +158,22 @@ def test_file_with_the_right_content_passes(web_site, dns_zone):
             ),
             "http://shop.example.com/.well-known/pki-validation/fileauth.txt redirects to another "
             "host (evil.example.net); redirects are only followed on the same host.",
+            "connection",
         ),
         (
             lambda s: s.serve("shop.example.com", FILE, TOKEN.encode() * 100),
             "The file at http://shop.example.com/.well-known/pki-validation/fileauth.txt is "
             "larger than 1024 bytes; it should hold only the value shown.",
+            "incorrectResponse",
         ),
     ],
     ids=["wrong-content", "404", "redirect-elsewhere", "oversized"],
 )
-def test_file_failures_each_say_what_is_wrong(web_site, dns_zone, setup, message):
+def test_file_failures_each_say_what_is_wrong(web_site, dns_zone, setup, message, problem):
     dns_zone.a("shop.example.com")
     setup(web_site)
-    assert http.check_file("shop.example.com", TOKEN) == lookup.CheckResult(False, message)
+    result = http.check_file("shop.example.com", TOKEN)
+    assert result == lookup.CheckResult(False, message, problem)
     assert all(host == "shop.example.com" for host, _ in web_site.requests)
 
 

@@ -3,12 +3,10 @@
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from teams.models import Membership
+from teams.management.lookup import membership_of
 from teams.roles import Role
-from teams.services import own_team
 from teams.tokens import TokenRefused, create_token
 
 ROLES = {role.label.lower(): role for role in Role}
@@ -27,20 +25,8 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="created with manage.py")
 
     def handle(self, *args: Any, username: str, team: str | None, role: str, **options: Any):
-        user = get_user_model().objects.filter(username=username).first()
-        if user is None:
-            raise CommandError(f"There is no user called {username!r}.")
-        if team:
-            membership = (
-                Membership.objects.filter(user=user, team__name=team)
-                .select_related("team")
-                .order_by("team_id")
-                .first()
-            )
-            if membership is None:
-                raise CommandError(f"{username} is in no team called {team!r}.")
-        else:
-            membership = own_team(user)  # their first team (a team of their own if none)
+        membership = membership_of(username, team)
+        user = membership.user
         if role.lower() not in ROLES:
             raise CommandError("--role is ReadOnly, FullAccess or Administrator.")
         try:
