@@ -165,6 +165,22 @@ def task_workers(count: int, **env: str):
         assert "Traceback" not in text, text
 
 
+CERTBOT_VENV = ROOT / ".venv-certbot"
+
+
+def certbot_bin() -> Path:
+    """certbot from PyPI in a virtualenv of its own (.venv-certbot, pinned by
+    requirements-certbot.lock), never the project's: made on first use, as a user installs it."""
+    lock = (ROOT / "requirements-certbot.lock").read_text()
+    stamp = CERTBOT_VENV / ".installed"
+    if not stamp.is_file() or stamp.read_text() != lock:
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(CERTBOT_VENV)], check=True)
+        pip = [str(CERTBOT_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+        subprocess.run([*pip, "-r", str(ROOT / "requirements-certbot.lock")], check=True)
+        stamp.write_text(lock)
+    return CERTBOT_VENV / "bin" / "certbot"
+
+
 def wait_until(condition, *, timeout: float = 90, what: str = "the condition") -> None:
     deadline = time.monotonic() + timeout
     while not condition():

@@ -5,6 +5,7 @@ import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from dnslib import AAAA, CAA, QTYPE, RCODE, RR, TXT, A, DNSError
 from dnslib.server import BaseResolver, DNSLogger, DNSServer
@@ -24,6 +25,9 @@ class Zone(BaseResolver):
             self.failing: set[str] = set()  # names answered SERVFAIL
             self.slow: dict[str, float] = {}  # name -> seconds before the answer
             self.queries: Counter[tuple[str, str]] = Counter()
+            # TXT values other processes publish: a file per name, a value per line (the
+            # certbot hooks of tests/acme/test_certbot.py write here).
+            self.spool: Path | None = None
 
     def add(self, name: str, rtype: str, rdata) -> None:
         with self.lock:
@@ -56,13 +60,21 @@ class Zone(BaseResolver):
             return reply
         time.sleep(self.slow.get(name, 0))
         with self.lock:
-            answers = self.records.get((name, rtype), [])
-            exists = any(key[0] == name or key[0].endswith("." + name) for key in self.records)
+            answers = self.records.get((name, rtype), []) + self._spooled(name, rtype)
+            exists = bool(answers) or any(
+                key[0] == name or key[0].endswith("." + name) for key in self.records
+            )
         for record in answers:
             reply.add_answer(record)
         if not answers and not exists:
             reply.header.rcode = RCODE.NXDOMAIN
         return reply
+
+    def _spooled(self, name: str, rtype: str) -> list[RR]:
+        if self.spool is None or rtype != "TXT" or not (self.spool / name).is_file():
+            return []
+        values = (self.spool / name).read_text().split()
+        return [RR(name, QTYPE.TXT, rdata=TXT(value)) for value in values]
 
 
 def start_dns() -> tuple[Zone, DNSServer, int]:

@@ -219,7 +219,7 @@ def _order_response(request: HttpRequest, order: AcmeOrder, status: int = 200) -
     body = resources.order_json(request, order, domains)
     headers = {"Location": url(request, "order", order.pk)}
     if body["status"] == "processing":
-        headers["Retry-After"] = "2"
+        headers["Retry-After"] = "1"
     return _json(body, status, **headers)
 
 
@@ -263,7 +263,7 @@ def authorization(request: HttpRequest, signed: Signed, pk: int) -> HttpResponse
         if payload.get("status") == "deactivated":
             raise AcmeRefused("malformed", "Authorizations cannot be deactivated here.")
     body = resources.authorization_json(request, domain, order)
-    headers = {"Retry-After": "2"} if body["status"] == "pending" else {}
+    headers = {"Retry-After": "1"} if body["status"] == "pending" else {}
     return _json(body, **headers)
 
 
@@ -281,7 +281,7 @@ def challenge(request: HttpRequest, signed: Signed, pk: int, kind: str) -> HttpR
     body = resources.challenge_json(request, domain, method)
     headers = {"Link": f'<{url(request, "authz", domain.pk)}>;rel="up"'}
     if body["status"] == "processing":
-        headers["Retry-After"] = "2"
+        headers["Retry-After"] = "1"
     return _json(body, **headers)
 
 
