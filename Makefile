@@ -30,7 +30,7 @@ DNS_PORT ?= 15353
 # The demo: a simulated CA, a DNS server on 127.0.0.1 that publishes the applicants' TXT
 # records, and emails written to var/mail/ instead of being sent.
 DEMO_ENV := DEBUG=1 SCM_SIMULATED_CA=1 SCM_DNS_RESOLVER=127.0.0.1:$(DNS_PORT) \
-	SCM_VALIDATION_ALLOW_PRIVATE=1 SCM_RECHECK_FIRST_SECONDS=15 \
+	SCM_VALIDATION_ALLOW_PRIVATE=1 SCM_RECHECK_FIRST_SECONDS=15 SCM_HTTP_VALIDATION_PORT=5002 \
 	EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend
 run: $(VENV)/.runtime ## set up and serve the demo on http://127.0.0.1:8000 (server, worker, demo DNS)
 	$(PY) manage.py migrate --noinput

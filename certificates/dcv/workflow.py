@@ -160,14 +160,19 @@ def _probe(domain: Domain) -> CheckResult:
     if domain.method == Method.ACME_HTTP:
         return check_http01(domain.base_name, domain.token, domain.key_authorization)
     if domain.method == Method.ACME_DNS:
-        digest = hashlib.sha256(domain.key_authorization.encode("ascii")).digest()
-        value = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-        return check_txt(domain.acme_txt_name, value)
+        return check_txt(domain.acme_txt_name, dns01_value(domain.key_authorization))
     if domain.email_sent_at:
         return CheckResult(
             False, f"Waiting for the link emailed to {domain.email_address} to be used."
         )
     return CheckResult(False, "Choose an address to send the validation email to.")
+
+
+def dns01_value(key_authorization: str) -> str:
+    """The TXT value of a dns-01 challenge (RFC 8555 §8.4): the key authorization's SHA-256,
+    base64url."""
+    digest = hashlib.sha256(key_authorization.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def _record(domain: Domain, result: CheckResult, now: dt.datetime) -> None:

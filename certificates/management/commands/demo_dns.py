@@ -1,5 +1,6 @@
 """A DNS server for the demo, on 127.0.0.1: it plays every applicant who publishes the TXT
-record asked of them, a little after submitting. Never for production."""
+record asked of them, a little after submitting, and every ACME client's dns-01 record once
+the client asked for the check. Never for production."""
 
 import time
 from typing import Any
@@ -12,9 +13,11 @@ from dnslib import QTYPE, RR, TXT, A
 from dnslib.server import BaseResolver, DNSLogger, DNSServer
 
 from certificates.choices import DomainStatus, Method, Status
+from certificates.dcv.workflow import dns01_value
 from certificates.models import Domain
 
 PREFIX = "_dnsauth."
+ACME_PREFIX = "_acme-challenge."
 
 
 class DemoZone(BaseResolver):
@@ -28,6 +31,9 @@ class DemoZone(BaseResolver):
         if qtype == "TXT" and name.startswith(PREFIX):
             for token in self.tokens(name.removeprefix(PREFIX)):
                 reply.add_answer(RR(request.q.qname, QTYPE.TXT, rdata=TXT(token), ttl=60))
+        elif qtype == "TXT" and name.startswith(ACME_PREFIX):
+            for value in self.acme_values(name.removeprefix(ACME_PREFIX)):
+                reply.add_answer(RR(request.q.qname, QTYPE.TXT, rdata=TXT(value), ttl=60))
         elif qtype == "A":
             reply.add_answer(RR(request.q.qname, QTYPE.A, rdata=A("127.0.0.1"), ttl=60))
         # Everything else, CAA included, exists with no records: no CAA restriction.
@@ -47,6 +53,21 @@ class DemoZone(BaseResolver):
                     certificate__submitted_at__lte=published_before,
                 ).values_list("token", flat=True)
             )
+        finally:
+            close_old_connections()
+
+
+    def acme_values(self, base: str) -> list[str]:
+        """What the ACME clients' dns-01 hooks would publish for this name."""
+        close_old_connections()
+        try:
+            domains = Domain.objects.filter(
+                name__in=[base, f"*.{base}"],
+                method=Method.ACME_DNS,
+                status=DomainStatus.PENDING,
+                certificate__status=Status.PENDING_DOMAIN_VERIFICATION,
+            ).select_related("certificate__acme_order__account")
+            return [dns01_value(domain.key_authorization) for domain in domains]
         finally:
             close_old_connections()
 
