@@ -10,7 +10,8 @@ from django_tasks import task
 from certificates.choices import Status
 from certificates.dcv import workflow as dcv
 from certificates.exceptions import CAAForbids, CAAUnavailable, TransitionRefused
-from certificates.models import Certificate, Domain
+from certificates.models import AcmeNonce, Certificate, Domain
+from certificates.services import acme
 from certificates.services.expiry import expire_and_warn
 
 RETRY_ISSUE_AFTER = dt.timedelta(minutes=10)
@@ -99,10 +100,15 @@ def simulated_ca(certificate_pk: int) -> str:
 
 @task()
 def daily_maintenance() -> str:
-    """Expire certificates and send expiry notices; runs again a day later."""
+    """Expire certificates and send expiry notices, close ACME orders left undone and forget
+    unused nonces; runs again a day later."""
     expired, warned = expire_and_warn()
+    closed, pruned = acme.close_expired_orders(), AcmeNonce.prune()
     schedule_daily_maintenance(after=dt.timedelta(days=1))
-    return f"{expired} expired, {warned} notices sent"
+    return (
+        f"{expired} expired, {warned} notices sent, {closed} ACME orders closed, "
+        f"{pruned} nonces forgotten"
+    )
 
 
 def schedule_daily_maintenance(after: dt.timedelta = dt.timedelta(0)) -> bool:

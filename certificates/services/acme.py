@@ -216,3 +216,27 @@ def orders_of(account: AcmeAccount, after: int = 0, size: int = 100) -> list[int
         .order_by("pk")
         .values_list("pk", flat=True)[:size]
     )
+
+
+def close_expired_orders() -> int:
+    """Fail the orders whose client never completed them in time (SCM_ACME_ORDER_DAYS): their
+    rows would wait at 40% or 90% for ever. How many."""
+    stale = Certificate.objects.filter(
+        csr_source=CsrSource.ACME,
+        status__in=[Status.PENDING_DOMAIN_VERIFICATION, Status.TO_BE_ISSUED],
+        csr_pem="",
+        acme_order__expires_at__lt=timezone.now(),
+    )
+    closed = 0
+    for certificate in stale.iterator():
+        try:
+            certificate.run_transition(
+                "reject",
+                by=None,
+                reason=f"The ACME order expired: its client did not complete it within "
+                f"{settings.SCM_ACME_ORDER_DAYS} days.",
+            )
+        except TransitionRefused:
+            continue  # moved on meanwhile
+        closed += 1
+    return closed

@@ -18,8 +18,9 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from certificates import pagination
+from certificates.choices import CsrSource
 from certificates.forms import TABS, ListFilterForm
-from certificates.models import Certificate
+from certificates.models import AcmeOrder, Certificate
 from certificates.permissions import ACT, may
 from certificates.services.purchases import test_certificates_left
 from certificates.views.common import step_links
@@ -79,9 +80,11 @@ def _empty_list(team: dict, filters: dict) -> tuple[str, str, str]:
 
 def _rows_context(rows: list[Certificate], filters: dict, team: dict | None = None) -> dict:
     path = _PagePaths()
+    accounts = _acme_accounts(rows)
     for certificate in rows:
         certificate.url = path("certificates:detail", certificate.pk)
         certificate.operations = step_links(certificate, path)
+        certificate.acme_account = accounts.get(certificate.pk)
     polling = any(c.state.is_waiting_for_ca for c in rows)
     poll_query = urlencode({**{k: v for k, v in filters.items() if v}, "fp": _fingerprint(rows)})
     return {
@@ -91,6 +94,16 @@ def _rows_context(rows: list[Certificate], filters: dict, team: dict | None = No
         "poll_url": f"{reverse('certificates:list')}?{poll_query}",
         "poll_interval_ms": int(settings.SCM_POLL_INTERVAL * 1000),
     }
+
+
+def _acme_accounts(rows: list[Certificate]) -> dict[int, int]:
+    """The ACME account of each row an ACME client ordered (SPEC §11: the list labels them),
+    in one query, and only when the page has such rows."""
+    ordered = [row.pk for row in rows if row.csr_source == CsrSource.ACME]
+    if not ordered:
+        return {}
+    found = AcmeOrder.objects.filter(certificate_id__in=ordered)
+    return dict(found.values_list("certificate_id", "account_id"))
 
 
 def _ours(team_id: int, user_id: int, filters: dict):

@@ -71,7 +71,8 @@ def test_an_order_moves_40_90_issued_and_the_timeline_tells_each_step(alice, sit
     assert "File found at http://shop.example.com/.well-known/acme-challenge/" in page
     assert "Ordered through ACME" in page and "CSR sent through ACME" in page
     listed = alice_client.get("/certificates/").text
-    assert certificate.name in listed
+    row = listed.split(f'data-certificate-id="{certificate.pk}"')[1].split("</tr>")[0]
+    assert f"ACME account {account.pk}" in row and "Issued" in row
 
 
 def test_the_certificate_is_a_pem_chain_of_leaf_and_issuing_ca(alice, site, web):
@@ -326,3 +327,40 @@ def test_the_client_library_sees_an_expired_order_as_invalid(alice, web, setting
         kid=client.account.uri,
     ).json()
     assert authz["status"] == "expired"
+
+
+def test_the_list_labels_acme_rows_in_one_more_query(alice, alice_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import CertificateFactory
+
+    CertificateFactory.create_batch(3, owner=alice)
+    alice_client.get("/certificates/")  # the session's team, remembered
+    with CaptureQueriesContext(connection) as console_only:
+        alice_client.get("/certificates/")
+    client = register(alice)
+    for number in range(3):
+        client.acme.new_order(csr_for([f"s{number}.example.com"])[0])
+    with CaptureQueriesContext(connection) as mixed:
+        page = alice_client.get("/certificates/").text
+    assert page.count("data-acme-account=") == 3
+    assert len(mixed) == len(console_only) + 1
+
+
+def test_the_daily_job_closes_orders_left_undone_and_forgets_old_nonces(alice, site):
+    import time_machine
+
+    from certificates import tasks
+    from certificates.models import AcmeNonce
+
+    client = register(alice)
+    waiting = client.acme.new_order(csr_for(["a.example.com"])[0])  # never answered
+    ready_order(client, site)  # its challenges passed; never finalized
+    assert waiting and Certificate.objects.filter(status=Status.TO_BE_ISSUED).count() == 1
+    with time_machine.travel(timezone.now() + dt.timedelta(days=8)):
+        result = tasks.daily_maintenance.call()
+    assert "2 ACME orders closed" in result
+    assert {row.status for row in Certificate.objects.all()} == {Status.APPLICATION_FAILED}
+    assert "did not complete it within 7 days" in Certificate.objects.first().failure_reason
+    assert not AcmeNonce.objects.exists()

@@ -56,7 +56,6 @@ class DemoZone(BaseResolver):
         finally:
             close_old_connections()
 
-
     def acme_values(self, base: str) -> list[str]:
         """What the ACME clients' dns-01 hooks would publish for this name."""
         close_old_connections()
