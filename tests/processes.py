@@ -165,6 +165,14 @@ def task_workers(count: int, **env: str):
         assert "Traceback" not in text, text
 
 
+def readme_block(name: str) -> str:
+    """The README's bash block marked `<!-- name -->`, which a test runs verbatim."""
+    readme = (ROOT / "README.md").read_text()
+    found = re.search(rf"<!-- {name} -->\n```bash\n(.*?)```", readme, re.S)
+    assert found, f"README has no {name} block"
+    return found.group(1)
+
+
 CERTBOT_VENV = ROOT / ".venv-certbot"
 
 

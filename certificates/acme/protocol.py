@@ -172,7 +172,7 @@ def verify(request: HttpRequest, *, key_from: str = "either") -> Signed:
     if not AcmeNonce.redeem(header.get("nonce")):
         raise AcmeRefused("badNonce", "The nonce is not one this server handed out, or was used.")
     alg = header["alg"]
-    if header.get("url") != request.build_absolute_uri(request.path):
+    if header.get("url") != request.build_absolute_uri():
         raise AcmeRefused(
             "unauthorized", "The url in the protected header is not the URL of this request."
         )

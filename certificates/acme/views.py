@@ -94,6 +94,8 @@ def new_account(request: HttpRequest, signed: Signed) -> HttpResponse:
     thumbprint = protocol.thumbprint(signed.jwk)
     existing = AcmeAccount.objects.filter(thumbprint=thumbprint).first()
     if existing is not None:
+        if existing.status != AcmeAccount.VALID:
+            raise AcmeRefused("unauthorized", "The account with this key is deactivated.")
         return _json(
             resources.account_json(request, existing),
             Location=url(request, "account", existing.pk),

@@ -6,6 +6,7 @@ is the entry point's (certificates/acme/); every rule here is the console's, reu
 import datetime as dt
 from typing import Any
 
+import josepy as jose
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -156,6 +157,9 @@ def finalize(order: AcmeOrder, csr_der: bytes) -> Certificate:
     try:
         csr = csr_tools.load_csr(csr_der)
         key = csr_tools.check_csr(csr, certificate.domain_names)
+        account_key = jose.JWK.from_json(order.account.jwk).key
+        if csr_tools.same_key(csr.public_key(), account_key):
+            raise CSRError("The CSR's key is the ACME account's key: use a key of its own.")
         if set(csr_tools.csr_names(csr)) != set(certificate.domain_names):
             missing = ", ".join(
                 sorted(set(certificate.domain_names) - set(csr_tools.csr_names(csr)))

@@ -104,6 +104,11 @@ def csr_for(names: list[str], algorithm: KeyAlgorithm = KeyAlgorithm.EC_P256):
     return x509.csr_pem(x509.build_csr(key, names)).encode(), key
 
 
+def csr_with_key(names: list[str], key) -> bytes:
+    """A CSR for these names with this (private) key, such as an account's."""
+    return x509.csr_pem(x509.build_csr(getattr(key, "_wrapped", key), names)).encode()
+
+
 def key_pem(key) -> bytes:
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()

@@ -300,6 +300,8 @@ def test_a_deactivated_account_can_do_nothing_more(web, alice):
     )
     assert after.problem == "unauthorized" and "deactivated" in after.json()["detail"]
     assert Record.objects.filter(action="acme_account_deactivated").count() == 1
+    existing = new_account(web, registered.key, onlyReturnExisting=True)
+    assert existing.problem == "unauthorized"
 
 
 def test_an_account_acts_only_while_its_keys_maker_may(web, alice):

@@ -4,7 +4,6 @@ DNS server, as after `make run`: an ACME key made as alice, certonly by http-01 
 dns-01 with a wildcard, openssl verify, renew, revoke; the rows in alice's list."""
 
 import os
-import re
 import subprocess
 
 import pytest
@@ -14,16 +13,9 @@ from certificates.models import Certificate
 from certificates.services.acme_accounts import create_key
 from tests.factories import UserFactory, team_of
 from tests.live.test_api_walkthrough import demo_dns  # noqa: F401 (a fixture)
-from tests.processes import ROOT, Gunicorn, Visitor, certbot_bin, free_port, task_workers
+from tests.processes import Gunicorn, Visitor, certbot_bin, free_port, readme_block, task_workers
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
-
-
-def walkthrough() -> str:
-    readme = (ROOT / "README.md").read_text()
-    found = re.search(r"<!-- acme-walkthrough -->\n```bash\n(.*?)```", readme, re.S)
-    assert found, "README has no ACME walk-through"
-    return found.group(1)
 
 
 def test_the_readmes_certbot_commands_issue_renew_and_revoke(demo_dns, tmp_path):  # noqa: F811
@@ -43,7 +35,7 @@ def test_the_readmes_certbot_commands_issue_renew_and_revoke(demo_dns, tmp_path)
     try:
         with task_workers(1, SCM_HTTP_VALIDATION_PORT=str(http_port), **env):
             ran = subprocess.run(
-                ["bash", "-euo", "pipefail", "-c", walkthrough()],
+                ["bash", "-euo", "pipefail", "-c", readme_block("acme-walkthrough")],
                 cwd=tmp_path,
                 env={
                     **os.environ,

@@ -4,7 +4,6 @@ the certificate reaches ISSUED through the API, the console's list shows it issu
 exported chain verifies with openssl."""
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -16,16 +15,17 @@ from certificates.models import Certificate
 from teams.roles import Role
 from teams.tokens import create_token
 from tests.factories import UserFactory, team_of
-from tests.processes import ROOT, Gunicorn, Visitor, child_env, free_port, task_workers
+from tests.processes import (
+    ROOT,
+    Gunicorn,
+    Visitor,
+    child_env,
+    free_port,
+    readme_block,
+    task_workers,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
-
-
-def walkthrough() -> str:
-    readme = (ROOT / "README.md").read_text()
-    found = re.search(r"<!-- api-walkthrough -->\n```bash\n(.*?)```", readme, re.S)
-    assert found, "README has no API walk-through"
-    return found.group(1)
 
 
 @pytest.fixture
@@ -55,7 +55,7 @@ def test_the_readmes_api_walkthrough_issues_and_exports_a_certificate(demo_dns, 
     try:
         with task_workers(1, **env):
             ran = subprocess.run(
-                ["bash", "-euo", "pipefail", "-c", walkthrough()],
+                ["bash", "-euo", "pipefail", "-c", readme_block("api-walkthrough")],
                 cwd=tmp_path,
                 env={**os.environ, "SCM": f"http://127.0.0.1:{server.port}", "TOKEN": token},
                 capture_output=True,
