@@ -2,6 +2,7 @@
 Account Binding keys (the HMAC key shown once, on the page the POST redirects to), see the
 ACME accounts made with them, their contacts and last use, and deactivate an account."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -33,6 +34,7 @@ def acme_page(request: HttpRequest) -> HttpResponse:
     context = {
         "team": team,
         "directory": request.build_absolute_uri(reverse("acme:directory")),
+        "http_port": settings.SCM_HTTP_VALIDATION_PORT,  # where http-01 answers are fetched
         "new": request.session.pop(SHOWN_ONCE, None),
         "keys": AcmeAccountKey.objects.filter(team=team, used_at__isnull=True).select_related(
             "created_by"

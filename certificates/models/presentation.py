@@ -80,8 +80,8 @@ class Presentation:
 
     @property
     def can_renew(self) -> bool:
-        """Only issued or expired certificates can be renewed."""
-        return self.status in (Status.ISSUED, Status.EXPIRED)
+        """Only issued or expired certificates can be renewed; an ACME order by its client."""
+        return self.status in (Status.ISSUED, Status.EXPIRED) and self.csr_source != CsrSource.ACME
 
     @property
     def is_editable(self) -> bool:
@@ -225,24 +225,35 @@ class Presentation:
                 or ("", f"{self.renewal_of.name} (ID {self.renewal_of_id})"),
             )
         ]
+        # Who took each step as the records name them: an ACME account, an API token.
+        acting: dict[tuple[str, dt.datetime], str] = {}
         if self.csr_source == CsrSource.ACME:
             # Ordered by an ACME client: the order, each challenge's result, the CSR.
-            entries = [
-                TimelineEntry(
-                    record.at, record.action, record.label, record.actor_name, "", record.detail
-                )
-                for record in self.records.filter(action__in=ACME_TIMELINE)
-            ]
+            entries = []
+            for record in self.records.all():
+                if record.action in ACME_TIMELINE:
+                    entries.append(
+                        TimelineEntry(
+                            record.at,
+                            record.action,
+                            record.label,
+                            record.actor_name,
+                            "",
+                            record.detail,
+                        )  # fmt: skip
+                    )
+                acting[record.action, record.at] = record.actor_name
         for entry in self.log.select_related("actor"):
             states = (
                 ""
                 if entry.source == entry.target
                 else (f"{entry.get_source_display()} → {entry.get_target_display()}")
             )
+            actor = entry.actor_display
+            if actor != "the CA":
+                actor = acting.get((entry.transition, entry.at), actor)
             entries.append(
-                TimelineEntry(
-                    entry.at, entry.target, entry.summary, entry.actor_display, states, entry.reason
-                )
+                TimelineEntry(entry.at, entry.target, entry.summary, actor, states, entry.reason)
             )
         for renewal in self.renewals.select_related("owner"):
             entries.append(

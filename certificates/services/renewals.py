@@ -18,6 +18,11 @@ def renew(certificate: Certificate, *, by: Any) -> Certificate:
     """A new application for the same domains, organization and key choice (SPEC §6),
     started by the member `by`; a test certificate's renewal is a new test certificate,
     within the team's quota."""
+    if certificate.csr_source == CsrSource.ACME:
+        raise NotRenewable(
+            "An ACME order is renewed by its ACME client (certbot renew, for one), which "
+            "places a new order."
+        )
     if not certificate.can_renew:
         raise NotRenewable(NOT_RENEWABLE)
     fields = [

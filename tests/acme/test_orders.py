@@ -70,6 +70,9 @@ def test_an_order_moves_40_90_issued_and_the_timeline_tells_each_step(alice, sit
     assert f"ACME account {account.pk} (ops@example.com)" in page
     assert "File found at http://shop.example.com/.well-known/acme-challenge/" in page
     assert "Ordered through ACME" in page and "CSR sent through ACME" in page
+    timeline = {entry.summary: entry.actor for entry in certificate.timeline()}
+    assert timeline["Application submitted"] == account.label  # not the key's maker
+    assert timeline["Certificate issued"] == "the CA"
     listed = alice_client.get("/certificates/").text
     row = listed.split(f'data-certificate-id="{certificate.pk}"')[1].split("</tr>")[0]
     assert f"ACME account {account.pk}" in row and "Issued" in row
@@ -310,6 +313,15 @@ def test_renewal_is_a_new_order_for_the_same_names(alice, site):
     rows = Certificate.objects.order_by("pk")
     assert [row.status for row in rows] == [Status.ISSUED, Status.ISSUED]
     assert rows[0].serial_number != rows[1].serial_number
+    # Not in the console: the client renews (no button; the step refuses in words).
+    from certificates.exceptions import NotRenewable
+    from certificates.services.renewals import renew
+
+    assert not rows[0].can_renew and "Renew" not in [
+        label for _, label in rows[0].owner_steps("administrator")
+    ]
+    with pytest.raises(NotRenewable, match="renewed by its ACME client"):
+        renew(rows[0], by=alice)
 
 
 def test_the_client_library_sees_an_expired_order_as_invalid(alice, web, settings):
