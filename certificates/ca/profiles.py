@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
 from certificates.choices import CertificateType
@@ -18,6 +18,10 @@ from certificates.choices import CertificateType
 POLICY_DV = x509.ObjectIdentifier("2.23.140.1.2.1")
 POLICY_OV = x509.ObjectIdentifier("2.23.140.1.2.2")
 POLICY_EV = x509.ObjectIdentifier("2.23.140.1.1")
+# An issuing CA run by the root's own operator (an Affiliate, BR §7.1.2.10.5) issues DV, OV
+# and EV: anyPolicy, as the BRs allow it for an affiliated CA (one reserved identifier
+# alone could not cover the three).
+ANY_POLICY = x509.ObjectIdentifier("2.5.29.32.0")
 BACKDATE = dt.timedelta(minutes=1)  # small clock skew on the relying party's side
 # The policy each certificate type is issued under.
 POLICY_OF = {
@@ -33,13 +37,14 @@ def ca_key() -> ec.EllipticCurvePrivateKey:
     return ec.generate_private_key(ec.SECP384R1())
 
 
-def _key_usage(
-    *, key_cert_sign: bool = False, crl_sign: bool = False, key_encipherment: bool = False
-) -> x509.KeyUsage:
-    """digitalSignature plus what is asked; every other bit off."""
+def _key_usage(*, key_cert_sign: bool = False, crl_sign: bool = False) -> x509.KeyUsage:
+    """digitalSignature plus what is asked; every other bit off. Subscriber RSA keys get no
+    keyEncipherment: TLS 1.3 and ECDHE never encrypt to the certificate's key, and BR
+    §7.1.2.7.11 marks it NOT RECOMMENDED with digitalSignature (a deliberate choice: static
+    RSA key exchange, TLS 1.2's oldest suites, is not served)."""
     return x509.KeyUsage(
         digital_signature=True,
-        key_encipherment=key_encipherment,
+        key_encipherment=False,
         key_cert_sign=key_cert_sign,
         crl_sign=crl_sign,
         content_commitment=False,
@@ -75,6 +80,8 @@ def ca_name(common_name: str, organization: str) -> x509.Name:
 
 
 def make_root(name: x509.Name, key, now: dt.datetime, years: int = 20) -> x509.Certificate:
+    """A root CA certificate (BR §7.1.2.1): no pathLenConstraint (NOT RECOMMENDED for roots:
+    the issuing CAs below constrain the path themselves)."""
     builder = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -84,12 +91,15 @@ def make_root(name: x509.Name, key, now: dt.datetime, years: int = 20) -> x509.C
         .not_valid_before(now - BACKDATE)
         .not_valid_after(now + dt.timedelta(days=365 * years))
     )
-    return _ca_extensions(builder, key, key, path_length=1).sign(key, hashes.SHA384())
+    return _ca_extensions(builder, key, key, path_length=None).sign(key, hashes.SHA384())
 
 
 def make_intermediate(
-    name: x509.Name, key, root: x509.Certificate, root_key, now: dt.datetime
+    name: x509.Name, key, root: x509.Certificate, root_key, now: dt.datetime, *, urls: "Urls"
 ) -> x509.Certificate:
+    """A TLS subordinate CA certificate of the root's own operator (BR §7.1.2.6, internal
+    and unconstrained): server authentication only, anyPolicy, where its root's CRL
+    (`urls.crl`) and certificate (`urls.ca_issuers`) are published, and no CA below it."""
     builder = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -100,22 +110,73 @@ def make_intermediate(
         .not_valid_after(min(now + dt.timedelta(days=365 * 8), root.not_valid_after_utc))
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(
-            x509.CertificatePolicies(
-                [x509.PolicyInformation(x509.ObjectIdentifier("2.5.29.32.0"), None)]
-            ),
+            x509.CertificatePolicies([x509.PolicyInformation(ANY_POLICY, None)]),
             critical=False,
         )
+        .add_extension(_distribution_points(urls.crl), critical=False)
+        .add_extension(_ca_issuers(urls.ca_issuers), critical=False)
     )
     return _ca_extensions(builder, key, root_key, path_length=0).sign(root_key, hashes.SHA384())
 
 
+def _distribution_points(url: str) -> x509.CRLDistributionPoints:
+    return x509.CRLDistributionPoints(
+        [x509.DistributionPoint([x509.UniformResourceIdentifier(url)], None, None, None)]
+    )
+
+
+def _ca_issuers(url: str, ocsp: str = "") -> x509.AuthorityInformationAccess:
+    described = [
+        x509.AccessDescription(
+            AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp)
+        )
+    ] if ocsp else []  # fmt: skip
+    described.append(
+        x509.AccessDescription(
+            AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier(url)
+        )
+    )
+    return x509.AuthorityInformationAccess(described)
+
+
 @dataclass(frozen=True)
 class Urls:
-    """Where relying parties find the CA's CRL, OCSP responder and certificate."""
+    """Where relying parties find the CA's CRL, OCSP responder and certificate (for a root:
+    its CRL of CA certificates, and its certificate; it has no OCSP)."""
 
     crl: str
     ocsp: str
     ca_issuers: str
+
+
+def make_ocsp_responder(
+    name: x509.Name, key, issuer: x509.Certificate, issuer_key, now: dt.datetime, days: int
+) -> x509.Certificate:
+    """A delegated OCSP responder certificate (RFC 6960 §4.2.2.2, BR §7.1.2.8): OCSP signing
+    only, id-pkix-ocsp-nocheck (relying parties do not ask about the responder itself), so
+    it lives only `days`, and a new one takes over before it ends."""
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(issuer.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - BACKDATE)
+        .not_valid_after(min(now + dt.timedelta(days=days), issuer.not_valid_after_utc))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.OCSP_SIGNING]), critical=False)
+        .add_extension(_key_usage(), critical=True)
+        .add_extension(x509.OCSPNoCheck(), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
+            critical=False,
+        )
+    )
+    return builder.sign(issuer_key, signing_hash(issuer_key))
+
+
+def responder_key() -> ec.EllipticCurvePrivateKey:
+    return ec.generate_private_key(ec.SECP256R1())
 
 
 @dataclass(frozen=True)
@@ -127,11 +188,11 @@ class Organization:
     registration_number: str = ""
 
 
-def subscriber_subject(
-    common_name: str, policy: x509.ObjectIdentifier, organization: Organization | None
-) -> x509.Name:
-    """The subject of each profile (BR §7.1.2.7.2–4): DV names only the domain; OV adds
-    the organization; EV adds business category, jurisdiction and registration number."""
+def subscriber_subject(policy: x509.ObjectIdentifier, organization: Organization | None) -> x509.Name:
+    """The subject of each profile (BR §7.1.2.7.2–4): DV names nothing (its domains are in the
+    critical subjectAltName); OV names the organization; EV adds business category,
+    jurisdiction and registration number. No commonName: the BRs call it NOT RECOMMENDED and
+    the EV Guidelines deprecate it; every client reads the subjectAltName."""
     attributes = []
     if policy != POLICY_DV and organization:
         attributes += [
@@ -146,15 +207,14 @@ def subscriber_subject(
             x509.NameAttribute(NameOID.JURISDICTION_COUNTRY_NAME, organization.country),
             x509.NameAttribute(NameOID.SERIAL_NUMBER, organization.registration_number),
         ]
-    attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
     return x509.Name(attributes)
 
 
 @lru_cache(maxsize=64)
 def _profile(
-    issuer: x509.Certificate, policy: x509.ObjectIdentifier, key_encipherment: bool, urls: Urls
+    issuer: x509.Certificate, policy: x509.ObjectIdentifier, urls: Urls
 ) -> tuple[x509.Extension, ...]:
-    """The extensions every certificate of this issuer, policy and key kind carries (BR
+    """The extensions every certificate of this issuer and policy carries (BR
     §7.1.2.7.6), DER-encoded once: signing copies the bytes instead of encoding them again
     for each certificate. The subject key identifier is left out: the profile marks it NOT
     RECOMMENDED for subscriber certificates."""
@@ -164,35 +224,12 @@ def _profile(
         )
         for value, critical in (
             (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
-            (_key_usage(key_encipherment=key_encipherment), True),
+            (_key_usage(), True),
             (x509.BasicConstraints(ca=False, path_length=None), True),
             (x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.public_key()), False),
             (x509.CertificatePolicies([x509.PolicyInformation(policy, None)]), False),
-            (
-                x509.CRLDistributionPoints(
-                    [
-                        x509.DistributionPoint(
-                            [x509.UniformResourceIdentifier(urls.crl)], None, None, None
-                        )
-                    ]
-                ),
-                False,
-            ),
-            (
-                x509.AuthorityInformationAccess(
-                    [
-                        x509.AccessDescription(
-                            AuthorityInformationAccessOID.OCSP,
-                            x509.UniformResourceIdentifier(urls.ocsp),
-                        ),
-                        x509.AccessDescription(
-                            AuthorityInformationAccessOID.CA_ISSUERS,
-                            x509.UniformResourceIdentifier(urls.ca_issuers),
-                        ),
-                    ]
-                ),
-                False,
-            ),
+            (_distribution_points(urls.crl), False),
+            (_ca_issuers(urls.ca_issuers, ocsp=urls.ocsp), False),
         )
     )
 
@@ -211,17 +248,18 @@ def sign_subscriber(
 ) -> x509.Certificate:
     """A TLS server certificate in the CA/Browser Forum profile for its type."""
     names = x509.SubjectAlternativeName([x509.DNSName(d) for d in domains])
-    rsa_key = isinstance(public_key, rsa.RSAPublicKey)
+    subject = subscriber_subject(policy, organization)
     # The extensions go in at once: add_extension() per extension copies the builder and
     # compares each new one with all before it, which costs as much as a fifth of a signature.
     builder = (
         x509.CertificateBuilder(
             extensions=[
-                x509.Extension(names.oid, False, names),
-                *_profile(issuer, policy, rsa_key, urls),
+                # Critical when the subject is empty (RFC 5280 §4.2.1.6).
+                x509.Extension(names.oid, not subject.rdns, names),
+                *_profile(issuer, policy, urls),
             ]
         )
-        .subject_name(subscriber_subject(domains[0], policy, organization))
+        .subject_name(subject)
         .issuer_name(issuer.subject)
         .public_key(public_key)
         # 159 random bits from a CSPRNG: far above the 64 bits BR §7.1 asks for.

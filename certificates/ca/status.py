@@ -1,5 +1,5 @@
-"""Revocation as relying parties see it: CRLs and OCSP responses (RFC 5280, RFC 6960),
-signed by the issuing CA. Pure: `cryptography` objects in and out."""
+"""Revocation as relying parties see it: CRLs (RFC 5280), signed by the CA, and OCSP
+responses (RFC 6960), signed by its delegated responder. Pure: `cryptography` objects in and out."""
 
 import datetime as dt
 import hashlib
@@ -73,15 +73,17 @@ def key_hash(certificate: x509.Certificate, algorithm: str = "sha1") -> bytes:
 def ocsp_response(
     request: ocsp.OCSPRequest,
     *,
-    issuer: x509.Certificate,
-    issuer_key,
+    signer: x509.Certificate,
+    signer_key,
     known: bool,
     revoked: Revoked | None,
     now: dt.datetime,
     next_update: dt.timedelta,
+    nonce: bytes | None = None,
 ) -> ocsp.OCSPResponse:
     """revoked / good / unknown (a serial this CA never issued) for the requested serial,
-    signed by the issuing CA."""
+    signed by `signer` (the issuing CA's delegated responder, whose certificate goes with
+    the response), echoing the request's nonce (RFC 8954)."""
     if revoked is None and not known:
         status, revocation_time, reason = ocsp.OCSPCertStatus.UNKNOWN, None, None
     elif revoked is None:
@@ -101,5 +103,7 @@ def ocsp_response(
         revocation_time=revocation_time,
         revocation_reason=reason,
     )
-    builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, issuer)
-    return builder.sign(issuer_key, signing_hash(issuer_key))
+    builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, signer).certificates([signer])
+    if nonce is not None:
+        builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
+    return builder.sign(signer_key, signing_hash(signer_key))

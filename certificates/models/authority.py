@@ -33,6 +33,16 @@ def _urls(base: str, brand: str) -> profiles.Urls:
     )
 
 
+def root_urls(brand: str) -> profiles.Urls:
+    """Where relying parties find a brand's root: its CRL of CA certificates and itself."""
+    base = settings.SCM_PUBLIC_URL
+    return profiles.Urls(
+        crl=base + reverse("ca:root-crl", args=[brand]),
+        ocsp="",
+        ca_issuers=base + reverse("ca:root-der", args=[brand]),
+    )
+
+
 class AuthorityQuerySet(models.QuerySet):
     def issuing(self, brand: str) -> "CertificateAuthority":
         """The brand's active issuing CA; TransitionRefused before `init_ca` made one."""
@@ -59,6 +69,10 @@ class CertificateAuthority(models.Model):
     crl_der = models.BinaryField(null=True, blank=True, editable=False)
     crl_number = models.PositiveBigIntegerField(default=0)
     crl_updated_at = models.DateTimeField(null=True, blank=True)
+    # An issuing CA's delegated OCSP responder (services/issuance.py): its certificate and
+    # its key, encrypted like the CA's.
+    responder_pem = models.TextField(blank=True)
+    responder_key = models.BinaryField(null=True, blank=True, editable=False)
 
     objects = AuthorityQuerySet.as_manager()
 
@@ -79,6 +93,10 @@ class CertificateAuthority(models.Model):
     def loaded(self) -> tuple[x509.Certificate, Any]:
         """This CA's certificate and private key, decrypted once per process."""
         return _load(self.pk, self.certificate_pem, bytes(self.private_key))
+
+    def responder(self) -> tuple[x509.Certificate, Any]:
+        """This CA's OCSP responder certificate and key, decrypted once per process."""
+        return _load(self.pk, self.responder_pem, bytes(self.responder_key))
 
     @property
     def urls(self) -> profiles.Urls:

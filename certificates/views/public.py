@@ -58,18 +58,35 @@ def chain_pem(request: HttpRequest, brand: str) -> HttpResponse:
     return _pem(_authority(brand, CAKind.INTERMEDIATE).certificate_pem, f"{brand}-chain.pem")
 
 
-@require_GET
-def issuer_der(request: HttpRequest, brand: str) -> HttpResponse:
-    """The issuing CA's certificate in DER, where certificates' AIA caIssuers point."""
-    authority = _authority(brand, CAKind.INTERMEDIATE)
+def _der(authority: CertificateAuthority) -> HttpResponse:
     certificate = x509.load_pem_x509_certificate(authority.certificate_pem.encode())
     der = certificate.public_bytes(serialization.Encoding.DER)
     return HttpResponse(der, content_type="application/pkix-cert")
 
 
 @require_GET
+def issuer_der(request: HttpRequest, brand: str) -> HttpResponse:
+    """The issuing CA's certificate in DER, where certificates' AIA caIssuers point."""
+    return _der(_authority(brand, CAKind.INTERMEDIATE))
+
+
+@require_GET
+def root_der(request: HttpRequest, brand: str) -> HttpResponse:
+    """The root's certificate in DER, where the issuing CA's AIA caIssuers points."""
+    return _der(_authority(brand, CAKind.ROOT))
+
+
+@require_GET
 def crl(request: HttpRequest, brand: str) -> HttpResponse:
     der = issuance.current_crl(_authority(brand, CAKind.INTERMEDIATE))
+    return HttpResponse(der, content_type="application/pkix-crl")
+
+
+@require_GET
+def root_crl(request: HttpRequest, brand: str) -> HttpResponse:
+    """The root's CRL of the CA certificates it signed (an ARL): where the issuing CA's CRL
+    distribution point leads."""
+    der = issuance.current_crl(_authority(brand, CAKind.ROOT))
     return HttpResponse(der, content_type="application/pkix-crl")
 
 

@@ -106,9 +106,14 @@ def test_openssl_verifies_every_type_and_key_algorithm(alice, tmp_path, product,
     assert "OCSP - URI:http://127.0.0.1:8000/ocsp/" in text
     assert "URI:http://127.0.0.1:8000/ca/aurora.crl" in text
     subject = text.split("Subject:", 1)[1].splitlines()[0]
+    # No commonName (BR: NOT RECOMMENDED; EV Guidelines: deprecated): names are in the SAN,
+    # which is critical where the subject is empty (DV, RFC 5280 §4.2.1.6).
+    assert "CN =" not in subject
+    san_critical = "X509v3 Subject Alternative Name: critical" in text
     if product == CertificateType.DV:
-        assert subject.strip() == "CN = www.example.com"
+        assert subject.strip() == "" and san_critical
     else:
+        assert not san_critical
         assert (
             "O = Northwind Traders Ltd" in subject
             and "C = GB" in subject
@@ -120,9 +125,9 @@ def test_openssl_verifies_every_type_and_key_algorithm(alice, tmp_path, product,
         assert f"serialNumber = {certificate.organization.registration_number}" in subject
     else:
         assert "businessCategory" not in subject
+    # digitalSignature only, RSA keys too (BR §7.1.2.7.11: keyEncipherment NOT RECOMMENDED).
     key_usage = text.split("X509v3 Key Usage: critical", 1)[1].splitlines()[1].strip()
-    rsa = algorithm.startswith("rsa")
-    assert key_usage == ("Digital Signature, Key Encipherment" if rsa else "Digital Signature")
+    assert key_usage == "Digital Signature"
 
 
 def test_serial_numbers_are_random_and_long(alice):
@@ -348,7 +353,13 @@ def test_ca_keys_are_encrypted_at_rest_and_roots_are_self_signed(db, tmp_path):
     root, chain = ca_files(tmp_path, "cedar")
     assert openssl("verify", "-CAfile", str(root), str(chain)).strip().endswith(": OK")
     text = openssl("x509", "-in", str(root), "-noout", "-text")
-    assert "CA:TRUE, pathlen:1" in text and "Certificate Sign, CRL Sign" in text
+    # No pathLenConstraint on a root (BR §7.1.2.1.4: NOT RECOMMENDED); the issuing CA has 0.
+    assert "CA:TRUE\n" in text and "pathlen" not in text
+    assert "Certificate Sign, CRL Sign" in text
+    issuing = openssl("x509", "-in", str(chain), "-noout", "-text")
+    assert "CA:TRUE, pathlen:0" in issuing
+    assert "URI:http://127.0.0.1:8000/ca/cedar/root.crl" in issuing  # the root's CRL
+    assert "CA Issuers - URI:http://127.0.0.1:8000/ca/cedar/root.der" in issuing
 
 
 def test_init_ca_is_idempotent_and_rotates_on_request(db):
