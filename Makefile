@@ -7,7 +7,7 @@ PORT ?= 8000
 SIZES ?= 1000,100000,1000000
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve worker bench bench-signing bench-throughput stress test test-fast screenshots lint format migrate seed reset-demo lock clean
+.PHONY: help run serve worker bench bench-signing bench-throughput stress test test-fast screenshots lint lint-pki format migrate seed reset-demo lock clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -66,6 +66,10 @@ bench-throughput: $(VENV)/.runtime ## requests/s of list and polls with 2 and 4 
 
 screenshots: $(VENV)/.dev ## retake the README's screenshots from the demo (Playwright and Debian's Chromium)
 	$(PY) scripts/screenshots.py
+
+lint-pki: $(VENV)/.dev ## pkilint over the demo CA's certificates, CRLs and OCSP responses (after make seed or make run)
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) scripts/lint_pki.py
 
 lint: $(VENV)/.dev ## ruff check, ruff format --check, and the import contract (layers, no circles)
 	$(VENV)/bin/ruff check .

@@ -11,7 +11,7 @@ from certificates.choices import Status
 from certificates.dcv import workflow as dcv
 from certificates.exceptions import CAAForbids, CAAUnavailable, TransitionRefused
 from certificates.models import AcmeNonce, Certificate, Domain
-from certificates.services import acme
+from certificates.services import acme, issuance
 from certificates.services.expiry import expire_and_warn
 
 RETRY_ISSUE_AFTER = dt.timedelta(minutes=10)
@@ -100,14 +100,16 @@ def simulated_ca(certificate_pk: int) -> str:
 
 @task()
 def daily_maintenance() -> str:
-    """Expire certificates and send expiry notices, close ACME orders left undone and forget
-    unused nonces; runs again a day later."""
+    """Expire certificates and send expiry notices, re-sign every CA's CRL (revocations or
+    not, days before its nextUpdate) and renew OCSP responders in time, close ACME orders
+    left undone and forget unused nonces; runs again a day later."""
     expired, warned = expire_and_warn()
+    signed = issuance.refresh_all()
     closed, pruned = acme.close_expired_orders(), AcmeNonce.prune()
     schedule_daily_maintenance(after=dt.timedelta(days=1))
     return (
-        f"{expired} expired, {warned} notices sent, {closed} ACME orders closed, "
-        f"{pruned} nonces forgotten"
+        f"{expired} expired, {warned} notices sent, {signed} CRLs signed, "
+        f"{closed} ACME orders closed, {pruned} nonces forgotten"
     )
 
 

@@ -64,6 +64,20 @@ def test_reset_starts_over(db):
     assert not first & second
 
 
+def test_reset_starts_over_after_acme_orders_too(db):
+    """Found trying it: orders from certbot against the demo stopped `seed_demo --reset`."""
+    from django.contrib.auth import get_user_model
+
+    from certificates.models import AcmeAccount, AcmeOrder
+    from tests.acme.client import csr_for, register
+
+    call_command("seed_demo")
+    dave = get_user_model().objects.get(username="dave")
+    register(dave).acme.new_order(csr_for(["www.northwind-demo.com"])[0])
+    call_command("seed_demo", reset=True)
+    assert not AcmeOrder.objects.exists() and not AcmeAccount.objects.exists()
+
+
 def test_seed_demo_works_offline_even_with_caa_checks_on(db, settings):
     settings.SCM_CHECK_CAA = True
     settings.SCM_DNS_RESOLVER = "127.0.0.1:9"  # nothing answers there

@@ -188,7 +188,9 @@ class Organization:
     registration_number: str = ""
 
 
-def subscriber_subject(policy: x509.ObjectIdentifier, organization: Organization | None) -> x509.Name:
+def subscriber_subject(
+    policy: x509.ObjectIdentifier, organization: Organization | None
+) -> x509.Name:
     """The subject of each profile (BR §7.1.2.7.2–4): DV names nothing (its domains are in the
     critical subjectAltName); OV names the organization; EV adds business category,
     jurisdiction and registration number. No commonName: the BRs call it NOT RECOMMENDED and

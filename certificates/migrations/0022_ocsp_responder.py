@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('certificates', '0021_acme'),
+        ("certificates", "0021_acme"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='certificateauthority',
-            name='responder_key',
+            model_name="certificateauthority",
+            name="responder_key",
             field=models.BinaryField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='certificateauthority',
-            name='responder_pem',
+            model_name="certificateauthority",
+            name="responder_pem",
             field=models.TextField(blank=True),
         ),
     ]

@@ -1,6 +1,6 @@
 """The built-in CA at work (SPEC §6): creating each brand's root and issuing CA and its OCSP
-responder, keeping the CRLs fresh and answering OCSP. Signing a certificate is the issue transition's
-(Lifecycle.sign, CertificateAuthority.sign_csr)."""
+responder, keeping the CRLs fresh and answering OCSP. Signing a certificate is the issue
+transition's (Certificate.sign, CertificateAuthority.sign_csr)."""
 
 import datetime as dt
 

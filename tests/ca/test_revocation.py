@@ -78,11 +78,16 @@ def test_openssl_ocsp_and_crl_report_the_revocation(
             str(root),
             "-verify_other",
             str(chain),
+            "-nonce",
             "-resp_text",
         )
 
     answer = ask("-cert", str(tmp_path / "bad.crt"))
     assert "Response verify OK" in answer
+    # The request's nonce comes back (RFC 8954), and a delegated responder signed it: its
+    # certificate rides along, for OCSP signing only and never asked about itself.
+    assert "WARNING" not in answer and "OCSP Nonce" in answer
+    assert "OCSP Signing" in answer and "OCSP No Check" in answer
     assert f"{tmp_path / 'bad.crt'}: revoked" in answer
     assert "Reason: keyCompromise" in answer
     assert f"{tmp_path / 'good.crt'}: good" in ask("-cert", str(tmp_path / "good.crt"))
@@ -252,3 +257,27 @@ def test_existing_revocations_are_published_by_the_migration(alice, revoker):
     publish_existing(apps, None)
     published = dict(Revocation.objects.values_list("serial_number", "reason_code"))
     assert published == {kept.serial_number: "superseded", deleted.serial_number: "key_compromise"}
+
+
+def test_the_worker_signs_a_fresh_crl_each_day_without_revocations(client, alice):
+    """A day on, with nothing revoked, the daily job has re-signed every CA's CRL: the one
+    relying parties fetch is at most a day old and days from its nextUpdate."""
+    from django.utils import timezone
+
+    from certificates import tasks
+
+    issuing = CertificateAuthority.objects.get(brand="aurora", kind="intermediate")
+    first = x509.load_der_x509_crl(client.get("/ca/aurora.crl").content)
+    later = timezone.now() + dt.timedelta(days=1, hours=1)
+    with time_machine.travel(later, tick=False):
+        assert "6 CRLs signed" in tasks.daily_maintenance.call()
+        issuing.refresh_from_db()
+        assert issuing.crl_updated_at == later
+        crl = x509.load_der_x509_crl(client.get("/ca/aurora.crl").content)
+        root_crl = x509.load_der_x509_crl(client.get("/ca/aurora/root.crl").content)
+    number = crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+    first_number = first.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+    assert number > first_number
+    assert crl.last_update_utc == later.replace(microsecond=0)
+    assert crl.next_update_utc - later >= dt.timedelta(days=3)
+    assert root_crl.last_update_utc == later.replace(microsecond=0)

@@ -13,7 +13,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from certificates.choices import Brand, CertificateType, CsrSource, DomainType, KeyAlgorithm, Status
-from certificates.models import Certificate, Organization, SearchKey, TransitionLog
+from certificates.models import (
+    AcmeAccount,
+    AcmeAccountKey,
+    AcmeOrder,
+    Certificate,
+    Organization,
+    SearchKey,
+    TransitionLog,
+)
 from certificates.services.applications import Application, save_application
 from certificates.services.issuance import init_ca
 from certificates.staff_groups import STAFF_GROUPS, ensure_staff_groups
@@ -171,11 +179,14 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def reset(self, teams: Any) -> None:
-        """The demo teams' certificates and organizations go; their operation records stay
-        (records are never deleted: they name the certificates as they were)."""
+        """The demo teams' certificates, organizations and ACME accounts go; their operation
+        records stay (records are never deleted: they name the certificates as they were)."""
         owned = Certificate.objects.filter(team__in=teams)
         TransitionLog.objects.filter(certificate__in=owned).delete()
+        AcmeOrder.objects.filter(certificate__in=owned).delete()
         owned.delete()
+        AcmeAccount.objects.filter(team__in=teams).delete()
+        AcmeAccountKey.objects.filter(team__in=teams).delete()
         Organization.objects.filter(team__in=teams).delete()
 
     def seed(self, team: Team, owner: Any, staff: Any, domain: str) -> int:

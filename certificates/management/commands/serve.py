@@ -5,6 +5,7 @@ import sys
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from certificates.management.processes import Child, supervise, task_worker
@@ -37,6 +38,9 @@ class Command(BaseCommand):
             "certificates.log_filters.GunicornLogger",
         ]
         children = [Child(gunicorn).start()]
+        # The daily round (expiry, fresh CRLs, OCSP responders, ACME clean-up) is queued once
+        # and re-queues itself; a queued one is kept.
+        call_command("expire_certificates", schedule=True)
         children += [task_worker().start() for _ in range(task_workers)]
         self.stdout.write(
             f"Serving on http://{bind}/ with {web_workers} web and {task_workers} task workers."
