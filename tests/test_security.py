@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.debug import ExceptionReporter
 
 from certificates.ca import bundles, keystore
-from tests.ca.test_issuance import issued
+from tests.ca.helpers import issued
 from tests.processes import ROOT
 from tests.test_authorization import routes, url_for, world  # noqa: F401 (fixture)
 

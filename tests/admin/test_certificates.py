@@ -357,7 +357,7 @@ def test_the_issuance_queue_holds_what_waits_for_staff(issuer, alice):
 
 
 def test_approving_a_revocation_asks_first_and_names_the_certificate(revoker, alice):
-    from tests.ca.test_issuance import issued
+    from tests.ca.helpers import issued
 
     certificate = issued(alice)
     certificate.run_transition("request_revocation", by=alice, reason="Laptop stolen.")

@@ -9,7 +9,7 @@ from certificates.choices import Status
 from certificates.models import Certificate, Record
 from teams.roles import Role
 from tests.api.conftest import token_for
-from tests.ca.test_issuance import issued, system_key_certificate
+from tests.ca.helpers import issued, system_key_certificate
 from tests.factories import CertificateFactory
 
 LIST = "/v3/scm/certificates"

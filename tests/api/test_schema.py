@@ -19,7 +19,7 @@ from schemathesis.specs.openapi.checks import (
 from certificates.choices import Status
 from teams.roles import Role
 from tests.api.conftest import token_for
-from tests.ca.test_issuance import system_key_certificate
+from tests.ca.helpers import system_key_certificate
 from tests.factories import CertificateFactory
 
 schema = schemathesis.openapi.from_wsgi("/v3/openapi.json", get_wsgi_application())

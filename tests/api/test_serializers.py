@@ -9,7 +9,7 @@ from certificates.api import listing
 from certificates.api.serializers import Certificate as Shape
 from certificates.choices import CertificateType, DomainType, Status
 from certificates.models import Certificate
-from tests.ca.test_issuance import issued, system_key_certificate
+from tests.ca.helpers import issued, system_key_certificate
 from tests.factories import CertificateFactory
 
 

@@ -12,7 +12,7 @@ from axe_playwright_python.sync_playwright import Axe
 from certificates.choices import CsrSource, Status
 from certificates.models import Certificate
 from tests.browsing import log_in, note_csp
-from tests.ca.test_issuance import issued
+from tests.ca.helpers import issued
 from tests.factories import CertificateFactory, OrganizationFactory, make_csr
 
 pytestmark = [

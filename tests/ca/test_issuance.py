@@ -11,68 +11,16 @@ from unittest import mock
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from certificates.ca import keystore
-from certificates.choices import CertificateType, CsrSource, KeyAlgorithm, Status
+from certificates.choices import CertificateType, KeyAlgorithm, Status
 from certificates.exceptions import TransitionRefused
 from certificates.models import Certificate, CertificateAuthority, TransitionLog
 from certificates.services.issuance import init_ca
-from tests.factories import CertificateFactory, OrganizationFactory, fixture_key, make_csr
-
-KEYS = {
-    KeyAlgorithm.RSA_2048: "rsa2048",
-    KeyAlgorithm.RSA_3072: "rsa3072",
-    KeyAlgorithm.RSA_4096: "rsa4096",
-    KeyAlgorithm.EC_P256: "ec_p256",
-    KeyAlgorithm.EC_P384: "ec_p384",
-}
-POLICY = {
-    CertificateType.DV: "2.23.140.1.2.1",
-    CertificateType.OV: "2.23.140.1.2.2",
-    CertificateType.OV_PRO: "2.23.140.1.2.2",
-    CertificateType.EV: "2.23.140.1.1",
-    CertificateType.EV_PRO: "2.23.140.1.1",
-}
-
-
-def openssl(*args: str, check: bool = True) -> str:
-    done = subprocess.run(["openssl", *args], capture_output=True, text=True, timeout=30)
-    if check:
-        assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout + done.stderr
-
-
-def ca_files(tmp_path, brand: str = "aurora"):
-    root = CertificateAuthority.objects.get(brand=brand, kind="root", active=True)
-    issuing = CertificateAuthority.objects.get(brand=brand, kind="intermediate", active=True)
-    (tmp_path / "root.pem").write_text(root.certificate_pem)
-    (tmp_path / "chain.pem").write_text(issuing.certificate_pem)
-    return tmp_path / "root.pem", tmp_path / "chain.pem"
-
-
-def issued(owner, product=CertificateType.DV, key="ec_p256", **kwargs) -> Certificate:
-    """An application at 90% with a CSR from a checked-in key, then issued by the system."""
-    domains = kwargs.pop("domains", ["api.example.com"])
-    primary = kwargs.pop("primary_domain", "www.example.com")
-    if product != CertificateType.DV:
-        kwargs.setdefault(
-            "organization", OrganizationFactory(owner=owner, legal_name="Northwind Traders Ltd")
-        )
-    certificate = CertificateFactory(
-        owner=owner,
-        certificate_type=product,
-        primary_domain=primary,
-        domains=domains,
-        csr_pem=make_csr([primary, *domains], key),
-        status=Status.TO_BE_ISSUED,
-        **kwargs,
-    )
-    certificate.run_transition("issue", by=None)
-    return certificate
+from tests.ca.helpers import KEYS, POLICY, ca_files, issued, openssl, system_key_certificate
+from tests.factories import CertificateFactory
 
 
 @pytest.mark.parametrize("product", list(CertificateType))
@@ -176,17 +124,6 @@ def test_staff_without_the_issuance_permission_cannot_issue(alice, validator, re
 
 
 # Downloads
-
-
-def system_key_certificate(owner, algorithm="ec_p256") -> Certificate:
-    """Issued from a key the console holds (as when the system generated it)."""
-    key = fixture_key(algorithm)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    return issued(
-        owner, key=algorithm, csr_source=CsrSource.SYSTEM, private_key=keystore.encrypt(pem)
-    )
 
 
 def download(client, certificate, server: str) -> dict[str, bytes]:

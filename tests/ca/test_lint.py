@@ -17,7 +17,7 @@ from certificates.choices import Brand, CAKind, CertificateType, DomainType, Rev
 from certificates.models import Certificate, CertificateAuthority
 from certificates.services import issuance
 from tests import pki
-from tests.ca.test_issuance import KEYS, issued
+from tests.ca.helpers import KEYS, issued
 
 pytestmark = pytest.mark.django_db
 

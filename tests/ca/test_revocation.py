@@ -22,7 +22,7 @@ from certificates.models import (
     TransitionLog,
 )
 from certificates.services.issuance import refresh_crl
-from tests.ca.test_issuance import ca_files, issued, openssl
+from tests.ca.helpers import ca_files, issued, openssl
 
 
 def revoke(certificate, owner, revoker, code="key_compromise"):

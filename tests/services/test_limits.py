@@ -7,7 +7,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from tests.ca.test_issuance import issued
+from tests.ca.helpers import issued
 from tests.factories import submitted
 
 

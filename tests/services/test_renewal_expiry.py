@@ -8,7 +8,7 @@ from django.utils import timezone
 from certificates.choices import Status
 from certificates.services.expiry import expire_and_warn
 from certificates.validity import validity_period
-from tests.ca.test_issuance import issued
+from tests.ca.helpers import issued
 from tests.factories import CertificateFactory
 
 

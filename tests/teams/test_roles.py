@@ -58,7 +58,7 @@ def test_readonly_sees_the_teams_list_without_a_button_to_act(alice, team, carol
 
 
 def test_readonly_details_show_no_step_and_no_key_download(alice, team, carol):
-    from tests.ca.test_issuance import system_key_certificate
+    from tests.ca.helpers import system_key_certificate
 
     certificate = system_key_certificate(alice)
     page = carol.get(f"/certificates/{certificate.pk}/")
@@ -70,7 +70,7 @@ def test_readonly_details_show_no_step_and_no_key_download(alice, team, carol):
 
 
 def test_readonly_downloads_certificate_and_chain_but_never_the_key(alice, team, carol, dave):
-    from tests.ca.test_issuance import system_key_certificate
+    from tests.ca.helpers import system_key_certificate
 
     certificate = system_key_certificate(alice)
     for server in ("nginx", "apache", "other"):

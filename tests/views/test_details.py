@@ -287,7 +287,7 @@ def test_strangers_cannot_poll_a_certificate(bob_client, alice, htmx_headers):
 
 
 def test_a_revocation_request_names_what_it_touches(alice_client, alice):
-    from tests.ca.test_issuance import issued
+    from tests.ca.helpers import issued
 
     certificate = issued(alice)
     twin = issued(alice)  # the same domains: easy to confuse
