@@ -42,7 +42,7 @@ serve: $(VENV)/.runtime ## the production shape against DATABASE_URL: gunicorn (
 	STATICFILES_BACKEND=whitenoise.storage.CompressedManifestStaticFilesStorage $(PY) manage.py collectstatic --noinput -v0
 	STATICFILES_BACKEND=whitenoise.storage.CompressedManifestStaticFilesStorage $(PY) manage.py serve
 
-worker: $(VENV)/.runtime ## run one task worker (domain re-checks, automatic issuance, the simulated CA)
+worker: $(VENV)/.runtime ## run one task worker (domain and ACME checks, automatic issuance, daily CRLs, the simulated CA)
 	$(PY) manage.py task_worker
 
 test: $(VENV)/.dev ## install the dev dependencies and run the whole suite, browser tests included
@@ -94,5 +94,5 @@ lock: $(VENV)/.dev ## re-pin requirements*.lock from pyproject.toml
 	$(VENV)/bin/pip-compile -q --strip-extras --no-header --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 	$(VENV)/bin/pip-compile -q --strip-extras --no-header --no-emit-index-url --no-emit-find-links --extra dev -o requirements-dev.lock pyproject.toml
 
-clean: ## remove the venv and the local SQLite database
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm
+clean: ## remove the venvs (the project's, and certbot's for the ACME tests) and the local SQLite database
+	rm -rf $(VENV) .venv-certbot db.sqlite3 db.sqlite3-wal db.sqlite3-shm
