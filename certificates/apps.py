@@ -1,4 +1,7 @@
-from django.apps import AppConfig
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.db.models.signals import post_migrate
 
 
 class CertificatesConfig(AppConfig):
@@ -9,3 +12,14 @@ class CertificatesConfig(AppConfig):
     def ready(self) -> None:
         # Imported for their side effects: system checks and state_entered receivers.
         from certificates import checks, workflow  # noqa: F401
+
+        post_migrate.connect(_staff_groups, sender=self)
+
+
+def _staff_groups(**kwargs: Any) -> None:
+    """The staff groups with every permission they list, after each migrate: a model added
+    later (the operation records) has its permissions only once migrate has run to the end,
+    after the data migration that first made the groups."""
+    from certificates.staff_groups import ensure_staff_groups
+
+    ensure_staff_groups(apps)

@@ -8,7 +8,8 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from django.db import connections
+from django.core.exceptions import FieldDoesNotExist
+from django.db import connections, models
 
 from certificates.models.querysets import SORTS, CertificateQuerySet, beyond
 
@@ -186,3 +187,101 @@ def records_page(queryset, size: int, after: str = "") -> Page:
     rows = list(queryset.order_by("-at", "-id")[: size + 1])
     following = encode_key(rows[size - 1], names) if len(rows) > size else None
     return Page(rows[:size], following, None)
+
+
+def column_key(model, ordering) -> list[tuple[str, bool]] | None:
+    """The keyset key of an ordering made of the model's own columns ("-at", "pk"), as
+    (attname, descending) pairs; None for any other ordering (an expression, a column of a
+    related model), which keyset pages cannot follow. A row whose key holds NULL (a queue's
+    date its state always sets) ends the pages: no cursor is made from it."""
+    keys = []
+    for item in ordering:
+        if not isinstance(item, str) or "__" in item:
+            return None
+        name = item.removeprefix("-")
+        name = model._meta.pk.name if name == "pk" else name
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return None
+        if not field.concrete or (field.is_relation and not field.many_to_one):
+            return None
+        keys.append((field.attname, item.startswith("-")))
+        if field.unique:  # the rest of the ordering ("-pk" after "-id") orders nothing
+            return keys
+    return None  # no unique column: rows the order ties could be skipped or repeated
+
+
+def decode_columns(token: str, model, keys: list[tuple[str, bool]]) -> list | None:
+    """The values of a column_key() cursor, each checked against its column's type (as
+    decode_key() does for the list's sorts), or None when the cursor is not one of ours."""
+    if not token:
+        return None
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    try:
+        values = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        if not isinstance(values, list) or len(values) != len(keys):
+            return None
+        decoded = [
+            _column_value(fields[name], value)
+            for (name, _), value in zip(keys, values, strict=True)
+        ]
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError):
+        return None
+    return None if None in decoded else decoded
+
+
+def _column_value(field, value):
+    connection = connections["default"]
+    kind = field.get_internal_type()
+    if isinstance(field, models.DateTimeField):
+        return _moment(value)
+    if isinstance(field, models.IntegerField | models.AutoField) or field.many_to_one:
+        target = field.target_field if field.many_to_one else field
+        lowest, highest = connection.ops.integer_field_range(target.get_internal_type())
+        return _number(value, lowest if lowest is not None else -(2**63), highest or 2**63 - 1)
+    if kind in ("CharField", "TextField", "SlugField") and isinstance(value, str):
+        return value if field.max_length is None or len(value) <= field.max_length else None
+    return None
+
+
+def ordered(queryset, keys: list[tuple[str, bool]], *, backwards: bool = False):
+    return queryset.order_by(
+        *(f"{'-' if descending != backwards else ''}{name}" for name, descending in keys)
+    )
+
+
+def column_page(queryset, keys: list[tuple[str, bool]], size: int, *, after="", before="") -> Page:
+    """A page of any queryset in the order of `keys` (column_key()), after or before a
+    cursor: what page() does for the certificate list's sorts, for the admin's lists."""
+    names = [name for name, _ in keys]
+    model = queryset.model
+    if (values := decode_columns(before, model, keys)) is not None:
+        earlier = queryset.filter(beyond(keys, values, backwards=True))
+        rows = list(ordered(earlier, keys, backwards=True)[: size + 1])
+        if len(rows) > size:
+            rows = rows[:size][::-1]
+            return Page(rows, encode_key(rows[-1], names), encode_key(rows[0], names))
+        after = ""  # fewer than a page before it: the first page
+    if (values := decode_columns(after, model, keys)) is not None:
+        rows = list(
+            ordered(queryset.filter(beyond(keys, values, backwards=False)), keys)[: size + 1]
+        )
+        previous = encode_key(rows[0], names) if rows else None
+    else:
+        rows, previous = list(ordered(queryset, keys)[: size + 1]), None
+    following = encode_key(rows[size - 1], names) if len(rows) > size else None
+    if following and None in [getattr(rows[size - 1], name) for name in names]:
+        following = None
+    return Page(rows[:size], following, previous)
+
+
+def column_start(queryset, keys: list[tuple[str, bool]], page: Page) -> int | None:
+    """start_of() for a column_page(): the place of its first row, counted no further than
+    COUNT_LIMIT (None beyond)."""
+    if page.previous_cursor is None or not page.rows:
+        return 1
+    first = [getattr(page.rows[0], name) for name, _ in keys]
+    earlier = queryset.order_by().filter(beyond(keys, first, backwards=True))
+    before = earlier[: COUNT_LIMIT + 1].count()
+    return before + 1 if before <= COUNT_LIMIT else None

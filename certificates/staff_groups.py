@@ -2,7 +2,13 @@
 
 from typing import Any
 
-COMMON = ["view_certificate", "change_certificate", "view_domain", "view_transitionlog"]
+COMMON = [
+    "view_certificate",
+    "change_certificate",
+    "view_domain",
+    "view_transitionlog",
+    "view_record",  # the teams' operation records, for the CA's audits
+]
 STAFF_GROUPS = {
     "Validation": [*COMMON, "validate_certificate"],
     "Issuance": [*COMMON, "issue_certificate"],

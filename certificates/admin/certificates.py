@@ -12,6 +12,7 @@ from django_fsm.admin import FSMAdminMixin, FSMObjectTransition, FSMTransitionCo
 
 from certificates.actions import STAFF_EDIT
 from certificates.admin.log import ReadOnly
+from certificates.admin.scale import BoundedListAdmin
 from certificates.exceptions import EditRefused, TransitionRefused
 from certificates.models import Certificate, ContactAttempt, Domain, TransitionLog
 from certificates.permissions import STAFF_FIELDS, VALIDATE
@@ -62,7 +63,7 @@ class TransitionLogInline(ReadOnlyInline):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(FSMAdminMixin, admin.ModelAdmin):
+class CertificateAdmin(FSMAdminMixin, BoundedListAdmin):
     fsm_fields = ["status"]
     list_display = (
         "name",
@@ -82,8 +83,8 @@ class CertificateAdmin(FSMAdminMixin, admin.ModelAdmin):
         "www.acme-shop.com); or a team's exact name, or its buyer's exact username or email."
     )
     list_select_related = ("team",)
-    show_full_result_count = False
     ordering = ("-id",)  # newest first, on the primary key: no sort of the whole table
+    sortable_by = ()  # the order an index keeps for every filter (see models' indexes)
     change_form_template = "admin/certificates/certificate/change_form.html"
     fsm_transition_form_template = "admin/certificates/certificate/transition_form.html"
     fieldsets = (

@@ -31,7 +31,13 @@ class TransitionLog(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
-        indexes = [models.Index(fields=["certificate", "at"], name="log_certificate_at")]
+        indexes = [
+            models.Index(fields=["certificate", "at"], name="log_certificate_at"),
+            # The admin's log, newest first: all of it, or by step or by state reached.
+            models.Index(fields=["-at", "-id"], name="log_at"),
+            models.Index(fields=["transition", "-at", "-id"], name="log_transition_at"),
+            models.Index(fields=["target", "-at", "-id"], name="log_target_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.certificate_id}: {self.source} → {self.target}"

@@ -203,6 +203,16 @@ class Certificate(Presentation, Lifecycle):
             models.Index(fields=["team", "status_rank", "-id", "status"], name="cert_team_status"),
             models.Index(fields=["team", "status", "-id"], name="cert_team_status_created"),
             models.Index(fields=["primary_domain"], name="cert_primary_domain"),
+            # The admin (certificates/admin/scale.py): newest first by each filter that may
+            # keep few rows, and each staff queue oldest first.
+            models.Index(fields=["status", "-id"], name="cert_status_created"),
+            models.Index(fields=["manual_review", "-id"], name="cert_review_created"),
+            models.Index(fields=["is_test", "-id"], name="cert_test_created"),
+            models.Index(fields=["status", "domains_verified_at", "id"], name="cert_queue_org"),
+            models.Index(fields=["status", "updated_at", "id"], name="cert_queue_issue"),
+            models.Index(
+                fields=["status", "revocation_requested_at", "id"], name="cert_queue_revoke"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -64,6 +64,7 @@ class Record(models.Model):
             models.Index(fields=["team", "actor_name", "-at", "-id"], name="record_actor"),
             models.Index(fields=["team", "action", "-at", "-id"], name="record_action"),
             models.Index(fields=["team", "certificate", "-at", "-id"], name="record_certificate"),
+            models.Index(fields=["action", "-at", "-id"], name="record_all_action"),
         ]
 
     def __str__(self) -> str:
