@@ -93,16 +93,36 @@ def _select(queryset, sort: str, size: int, after: str, before: str, fetch) -> t
 
 
 def page(
-    queryset: CertificateQuerySet, sort: str, size: int, *, after: str = "", before: str = ""
+    queryset: CertificateQuerySet,
+    sort: str,
+    size: int,
+    *,
+    after: str = "",
+    before: str = "",
+    fetch=list,
 ) -> Page:
-    """One page of rows after (or before) a cursor, plus the cursors around it."""
-    rows, origin = _select(queryset, sort, size, after, before, list)
+    """One page of rows after (or before) a cursor, plus the cursors around it; `fetch`
+    reads the rows of a window (a sliced queryset), by default as they are."""
+    rows, origin = _select(queryset, sort, size, after, before, fetch)
     if origin == "before":
         return Page(rows, encode(rows[-1], sort), encode(rows[0], sort))
     following = encode(rows[size - 1], sort) if len(rows) > size else None
     rows = rows[:size]
     previous = encode(rows[0], sort) if origin == "after" and rows else None
     return Page(rows, following, previous)
+
+
+def by_ids(rows: CertificateQuerySet):
+    """A `fetch` for page() that finds the window's ids first (in the indexes alone: the
+    certificate indexes hold the team, sort keys and status) and only then reads those rows
+    from `rows`. For a search whose term many certificates share: read in one go, each of
+    the matches was read in full before all but a page were dropped (make bench's
+    list_search_common, a term in 1 row of 97, took 3.9x as long at 1M rows as at 1k)."""
+
+    def fetch(window) -> list:
+        return list(rows.filter(pk__in=window.values("pk")).order_by(*window.query.order_by))
+
+    return fetch
 
 
 def state_queries(

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="certificates:list", permanent=False)),
     path("certificates/", include("certificates.urls")),
     path("records/", include("certificates.records_urls")),
+    path("overview/", include("certificates.overview_urls")),
     path("teams/", include("teams.urls")),
     path("v3/", include("certificates.api.urls")),
     path("acme/", include("certificates.acme.urls")),

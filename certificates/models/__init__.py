@@ -4,6 +4,7 @@ organization  Organization (OV/EV), verified and reused
 authority     CertificateAuthority (root and issuing CA per brand), Revocation
 domain        Domain (and its proof), ValidationEmail
 search        SearchKey (the list's search index)
+stats         StateCount, IssuanceMonth, IssuanceDay: the overviews' counts, kept by triggers
 audit         TransitionLog, ContactAttempt, DownloadRecord
 records       Record: the team's operation records (append-only)
 rules         the transitions' conditions and the CAA check
@@ -40,6 +41,7 @@ from certificates.models.organization import Organization
 from certificates.models.presentation import StatusNote, TimelineEntry
 from certificates.models.records import Record, acting_as
 from certificates.models.search import SearchKey
+from certificates.models.stats import IssuanceDay, IssuanceMonth, StateCount
 
 __all__ = [
     "AcmeAccount",
@@ -54,6 +56,8 @@ __all__ = [
     "DomainFacts",
     "DownloadRecord",
     "IdempotentRequest",
+    "IssuanceDay",
+    "IssuanceMonth",
     "IssuanceQueue",
     "Lifecycle",
     "Organization",
@@ -62,6 +66,7 @@ __all__ = [
     "Revocation",
     "RevocationRequest",
     "SearchKey",
+    "StateCount",
     "StatusNote",
     "TimelineEntry",
     "TransitionLog",

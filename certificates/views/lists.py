@@ -132,7 +132,11 @@ def _poll_queries(
 def _page(team_id: int, user_id: int, filters: dict, size: int) -> pagination.Page:
     """A page of rows, each with the member's role (`viewer_role`) for its buttons."""
     where = {"after": filters["after"], "before": filters["before"]}
-    rows = _ours(team_id, user_id, filters).with_role(team_id, user_id).for_list()
+    ours = _ours(team_id, user_id, filters)
+    if filters["q"]:
+        rows = Certificate.objects.with_role(team_id, user_id).for_list()
+        return pagination.page(ours, filters["sort"], size, fetch=pagination.by_ids(rows), **where)
+    rows = ours.with_role(team_id, user_id).for_list()
     return pagination.page(rows, filters["sort"], size, **where)
 
 
