@@ -179,14 +179,17 @@ def start_of(queryset: CertificateQuerySet, sort: str, page: Page) -> int | None
     return before + 1 if before <= COUNT_LIMIT else None
 
 
-def position(start: int | None, shown: int, total: int) -> str:
+def position(start: int | None, shown: int, total: int, *, exact: bool = False) -> str:
     """Where a page lies, bounded like the count: "21–40 of 53", "21–40 of more than
-    1,000", or "20 past the first 1,000" deep in a long list."""
+    1,000", or "20 past the first 1,000" deep in a long list; with an `exact` total (kept
+    by the database, models/stats.py) "21–40 of 100,000" and "20 past the first 1,000 of
+    100,000"."""
     if not shown:
         return ""
     if start is None:
-        return f"{shown:,} past the first {COUNT_LIMIT:,}"
-    of = f"more than {COUNT_LIMIT:,}" if total > COUNT_LIMIT else f"{total:,}"
+        of = f" of {total:,}" if exact else ""
+        return f"{shown:,} past the first {COUNT_LIMIT:,}{of}"
+    of = f"more than {COUNT_LIMIT:,}" if total > COUNT_LIMIT and not exact else f"{total:,}"
     return f"{start:,}–{start + shown - 1:,} of {of}"
 
 

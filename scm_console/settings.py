@@ -87,6 +87,17 @@ TEMPLATES = [
 # SQLite by default. WAL lets readers work while one writer writes; IMMEDIATE transactions
 # take the write lock up front so two writers queue on the busy timeout instead of failing
 # halfway with "database is locked".
+# The list's rows as HTML, per process (templates/certificates/list.html, views/lists.py):
+# a page of rows that did not change since is not rendered again.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "rows": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "scm-rows",
+        "TIMEOUT": 600,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+}
 SQLITE_PATH = Path(os.environ.get("SQLITE_PATH", BASE_DIR / "db.sqlite3"))
 if os.environ.get("DATABASE_URL"):
     # Persistent connections, checked before reuse: after a database restart the next

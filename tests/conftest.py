@@ -89,6 +89,14 @@ def htmx_headers() -> dict[str, str]:
 
 
 @pytest.fixture(autouse=True)
+def _no_rows_kept_from_another_test():
+    """The list's row cache (views/lists.py) lives in the process: each test starts empty."""
+    from django.core.cache import caches
+
+    caches["rows"].clear()
+
+
+@pytest.fixture(autouse=True)
 def _no_outside_lookups(settings):
     # Issuance looks up CAA in DNS; tests that need it point a real local server at it.
     settings.SCM_CHECK_CAA = False

@@ -94,13 +94,14 @@ class CertificateQuerySet(models.QuerySet):
 
     def with_role(self, team_id: int, user_id: int) -> "CertificateQuerySet":
         """Each row with `viewer_role`, the role of `user_id` in the team (evaluated once)."""
-        member = Membership.objects.filter(team_id=team_id, user_id=user_id)
+        # Unordered: the membership's default order would join the team and the user.
+        member = Membership.objects.filter(team_id=team_id, user_id=user_id).order_by()
         return self.annotate(viewer_role=Subquery(member.values("role")[:1]))
 
     def visible_to(self, user) -> "CertificateQuerySet":
         """The certificates of every team the user is a member of, not deleted, each with
         `viewer_role`, the user's role in its team (one query, for a certificate's pages)."""
-        role = Membership.objects.filter(team=OuterRef("team"), user_id=user.pk)
+        role = Membership.objects.filter(team=OuterRef("team"), user_id=user.pk).order_by()
         return (
             self.filter(~Q(status=Status.DELETED))
             .annotate(viewer_role=Subquery(role.values("role")[:1]))

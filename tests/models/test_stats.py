@@ -24,15 +24,15 @@ from tests.factories import CertificateFactory, UserFactory, in_state, team_of
 
 def kept() -> dict:
     return {
-        "states": {
-            (r.team_id, r.status): r.count for r in StateCount.objects.all() if r.count
-        },
+        "states": {(r.team_id, r.status): r.count for r in StateCount.objects.all() if r.count},
         "months": {
             (r.team_id, r.month, r.certificate_type, r.bucket): r.count
             for r in IssuanceMonth.objects.all()
             if r.count
         },
-        "days": {(r.day, r.certificate_type): r.count for r in IssuanceDay.objects.all() if r.count},
+        "days": {
+            (r.day, r.certificate_type): r.count for r in IssuanceDay.objects.all() if r.count
+        },
     }
 
 
@@ -80,7 +80,7 @@ def test_transitions_move_a_certificate_between_counts(alice):
         st.tuples(
             st.sampled_from(["make", "move", "issue", "delete", "reteam", "bulk"]),
             st.integers(0, 10),
-            st.sampled_from([s for s in Status]),
+            st.sampled_from(list(Status)),
             st.integers(0, 40 * 86400),
         ),
         max_size=12,

@@ -12,7 +12,15 @@ from django.utils import timezone
 
 from certificates.choices import Status
 from certificates.models import Certificate
-from tests.factories import CertificateFactory, OrganizationFactory, in_state, team_of
+from teams.roles import Role
+from tests.factories import (
+    CertificateFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    UserFactory,
+    in_state,
+    team_of,
+)
 from tests.views.test_lists import LIST, row_ids
 
 
@@ -95,18 +103,29 @@ def test_pages_stay_correct_while_rows_are_added_and_change_state(
 
 
 def test_count_stops_at_a_bound(alice_client, alice, settings, monkeypatch):
+    """A search is counted no further than the bound; the whole list, or one state, is
+    counted exactly from the counts the database keeps (models/stats.py), at no cost."""
     from certificates import pagination
 
     monkeypatch.setattr(pagination, "COUNT_LIMIT", 5)
     settings.SCM_PAGE_SIZE = 3
-    for _ in range(10):
-        CertificateFactory(owner=alice)
-    first = alice_client.get(LIST).text
+    for i in range(10):
+        CertificateFactory(owner=alice, primary_domain=f"www{i}.shop.example")
+    CertificateFactory(owner=alice, deleted=True, primary_domain="gone.shop.example")
+    searched = LIST + "?q=shop"
+    first = alice_client.get(searched).text
     assert "1–3 of more than 5" in first
     second = alice_client.get(link(first, "next")).text
     assert "4–6 of more than 5" in second
     third = alice_client.get(link(second, "next")).text
     assert "3 past the first 5" in third  # no count runs past the bound
+
+    whole = alice_client.get(LIST).text
+    assert "1–3 of 10" in whole
+    deep = alice_client.get(link(alice_client.get(link(whole, "next")).text, "next")).text
+    assert "3 past the first 5 of 10" in deep
+    assert "1–3 of 10" in alice_client.get(LIST + "?status=pending_application").text
+    assert "data-position></span>" in alice_client.get(LIST + "?status=issued").text
 
 
 def test_htmx_request_gets_only_the_rows_partial(alice_client, alice, htmx_headers):
@@ -232,3 +251,25 @@ def test_a_poll_reads_exactly_the_rows_of_the_page_it_came_from(alice, sort):
         expected = [(c.pk, c.status, stamp(c.updated_at)) for c in page.rows]
         states = pagination.page_states(mine, sort, 3, **where)
         assert [(pk, status, stamp(at)) for pk, status, at in states] == expected
+
+
+def operations_of(html: str, pk: int) -> list[str]:
+    row = html.split(f'data-certificate-id="{pk}"')[1].split("</tr>")[0]
+    return re.findall(r">([^<]+)</a>", row.split('class="operations"')[1])
+
+
+def test_kept_rows_follow_the_row_and_the_viewer(alice_client, alice, client):
+    """Rows are kept as HTML between page loads (views/lists.py): a row that changed, or
+    another member's role, never gets the HTML kept for someone or something else."""
+    certificate = CertificateFactory(owner=alice)
+    assert 'data-status="pending_application"' in alice_client.get(LIST).text
+    certificate.run_transition("submit", by=alice)
+    again = alice_client.get(LIST).text
+    assert 'data-status="pending_domain_verification"' in again
+    assert "Pending domain name verification" in again
+    reader = UserFactory()
+    MembershipFactory(team=certificate.team, user=reader, role=Role.READ_ONLY)
+    client.force_login(reader)
+    theirs = client.get(LIST).text
+    assert operations_of(theirs, certificate.pk) == ["Details"]
+    assert len(operations_of(again, certificate.pk)) > 1
