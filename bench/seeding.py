@@ -13,24 +13,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from rows import lifecycle_dates, sample_pems, tenant_records
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 TENANT_SHARE = 0.1  # one team holds a tenth of the rows (100k of 1M)
 # The tenant team's members besides "tenant" (its Administrator), who take turns buying.
 COLLEAGUES = {"colleague1": "full_access", "colleague2": "full_access", "colleague3": "read_only"}
-RECORDS_PER_ROW = 10  # the tenant team's operation records: as many as certificates in all
-RECORD_ACTIONS = [
-    ("buy", None, None),
-    ("apply_saved", None, None),
-    ("submit", "pending_application", "pending_domain_verification"),
-    ("verify_domains", "pending_domain_verification", "to_be_issued"),
-    ("issue", "to_be_issued", "issued"),
-    ("download", None, None),
-    ("rename", None, None),
-    ("download", None, None),
-    ("method", None, None),
-    ("download", None, None),
-]
 BATCH = 5000
 # The searched domain: FAMILY of the tenant's certificates, spread evenly through their
 # history, are for hosts under it at every size, so "the same page" (20 rows of 30 found)
@@ -197,6 +186,10 @@ def seed(size: int) -> dict:
             "not_after",
             "csr_pem",
             "certificate_pem",
+            "submitted_at",
+            "domains_verified_at",
+            "issued_at",
+            "revocation_requested_at",
         ],
         now=now,
     )
@@ -233,6 +226,8 @@ def seed(size: int) -> dict:
                     domain, family_seen = f"app{family_seen}.{FAMILY_DOMAIN}", family_seen + 1
                 tenant_seen += 1
             issued = status in issued_states
+            kind = types[index % 5]
+            dates = lifecycle_dates(status, kind, now, rng)
             name = f"scs{1_700_000_000_000 + index}"
             # What set_domains() would write for these domains, written in bulk here.
             facts = domain_facts(domain, [], name)
@@ -242,7 +237,7 @@ def seed(size: int) -> dict:
                     owner_team,
                     owner,
                     name,
-                    types[index % 5],
+                    kind,
                     brands[index % 3],
                     status,
                     domain,
@@ -252,6 +247,7 @@ def seed(size: int) -> dict:
                     now + dt.timedelta(days=rng.randint(-30, 190)) if issued else None,
                     csr_pem if status != Status.PENDING_APPLICATION else "",
                     certificate_pem if issued else "",
+                    *dates,
                 )
             )
             domain_rows.append((pk, domain, True))
@@ -293,55 +289,6 @@ def seed(size: int) -> dict:
         "team": team,
         "reader": next(u for u in colleagues if COLLEAGUES[u.username] == "read_only"),
     }
-
-
-def tenant_records(
-    team_id: int, pk: int, name: str, index: int, size: int, now, members: list
-) -> list:
-    """RECORDS_PER_ROW operation records of one of the tenant team's certificates, by its
-    members in turn (the CA's steps by the CA), older for older certificates."""
-    rows = []
-    for step, (action, source, target) in enumerate(RECORD_ACTIONS[:RECORDS_PER_ROW]):
-        by_ca = action in ("verify_domains", "issue")
-        member = members[(index + step) % len(members)]
-        rows.append(
-            (
-                None if by_ca else member.pk,
-                "the CA" if by_ca else member.username,
-                action,
-                pk,
-                f"{name} (ID {pk})",
-                source or "",
-                target or "",
-                "Apache bundle, with the private key" if action == "download" else "",
-            )
-        )
-    at = now - dt.timedelta(seconds=(size - index) * 60)
-    return [(team_id, at + dt.timedelta(seconds=step), *row) for step, row in enumerate(rows)]
-
-
-def sample_pems() -> tuple[str, str]:
-    """A subscriber's CSR (RSA 2048, two names) and a certificate the built-in CA issued."""
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    from certificates.ca import csr as csr_tools
-    from certificates.ca import profiles
-    from certificates.models import CertificateAuthority
-
-    names = ["www.example.com", "example.com"]
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    csr = csr_tools.csr_pem(csr_tools.build_csr(key, names))
-    authority = CertificateAuthority.objects.issuing("aurora")
-    now = dt.datetime.now(dt.UTC)
-    certificate, _serial = authority.sign_csr(
-        csr,
-        domains=names,
-        policy=profiles.POLICY_DV,
-        organization=None,
-        not_before=now,
-        not_after=now + dt.timedelta(days=199),
-    )
-    return csr, certificate
 
 
 def prepare(size: int, *, keep: bool = False) -> tuple[dict, callable]:
