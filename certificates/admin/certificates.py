@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django_fsm.admin import FSMAdminMixin, FSMObjectTransition, FSMTransitionContext
 
 from certificates.actions import STAFF_EDIT
+from certificates.admin.log import TRANSITION_NAMES as TRANSITIONS
 from certificates.admin.log import ReadOnly
 from certificates.admin.scale import BoundedListAdmin
 from certificates.exceptions import EditRefused, TransitionRefused
@@ -335,8 +336,3 @@ def _last_step(certificate: Certificate) -> str:
     who = entry.actor.get_username() if entry.actor else "the system"
     why = f" ({entry.reason})" if entry.reason else ""
     return f" Already done: {entry.summary} by {who} at {when(entry.at)}{why}."
-
-
-TRANSITIONS = {
-    t.name for t in Certificate._meta.get_field("status").get_all_transitions(Certificate)
-}

@@ -61,16 +61,20 @@ def team_overview(team_id: int, *, now: dt.datetime | None = None) -> TeamOvervi
 
 def _expiring(team_id: int, now: dt.datetime) -> dict[int, int]:
     """Issued certificates that expire within each window: one range of the team's expiry
-    index (the list's "expiry" sort), as wide as the longest window."""
+    index (the list's "expiry" sort), as wide as the longest window, which holds the state
+    too. (With the state in the WHERE, SQLite took the team's index by state instead and
+    read each issued row: 0.64 s at 1M rows.)"""
     soon = Certificate.objects.filter(
         team_id=team_id,
         expiry_key__gt=now,
         expiry_key__lte=now + dt.timedelta(days=max(EXPIRY_WINDOWS)),
-        status=Status.ISSUED,
     )
     counted = soon.aggregate(
         **{
-            f"d{days}": Count("pk", filter=Q(expiry_key__lte=now + dt.timedelta(days=days)))
+            f"d{days}": Count(
+                "pk",
+                filter=Q(status=Status.ISSUED, expiry_key__lte=now + dt.timedelta(days=days)),
+            )
             for days in EXPIRY_WINDOWS
         }
     )
