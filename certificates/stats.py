@@ -81,14 +81,28 @@ CHART_HEIGHT = 120  # the tallest bar of a chart, in SVG units
 
 def bars(values: Iterable[tuple[str, int]], *, height: int = CHART_HEIGHT) -> list[dict]:
     """The geometry of a bar chart drawn on the server (SVG, no JavaScript): each bar's
-    label, value, and height on a scale whose top is the largest value (rounded up to a
-    readable number)."""
+    label, value, height on a scale whose top is the largest value (rounded up to a readable
+    number), and its top's y (SVG's y grows downwards; the bars stand on y = height)."""
     values = list(values)
     top = nice_ceiling(max((v for _, v in values), default=0))
-    return [
-        {"label": label, "value": value, "height": round(value / top * height) if top else 0}
-        for label, value in values
-    ]
+    found = []
+    for label, value in values:
+        tall = round(value / top * height) if top else 0
+        found.append({"label": label, "value": value, "height": tall, "y": height - tall})
+    return found
+
+
+def shares(counts: Iterable[int]) -> list[int]:
+    """Each count as a percentage of the largest: the lengths of a horizontal bar chart."""
+    counts = list(counts)
+    most = max(counts, default=0)
+    return [round(count / most * 100) if most else 0 for count in counts]
+
+
+def busiest(bars_drawn: list[dict]) -> dict | None:
+    """The bar with the largest value (the first of equals), or None when all are 0."""
+    top = max(bars_drawn, key=lambda bar: bar["value"], default=None)
+    return top if top and top["value"] else None
 
 
 def nice_ceiling(value: int) -> int:

@@ -28,7 +28,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "scm_console.apps.ConsoleAdminConfig",  # django.contrib.admin, with the staff overview
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

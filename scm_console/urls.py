@@ -20,9 +20,6 @@ urlpatterns = [
 handler500 = "certificates.server_errors.server_error"
 handler404 = "certificates.server_errors.not_found"
 
-admin.site.site_header = "SCM Console — CA staff"
-admin.site.site_title = "SCM Console admin"
-admin.site.index_title = "Certificate authority"
 
 if settings.SCM_BENCH_VIEWS:
     urlpatterns += [path("", include("scm_console.bench_urls"))]

@@ -13,34 +13,23 @@ from certificates.permissions import VIEW
 from certificates.services.overview import EXPIRY_WINDOWS, team_overview
 from teams import session
 
-CHART_HEIGHT = stats.CHART_HEIGHT  # the tallest bar of a chart, in SVG units
-
 
 @login_required
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
     membership = session.require(request, VIEW)
     found = team_overview(membership.team_id)
-    busiest = max(found.months, key=lambda m: m["value"]) if found.issued_in_year else None
-    most = max((count for _, count in found.states), default=0)
-    for bar in found.months:  # SVG's y grows downwards: a bar stands on the axis
-        bar["y"] = CHART_HEIGHT + 10 - bar["height"]
+    counts = [count for _, count in found.states]
     context = {
         "team": membership.team,
         "overview": found,
         "states": [
-            {
-                "status": status,
-                "count": count,
-                "share": round(count / most * 100) if most else 0,
-                "progress": status.progress,
-            }
-            for status, count in found.states
+            {"status": status, "count": count, "share": share, "progress": status.progress}
+            for (status, count), share in zip(found.states, stats.shares(counts), strict=True)
         ],
-        "busiest": busiest,
-        "windows": EXPIRY_WINDOWS,
+        "busiest": stats.busiest(found.months),
         "expiring": [(days, found.expiring[days]) for days in EXPIRY_WINDOWS],
-        "chart_height": CHART_HEIGHT,
+        "chart_height": stats.CHART_HEIGHT,
         "issued": Status.ISSUED,
     }
     return render(request, "certificates/overview.html", context)

@@ -1,0 +1,43 @@
+"""The CA staff's admin site: Django's, with the staff overview on its index page (the
+review queue, applications waiting per state, issuance per day and failures by reason;
+certificates/services/overview.py)."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+
+from certificates import stats
+from certificates.services.overview import staff_overview
+
+
+class ConsoleAdminSite(admin.AdminSite):
+    site_header = "SCM Console — CA staff"
+    site_title = "SCM Console admin"
+    index_title = "Certificate authority"
+    index_template = "admin/console_index.html"
+
+    def index(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        context: dict[str, Any] = dict(extra_context or {})
+        if request.user.has_perm("certificates.view_certificate"):
+            found = staff_overview()
+            waiting = [count for _, count in found.waiting]
+            failures = [count for _, count in found.failures]
+            context.update(
+                overview=found,
+                waiting=[
+                    {"status": status, "count": count, "share": share}
+                    for (status, count), share in zip(
+                        found.waiting, stats.shares(waiting), strict=True
+                    )
+                ],
+                failures=[
+                    {"reason": reason, "count": count, "share": share}
+                    for (reason, count), share in zip(
+                        found.failures, stats.shares(failures), strict=True
+                    )
+                ],
+                busiest=stats.busiest(found.days),
+                chart_height=stats.CHART_HEIGHT,
+            )
+        return super().index(request, context)
