@@ -27,10 +27,14 @@ $(VENV)/.dev: requirements-dev.lock | $(PY)
 	@touch $@ $(VENV)/.runtime
 
 DNS_PORT ?= 15353
+# Seconds between the demo's new applications (make run DEMO_TRAFFIC=0 stops them).
+DEMO_TRAFFIC ?= 30
 # The demo: a simulated CA, a DNS server on 127.0.0.1 that publishes the applicants' TXT
-# records, and emails written to var/mail/ instead of being sent.
+# records, new applications every DEMO_TRAFFIC seconds, and emails written to var/mail/
+# instead of being sent.
 DEMO_ENV := DEBUG=1 SCM_SIMULATED_CA=1 SCM_DNS_RESOLVER=127.0.0.1:$(DNS_PORT) \
 	SCM_VALIDATION_ALLOW_PRIVATE=1 SCM_RECHECK_FIRST_SECONDS=15 SCM_HTTP_VALIDATION_PORT=5002 \
+	SCM_DEMO_TRAFFIC_SECONDS=$(DEMO_TRAFFIC) \
 	EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend
 run: $(VENV)/.runtime ## set up and serve the demo on http://127.0.0.1:8000 (server, worker, demo DNS)
 	$(PY) manage.py migrate --noinput

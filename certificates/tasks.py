@@ -11,7 +11,7 @@ from certificates.choices import Status
 from certificates.dcv import workflow as dcv
 from certificates.exceptions import CAAForbids, CAAUnavailable, TransitionRefused
 from certificates.models import AcmeNonce, Certificate, Domain
-from certificates.services import acme, issuance
+from certificates.services import acme, demo_traffic, issuance
 from certificates.services.expiry import expire_and_warn
 
 RETRY_ISSUE_AFTER = dt.timedelta(minutes=10)
@@ -121,4 +121,33 @@ def schedule_daily_maintenance(after: dt.timedelta = dt.timedelta(0)) -> bool:
     if waiting.exists():
         return False
     daily_maintenance.using(run_after=timezone.now() + after).enqueue()
+    return True
+
+
+@task()
+def demo_traffic_tick(turn: int) -> str:
+    """Demo only (SCM_DEMO_TRAFFIC_SECONDS): one new application from the demo teams, the
+    CA's staff working the traffic's queue; runs again after the interval."""
+    seconds = settings.SCM_DEMO_TRAFFIC_SECONDS
+    if not seconds:
+        return "demo traffic is off"
+    arrived = demo_traffic.arrive(turn)
+    worked = demo_traffic.work_the_queues()
+    demo_traffic_tick.using(run_after=timezone.now() + dt.timedelta(seconds=seconds)).enqueue(
+        turn + 1
+    )
+    new = f"{arrived.name} ({arrived.get_status_display()})" if arrived else "no demo team"
+    return "; ".join([new, *worked])
+
+
+def schedule_demo_traffic() -> bool:
+    """Start the demo traffic unless it is off or already running; True when it started."""
+    from django_tasks_db.models import DBTaskResult
+
+    if not settings.SCM_DEMO_TRAFFIC_SECONDS:
+        return False
+    waiting = DBTaskResult.objects.filter(task_path=f"{__name__}.demo_traffic_tick", status="READY")
+    if waiting.exists():
+        return False
+    demo_traffic_tick.enqueue(0)
     return True

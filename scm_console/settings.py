@@ -294,6 +294,9 @@ SCM_AUTO_ISSUE_DV = env_bool("SCM_AUTO_ISSUE_DV", True)
 # these delays. Off unless SCM_SIMULATED_CA is set; `make run` sets it.
 SCM_SIMULATED_CA = env_bool("SCM_SIMULATED_CA", False)
 SCM_SIMULATED_CA_DELAY_SECONDS = int(os.environ.get("SCM_SIMULATED_CA_DELAY_SECONDS", "20"))
+# Demo traffic (certificates/services/demo_traffic.py): a new application from the demo
+# teams every this many seconds, and the CA keeping up. 0 (off) unless `make run` sets it.
+SCM_DEMO_TRAFFIC_SECONDS = int(os.environ.get("SCM_DEMO_TRAFFIC_SECONDS", "0"))
 # Rate limits (certificates/limits.py): "Verify now" per certificate, validation emails
 # per domain, bundle downloads per user and hour.
 SCM_VERIFY_NOW_SECONDS = int(os.environ.get("SCM_VERIFY_NOW_SECONDS", "10"))

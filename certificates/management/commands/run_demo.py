@@ -5,10 +5,12 @@ import sys
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from certificates.management.processes import Child, stop, supervise, task_worker
+from certificates.tasks import schedule_demo_traffic
 
 
 class Command(BaseCommand):
@@ -25,6 +27,11 @@ class Command(BaseCommand):
             time.sleep(1)  # let it bind before the seed asks it about CAA
             call_command("seed_demo")
             call_command("expire_certificates", schedule=True)
+            if schedule_demo_traffic():
+                self.stdout.write(
+                    f"Demo traffic: a new application every "
+                    f"{settings.SCM_DEMO_TRAFFIC_SECONDS} s (make run DEMO_TRAFFIC=0 stops it)."
+                )
             children.append(task_worker().start())
             children.append(Child([*manage, "runserver", addr]).start())
             host = addr.split(":")[0]

@@ -1,0 +1,115 @@
+"""Demo traffic (`make run`): new applications from the demo teams in turn — DV, OV, EV, a
+special word, a misspelt DNS record — submitted as their members would, the demo DNS
+serving the misspelt one wrong, and the CA keeping up with the traffic (never with the
+seeded certificates, which visitors decide in the admin). Off unless asked for."""
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from dnslib.server import DNSLogger, DNSServer
+
+from certificates import tasks
+from certificates.choices import CertificateType, Status
+from certificates.dcv import workflow as dcv
+from certificates.management.commands.demo_dns import DemoZone
+from certificates.models import Certificate, Record
+from certificates.services import demo_traffic
+from certificates.services.overview import failure_kind
+
+
+@pytest.fixture
+def demo(db):
+    call_command("seed_demo")
+
+
+def test_applications_arrive_in_turn_from_the_demo_members(demo):
+    arrived = [demo_traffic.arrive(turn) for turn in range(6)]
+    assert [c.certificate_type for c in arrived] == [
+        CertificateType.DV,
+        CertificateType.OV,
+        CertificateType.DV,
+        CertificateType.EV,
+        CertificateType.DV,
+        CertificateType.DV,
+    ]
+    assert {c.owner.username for c in arrived} == {"alice", "bob", "dave"}
+    for certificate in arrived:
+        certificate.refresh_from_db()
+        assert certificate.name.startswith("live-")
+        assert certificate.status == Status.PENDING_DOMAIN_VERIFICATION  # 40%
+        assert certificate.primary_domain.endswith(("northwind-demo.com", "fabrikam-demo.net"))
+        assert Record.objects.filter(certificate=certificate, action="submit").exists()
+    special = arrived[4]
+    assert special.primary_domain.startswith("pay-") and special.manual_review
+    assert not any(c.manual_review for c in arrived[:4])
+    assert arrived[1].organization is not None and arrived[1].organization.verified_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_dns_serves_the_misspelt_record_wrong(settings):
+    call_command("seed_demo")
+    right, typo = demo_traffic.arrive(0), demo_traffic.arrive(5)
+    server = DNSServer(
+        DemoZone(delay=0), address="127.0.0.1", port=0, logger=DNSLogger("-request,-reply")
+    )
+    server.start_thread()
+    try:
+        settings.SCM_DNS_RESOLVER = f"127.0.0.1:{server.server.server_address[1]}"
+        settings.SCM_DNS_TIMEOUT = 5
+        for certificate in (right, typo):
+            dcv.check_domain(certificate.domains.get().pk, force=True)
+    finally:
+        server.stop()
+    right.refresh_from_db()
+    typo_domain = typo.domains.get()
+    assert right.status != Status.PENDING_DOMAIN_VERIFICATION  # proven: on to issuance
+    assert typo_domain.status == "pending"
+    assert "found but the value differs" in typo_domain.last_result
+
+
+def test_the_ca_keeps_up_with_the_traffic_only(demo):
+    staff_decides = Certificate.objects.filter(
+        name__startswith="demo-", status=Status.TO_BE_ISSUED
+    ).count()
+    waiting = demo_traffic.arrive(1)
+    Certificate.objects.filter(pk=waiting.pk).update(status=Status.TO_BE_ISSUED)
+    stuck = demo_traffic.arrive(5)
+    later = timezone.now() + dt.timedelta(minutes=4)
+
+    done = demo_traffic.work_the_queues(later)
+
+    assert len(done) == 2
+    waiting.refresh_from_db()
+    stuck.refresh_from_db()
+    assert waiting.status == Status.ISSUED
+    assert waiting.log.get(transition="issue").actor.username == "staff"
+    assert stuck.status == Status.APPLICATION_FAILED
+    assert failure_kind(None, stuck.failure_reason) == "Domain control not proven in time"
+    assert (
+        Certificate.objects.filter(name__startswith="demo-", status=Status.TO_BE_ISSUED).count()
+        == staff_decides
+    )
+    assert demo_traffic.work_the_queues(later) == []  # nothing twice
+
+
+def test_the_traffic_is_off_unless_asked_for(demo, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    queued = DBTaskResult.objects.filter(task_path="certificates.tasks.demo_traffic_tick")
+    assert settings.SCM_DEMO_TRAFFIC_SECONDS == 0
+    assert not tasks.schedule_demo_traffic()
+    assert tasks.demo_traffic_tick.call(0) == "demo traffic is off"
+    assert not queued.exists()
+
+    settings.SCM_DEMO_TRAFFIC_SECONDS = 30
+    assert tasks.schedule_demo_traffic()
+    assert not tasks.schedule_demo_traffic()  # one chain at a time
+    before = Certificate.objects.count()
+    said = tasks.demo_traffic_tick.call(0)
+    assert said.startswith("live-www-")
+    assert Certificate.objects.count() == before + 1
+    assert queued.filter(status="READY").count() == 2  # the first, and the next one
+    call_command("seed_demo", reset=True)
+    assert not Certificate.objects.filter(name__startswith="live-").exists()
