@@ -15,9 +15,11 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = {
-    # file: (path, viewport width, height)
-    "static/readme-list.png": ("/certificates/?q=demo-ov&sort=status", 1280, 820),
-    "static/readme-list-phone.png": ("/certificates/?q=demo-ov&sort=status", 390, 844),
+    # file: (path, viewport width, height, who)
+    "static/readme-list.png": ("/certificates/?q=demo-ov&sort=status", 1280, 820, "alice"),
+    "static/readme-list-phone.png": ("/certificates/?q=demo-ov&sort=status", 390, 844, "alice"),
+    "static/readme-overview.png": ("/overview/", 1280, 1180, "alice"),
+    "static/readme-staff-overview.png": ("/admin/", 1280, 1100, "staff"),
 }
 
 
@@ -70,10 +72,10 @@ def shoot(base: str) -> None:
             headless=True,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        for name, (path, width, height) in SHOTS.items():
+        for name, (path, width, height, who) in SHOTS.items():
             page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(f"{base}/accounts/login/")
-            page.fill("#id_username", "alice")
+            page.fill("#id_username", who)
             page.fill("#id_password", "demo")
             page.locator("form [type=submit]").click()
             page.wait_for_load_state()

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from certificates.choices import Brand, CertificateType, CsrSource, DomainType, KeyAlgorithm, Status
@@ -19,10 +20,12 @@ from certificates.models import (
     AcmeOrder,
     Certificate,
     Organization,
+    Record,
     SearchKey,
     TransitionLog,
 )
 from certificates.services.applications import Application, save_application
+from certificates.services.demo_traffic import contacts
 from certificates.services.issuance import init_ca
 from certificates.staff_groups import STAFF_GROUPS, ensure_staff_groups
 from teams.models import Membership, Team
@@ -86,6 +89,7 @@ PATHS: dict[Status, list[tuple[str, str | None, str]]] = {
     Status.EXPIRED: [*ISSUED, ("expire", None, "")],
     Status.DELETED: [("discard", "owner", "")],
 }
+HISTORY, HISTORY_MONTHS = "demo-history-", 11  # what the team issued before (history())
 HOSTS = {
     CertificateType.DV: "www",
     CertificateType.OV: "shop",
@@ -202,7 +206,68 @@ class Command(BaseCommand):
                     continue
                 self.create(team, owner, staff, name, product, state, steps, domain)
                 created += 1
+        return created + self.history(team, owner, staff, domain, existing)
+
+    def history(self, team: Team, owner: Any, staff: Any, domain: str, existing: set) -> int:
+        """What the team had issued in the year before the demo, so that its overview has
+        months to show: a DV (issued within hours of submission) and an OV (after days of
+        organization checks) a month, walked through the same transitions, then moved back
+        in time as a whole, log and records included; those past their end have expired."""
+        created, now = 0, timezone.now()
+        for month in range(1, HISTORY_MONTHS + 1):
+            for turn, product in enumerate((CertificateType.DV, CertificateType.OV)):
+                name = f"{HISTORY}{month:02d}{turn}"
+                if name in existing:
+                    continue
+                certificate = self.create(
+                    team, owner, staff, name, product, Status.ISSUED, ISSUED, domain
+                )
+                took = (
+                    dt.timedelta(hours=1 + month % 4, minutes=7 * month)
+                    if product == CertificateType.DV
+                    else dt.timedelta(days=1 + month % 3, hours=3 * month % 11)
+                )
+                issued = now - dt.timedelta(days=30 * month + 9 * turn)
+                self.move_back(certificate, issued=issued, took=took)
+                created += 1
         return created
+
+    def move_back(
+        self, certificate: Certificate, *, issued: dt.datetime, took: dt.timedelta
+    ) -> None:
+        """Issued at `issued`, submitted `took` before; re-signed for the moved validity."""
+        shift = issued - certificate.issued_at
+        submitted = issued - took
+        lifetime = certificate.not_after - certificate.not_before
+        certificate.not_before, certificate.not_after = issued, issued + lifetime
+        certificate.sign()
+        Certificate.objects.filter(pk=certificate.pk).update(
+            created_at=submitted - dt.timedelta(minutes=20),
+            submitted_at=submitted,
+            domains_verified_at=submitted + min(took / 4, dt.timedelta(minutes=30)),
+            org_verified_at=issued - dt.timedelta(minutes=40)
+            if certificate.org_verified_at
+            else None,
+            issued_at=issued,
+            not_before=certificate.not_before,
+            not_after=certificate.not_after,
+            certificate_pem=certificate.certificate_pem,
+            serial_number=certificate.serial_number,
+        )
+        TransitionLog.objects.filter(certificate=certificate).update(at=F("at") + shift)
+        TransitionLog.objects.filter(certificate=certificate, transition="submit").update(
+            at=submitted
+        )
+        Record.objects.filter(certificate=certificate).update(at=F("at") + shift)
+        Record.objects.filter(certificate=certificate, action__in=["buy", "submit"]).update(
+            at=submitted
+        )
+        if certificate.not_after < timezone.now():
+            certificate.refresh_from_db()
+            certificate.run_transition("expire", by=None)
+            TransitionLog.objects.filter(certificate=certificate, transition="expire").update(
+                at=certificate.not_after
+            )
 
     @transaction.atomic
     def create(
@@ -215,7 +280,7 @@ class Command(BaseCommand):
         state: Status,
         steps: list[tuple[str, str | None, str]],
         domain: str,
-    ) -> None:
+    ) -> Certificate:
         brands = list(Brand)
         multiple = product == CertificateType.OV_PRO
         certificate = Certificate.objects.create(
@@ -243,7 +308,11 @@ class Command(BaseCommand):
             csr_source=CsrSource.SYSTEM,
             key_algorithm=algorithm,
             organization=team.organizations.first() if product.needs_org_verification else None,
-            contacts=self.contacts(owner) if product.needs_org_verification else {},
+            contacts=(
+                contacts(owner, APPLICANTS[owner.get_username()])
+                if product.needs_org_verification
+                else {}
+            ),
         )
         submitted = bool(steps) and steps[0][0] == "submit"
         save_application(certificate, application, submit=submitted, by=owner)
@@ -260,21 +329,14 @@ class Command(BaseCommand):
                 self.backdate(certificate, days_left=-3)
             by = {"owner": owner, "staff": staff, None: None}[actor]
             certificate.run_transition(transition_name, by=by, reason=reason)
-        if state == Status.ISSUED and product == CertificateType.DV:
+        if (
+            state == Status.ISSUED
+            and product == CertificateType.DV
+            and not name.startswith(HISTORY)
+        ):
             # Shows the "Expires in N days" warning in the list.
             self.backdate(certificate, days_left=12)
-
-    @staticmethod
-    def contacts(owner: Any) -> dict[str, str]:
-        name = owner.get_username().capitalize()
-        return {
-            "applicant_name": f"{name} Applicant",
-            "applicant_email": f"{owner.get_username()}@example.com",
-            "applicant_phone": "+442079460001",
-            "technical_name": f"{name}'s web team",
-            "technical_email": f"webmaster@{APPLICANTS[owner.get_username()]}",
-            "technical_phone": "+442079460002",
-        }
+        return certificate
 
     def backdate(self, certificate: Certificate, *, days_left: int) -> None:
         """Move the validity window, re-signing so the stored certificate says the same."""
