@@ -194,8 +194,9 @@ def position(start: int | None, shown: int, total: int, *, exact: bool = False) 
 
 
 def bounded_count(queryset: CertificateQuerySet) -> int:
-    """How many rows, counting no further than COUNT_LIMIT + 1."""
-    return queryset.order_by()[: COUNT_LIMIT + 1].count()
+    """How many rows, counting no further than COUNT_LIMIT + 1 (their ids alone: a column
+    worked out per row, as the review queue's call count, is not worked out to count)."""
+    return queryset.order_by().values("pk")[: COUNT_LIMIT + 1].count()
 
 
 RECORD_KEY = [("at", True), ("id", True)]  # the operation records, newest first
@@ -305,6 +306,6 @@ def column_start(queryset, keys: list[tuple[str, bool]], page: Page) -> int | No
     if page.previous_cursor is None or not page.rows:
         return 1
     first = [getattr(page.rows[0], name) for name, _ in keys]
-    earlier = queryset.order_by().filter(beyond(keys, first, backwards=True))
+    earlier = queryset.order_by().filter(beyond(keys, first, backwards=True)).values("pk")
     before = earlier[: COUNT_LIMIT + 1].count()
     return before + 1 if before <= COUNT_LIMIT else None

@@ -29,6 +29,12 @@ SORTS: dict[str, list[tuple[str, bool]]] = {
 DEFAULT_SORT = "created"
 
 
+def id_in(text: str) -> int | None:
+    """The certificate ID a search term names ("1234", "ID 1234"), if it names one."""
+    number = _ID.match(text)
+    return int(number.group(1)) if number and len(number.group(1)) <= 18 else None
+
+
 def beyond(keys: list[tuple[str, bool]], values: list, *, backwards: bool) -> Q:
     """Rows strictly after (or before) the row with these sort values: a keyset condition,
     (a > x) or (a = x and b > y) …, each comparison in its key's direction. With several
@@ -118,8 +124,8 @@ class CertificateQuerySet(models.QuerySet):
         if not text.strip():
             return self
         found = Q(pk__in=SearchKey.matching(text, team))
-        if (number := _ID.match(text)) and len(number.group(1)) <= 18:
-            found |= Q(pk=int(number.group(1)))  # the ID the list shows beside the name
+        if (number := id_in(text)) is not None:
+            found |= Q(pk=number)  # the ID the list shows beside the name
         return self.filter(found)
 
     def for_list(self) -> "CertificateQuerySet":

@@ -273,3 +273,16 @@ def test_kept_rows_follow_the_row_and_the_viewer(alice_client, alice, client):
     theirs = client.get(LIST).text
     assert operations_of(theirs, certificate.pk) == ["Details"]
     assert len(operations_of(again, certificate.pk)) > 1
+
+
+def test_a_search_is_counted_from_its_keys_once_per_certificate(alice_client, alice, bob):
+    """A search alone is counted from the search keys (views/lists._total): each certificate
+    once, however many of its keys match; deleted ones and other teams' never."""
+    for i in range(3):
+        CertificateFactory(owner=alice, name=f"shop {i}", primary_domain=f"shop{i}.example")
+    CertificateFactory(owner=alice, deleted=True, primary_domain="shop-gone.example")
+    CertificateFactory(owner=bob, primary_domain="shop.bob.example")
+    page = alice_client.get(LIST + "?q=shop").text
+    assert "1–3 of 3" in page
+    assert len(row_ids(page)) == 3
+    assert "1–3 of 3" in alice_client.get(LIST + "?q=shop&status=pending_application").text
