@@ -56,6 +56,8 @@ def duration_words(seconds: float | None) -> str:
         return "—"
     if seconds >= EDGES[-1]:
         return "30 days or more"
+    if seconds < 60:
+        return "under a minute"
     minutes = max(round(seconds / 60), 1)
     if minutes < 60:
         return f"{minutes} min"

@@ -23,11 +23,15 @@ from certificates.models import (
 
 EXPIRY_WINDOWS = (7, 30, 60)  # days
 MONTHS = 12
-# Which states ask something of the team, and what: the overview's "needs your attention".
+# Which states ask something of the team, and what: the overview's "needs your attention"
+# says "<n> <what they are> — <what to do>".
 ASKS_THE_TEAM = {
-    Status.PENDING_APPLICATION: "to finish and submit",
-    Status.PENDING_DOMAIN_VERIFICATION: "to prove control of their domains",
-    Status.APPLICATION_FAILED: "failed: read why, then apply again or delete",
+    Status.PENDING_APPLICATION: ("not submitted yet", "finish the applications and submit them"),
+    Status.PENDING_DOMAIN_VERIFICATION: (
+        "waiting for proof of domain control",
+        "publish the DNS record or file each one asks for",
+    ),
+    Status.APPLICATION_FAILED: ("failed", "read why, then apply again or delete them"),
 }
 
 
@@ -41,9 +45,14 @@ class TeamOverview:
     medians: list[dict] = field(default_factory=list)  # per type with issuances
 
     @property
-    def attention(self) -> list[tuple[Status, int, str]]:
+    def attention(self) -> list[tuple[Status, int, str, str]]:
+        """(state, how many, what they are, what to do) of each state that asks the team."""
         counts = dict(self.states)
-        return [(s, counts[s], why) for s, why in ASKS_THE_TEAM.items() if counts.get(s)]
+        return [
+            (state, counts[state], what, todo)
+            for state, (what, todo) in ASKS_THE_TEAM.items()
+            if counts.get(state)
+        ]
 
 
 def team_overview(team_id: int, *, now: dt.datetime | None = None) -> TeamOverview:

@@ -134,6 +134,7 @@ def test_the_median_is_read_inside_its_bucket():
     assert stats.median_seconds({1: 10}) == pytest.approx(90)
     assert stats.median_seconds({0: 1, 9: 3}) == pytest.approx(3600 + 1800 / 3 * 1)
     assert stats.median_seconds({28: 4}) == 30 * 86400
+    assert stats.duration_words(30) == "under a minute"
     assert stats.duration_words(90) == "2 min"
     assert stats.duration_words(3 * 3600 + 20 * 60) == "3 h 20 min"
     assert stats.duration_words(86400 + 4 * 3600) == "1 day 4 h"

@@ -49,7 +49,7 @@ def test_counts_per_state_link_to_the_filtered_list(alice_client, alice):
     assert "4 in all" in text
     # Waiting for the team: listed under "Needs your attention".
     attention = text.split("data-attention")[1].split("</section>")[0]
-    assert "<strong>3</strong> pending domain name verification" in attention
+    assert "<strong>3</strong> waiting for proof of domain control" in attention
 
 
 def test_expiring_windows_count_issued_certificates_only(alice_client, alice):
@@ -61,7 +61,7 @@ def test_expiring_windows_count_issued_certificates_only(alice_client, alice):
     text = alice_client.get(OVERVIEW).text
     tiles = dict(re.findall(r'data-expiring="(\d+)">\s*<span class="tile-number">(\d+)<', text))
     assert tiles == {"7": "1", "30": "2", "60": "3"}
-    assert "<strong>2</strong> expire within 30 days" in text
+    assert "<strong>2</strong> expiring within 30 days" in text
 
 
 def test_issuance_per_month_and_the_median_time_per_type(alice_client, alice):
