@@ -215,9 +215,10 @@ def records_page(queryset, size: int, after: str = "") -> Page:
 
 def column_key(model, ordering) -> list[tuple[str, bool]] | None:
     """The keyset key of an ordering made of the model's own columns ("-at", "pk"), as
-    (attname, descending) pairs; None for any other ordering (an expression, a column of a
-    related model), which keyset pages cannot follow. A row whose key holds NULL (a queue's
-    date its state always sets) ends the pages: no cursor is made from it."""
+    (attname, descending) pairs; None for any other ordering (an expression, a related
+    model, which orders by that model's own ordering), which keyset pages cannot follow.
+    A row whose key holds NULL (a queue's date its state always sets) ends the pages: no
+    cursor is made from it."""
     keys = []
     for item in ordering:
         if not isinstance(item, str) or "__" in item:
@@ -228,7 +229,7 @@ def column_key(model, ordering) -> list[tuple[str, bool]] | None:
             field = model._meta.get_field(name)
         except FieldDoesNotExist:
             return None
-        if not field.concrete or (field.is_relation and not field.many_to_one):
+        if not field.concrete or field.is_relation:
             return None
         keys.append((field.attname, item.startswith("-")))
         if field.unique:  # the rest of the ordering ("-pk" after "-id") orders nothing
@@ -260,9 +261,8 @@ def _column_value(field, value):
     kind = field.get_internal_type()
     if isinstance(field, models.DateTimeField):
         return _moment(value)
-    if isinstance(field, models.IntegerField | models.AutoField) or field.many_to_one:
-        target = field.target_field if field.many_to_one else field
-        lowest, highest = connection.ops.integer_field_range(target.get_internal_type())
+    if isinstance(field, models.IntegerField | models.AutoField):
+        lowest, highest = connection.ops.integer_field_range(kind)
         return _number(value, lowest if lowest is not None else -(2**63), highest or 2**63 - 1)
     if kind in ("CharField", "TextField", "SlugField") and isinstance(value, str):
         return value if field.max_length is None or len(value) <= field.max_length else None

@@ -101,6 +101,17 @@ def shares(counts: Iterable[int]) -> list[int]:
     return [round(count / most * 100) if most else 0 for count in counts]
 
 
+def with_shares(pairs: Iterable[tuple], name: str) -> list[dict]:
+    """The rows of a horizontal bar chart: each (item, count) as {name: item, "count",
+    "share"}, the share being the count's percentage of the largest."""
+    pairs = list(pairs)
+    counted = shares(count for _, count in pairs)
+    return [
+        {name: item, "count": count, "share": share}
+        for (item, count), share in zip(pairs, counted, strict=True)
+    ]
+
+
 def busiest(bars_drawn: list[dict]) -> dict | None:
     """The bar with the largest value (the first of equals), or None when all are 0."""
     top = max(bars_drawn, key=lambda bar: bar["value"], default=None)

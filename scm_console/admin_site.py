@@ -21,22 +21,10 @@ class ConsoleAdminSite(admin.AdminSite):
         context: dict[str, Any] = dict(extra_context or {})
         if request.user.has_perm("certificates.view_certificate"):
             found = staff_overview()
-            waiting = [count for _, count in found.waiting]
-            failures = [count for _, count in found.failures]
             context.update(
                 overview=found,
-                waiting=[
-                    {"status": status, "count": count, "share": share}
-                    for (status, count), share in zip(
-                        found.waiting, stats.shares(waiting), strict=True
-                    )
-                ],
-                failures=[
-                    {"reason": reason, "count": count, "share": share}
-                    for (reason, count), share in zip(
-                        found.failures, stats.shares(failures), strict=True
-                    )
-                ],
+                waiting=stats.with_shares(found.waiting, "status"),
+                failures=stats.with_shares(found.failures, "reason"),
                 busiest=stats.busiest(found.days),
                 chart_height=stats.CHART_HEIGHT,
             )

@@ -11,8 +11,7 @@ from django.utils.html import format_html
 from django_fsm.admin import FSMAdminMixin, FSMObjectTransition, FSMTransitionContext
 
 from certificates.actions import STAFF_EDIT
-from certificates.admin.log import TRANSITION_NAMES as TRANSITIONS
-from certificates.admin.log import ReadOnly
+from certificates.admin.log import TRANSITION_NAMES, ReadOnly
 from certificates.admin.scale import BoundedListAdmin
 from certificates.exceptions import EditRefused, TransitionRefused
 from certificates.models import Certificate, ContactAttempt, Domain, TransitionLog
@@ -294,7 +293,7 @@ class CertificateAdmin(FSMAdminMixin, BoundedListAdmin):
         name = request.POST.get(self.fsm_post_param)
         if not name:
             return super().response_change(request, obj)
-        if name not in TRANSITIONS:
+        if name not in TRANSITION_NAMES:
             self.message_user(request, f"There is no step called “{name}”.", messages.ERROR)
             return HttpResponseRedirect(request.path)
         transition = self._get_fsm_transition_by_name(obj=obj, transition_name=name)
@@ -311,7 +310,7 @@ class CertificateAdmin(FSMAdminMixin, BoundedListAdmin):
         """A step's form page (for steps that take a reason or a confirmation); 409 when
         the step was refused (the state moved on, a race was lost), 404 for a step that
         does not exist; after the decision, where after_decision_url() says."""
-        if transition_name not in TRANSITIONS:
+        if transition_name not in TRANSITION_NAMES:
             raise Http404("No such step.")
         obj = self.get_object(request, object_id)
         response = super().fsm_transition_view(request, object_id, transition_name, **kwargs)

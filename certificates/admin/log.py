@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from certificates.actions import RECORD_CHOICES, STAFF_EDIT, done_wording
 from certificates.admin.scale import BoundedListAdmin
 from certificates.models import Certificate, Record, SearchKey, TransitionLog
+from certificates.models.querysets import id_in
 from teams.models import Team
 
 
@@ -30,8 +31,8 @@ def certificates_found(term: str) -> Q:
     """The entries of the certificates the console's search finds (their search keys,
     certificates/search.py: one index range) or of the certificate with that ID."""
     found = Q(certificate_id__in=SearchKey.matching(term))
-    if term.isdigit() and len(term) <= 18:
-        found |= Q(certificate_id=int(term))
+    if (number := id_in(term)) is not None:
+        found |= Q(certificate_id=number)
     return found
 
 

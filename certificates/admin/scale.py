@@ -8,7 +8,7 @@ in the admin's ordering of plain columns, each an index range (`make bench` time
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.http import HttpRequest
 
 from certificates import pagination
@@ -28,11 +28,13 @@ class BoundedChangeList(ChangeList):
         return lookup
 
     def get_queryset(self, request: HttpRequest, exclude_parameters: Any = None) -> Any:
-        # A cursor is no filter, and a new filter, sort or search starts at the first page.
+        # A cursor is no filter, and a new filter or search starts at the first page. The
+        # admin's order is the one its index keeps: a column asked for with ?o= is not.
         self.cursor = {}
-        for name in (AFTER_VAR, BEFORE_VAR):
+        for name in (AFTER_VAR, BEFORE_VAR, ORDER_VAR):
             self.cursor[name] = self.params.pop(name, "")
             self.filter_params.pop(name, None)
+        del self.cursor[ORDER_VAR]
         return super().get_queryset(request, exclude_parameters)
 
     def get_results(self, request: HttpRequest) -> None:
@@ -51,9 +53,7 @@ class BoundedChangeList(ChangeList):
         self.previous_url = page.previous_cursor and self.get_query_string(
             {BEFORE_VAR: page.previous_cursor}
         )
-        self.first_url = (self.cursor[AFTER_VAR] or self.cursor[BEFORE_VAR]) and (
-            self.get_query_string()
-        )
+        self.first_url = page.previous_cursor and self.get_query_string()
         # What the stock templates read: one page, no "Show all", nothing counted in full.
         self.full_result_count = None
         self.show_full_result_count = False

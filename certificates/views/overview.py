@@ -19,14 +19,10 @@ from teams import session
 def overview(request: HttpRequest) -> HttpResponse:
     membership = session.require(request, VIEW)
     found = team_overview(membership.team_id)
-    counts = [count for _, count in found.states]
     context = {
         "team": membership.team,
         "overview": found,
-        "states": [
-            {"status": status, "count": count, "share": share, "progress": status.progress}
-            for (status, count), share in zip(found.states, stats.shares(counts), strict=True)
-        ],
+        "states": stats.with_shares(found.states, "status"),
         "busiest": stats.busiest(found.months),
         "expiring": [(days, found.expiring[days]) for days in EXPIRY_WINDOWS],
         "chart_height": stats.CHART_HEIGHT,

@@ -173,3 +173,16 @@ def test_the_log_and_the_records_are_searched_by_the_consoles_keys(staff_client,
     assert shop.name not in staff_client.get(records, {"action": "download"}).text
     assert f">{shop.name}<" in staff_client.get(logs, {"transition": "submit"}).text
     assert f">{shop.name}<" not in staff_client.get(logs, {"transition": "issue"}).text
+
+
+def test_a_sort_asked_for_in_the_address_is_not_taken(staff_client, small_pages, alice):
+    """The admin's lists keep the one order their index keeps: ?o= (a column's sort, which
+    the stock admin reads even with no sortable column) would order by what the cursor does
+    not follow."""
+    made = [CertificateFactory(owner=alice, name=f"cert{i:02}") for i in range(7)]
+    page = staff_client.get(CHANGELIST, {"o": "2"})
+    assert names_on(page) == [c.name for c in reversed(made)][:5]
+    assert "o=" not in link(page, "next")
+    assert 'class="first"' not in page.text  # the first page offers no way to itself
+    assert 'class="first"' not in staff_client.get(CHANGELIST, {"after": "bm9wZQ"}).text
+    assert 'class="first"' in staff_client.get(CHANGELIST + link(page, "next")).text
