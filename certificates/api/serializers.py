@@ -6,6 +6,7 @@ ApplicationForm, the console's one home for them)."""
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from certificates.api import fields as strict
 from certificates.ca import csr as csr_tools
 from certificates.choices import (
     MAX_ADDITIONAL_DOMAINS,
@@ -229,24 +230,24 @@ class CertificateList(serializers.Serializer):
     )
 
 
-class Buy(serializers.Serializer):
+class Buy(strict.Body):
     """What to buy (SPEC §10); checked by the console's PurchaseForm."""
 
-    type = serializers.ChoiceField(choices=list(SCM_TYPE.values()), default="DV_SSL_CERT_BASIC")
-    brand = serializers.ChoiceField(choices=list(SCM_BRAND.values()), default="AURORA")
-    domain_type = serializers.ChoiceField(
+    type = strict.ChoiceField(choices=list(SCM_TYPE.values()), default="DV_SSL_CERT_BASIC")
+    brand = strict.ChoiceField(choices=list(SCM_BRAND.values()), default="AURORA")
+    domain_type = strict.ChoiceField(
         choices=list(SCM_DOMAIN_TYPE.values()), default="SINGLE_DOMAIN"
     )
-    additional_domains = serializers.IntegerField(
+    additional_domains = strict.IntegerField(
         required=False, min_value=0, max_value=MAX_ADDITIONAL_DOMAINS, default=0
     )
-    key_algorithm = serializers.ChoiceField(
+    key_algorithm = strict.ChoiceField(
         choices=list(SCM_KEY.values()),
         required=False,
         help_text="The key the console generates on applying; the application may change it.",
     )
-    quantity = serializers.IntegerField(min_value=1, max_value=100, default=1)
-    test = serializers.BooleanField(
+    quantity = strict.IntegerField(min_value=1, max_value=100, default=1)
+    test = strict.BooleanField(
         default=False, help_text="A free test certificate (DV, 3 months; 20 per team)."
     )
 
@@ -255,51 +256,55 @@ class Bought(serializers.Serializer):
     certificate_ids = serializers.ListField(child=serializers.IntegerField())
 
 
-class Apply(serializers.Serializer):
+class Apply(strict.Body):
     """SCM's apply body; checked by the console's ApplicationForm."""
 
-    domain = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    domain = strict.CharField(required=False, allow_blank=True, max_length=1000)
     sans = serializers.ListField(
-        child=serializers.CharField(max_length=1000), required=False, max_length=500
+        child=strict.CharField(max_length=1000), required=False, max_length=500
     )
-    csr = serializers.CharField(
+    csr = strict.CharField(
         required=False,
         allow_blank=True,
         help_text="Your own CSR (PEM); else the console makes one.",
     )
-    key_algorithm = serializers.ChoiceField(choices=list(SCM_KEY.values()), required=False)
-    domain_method = serializers.ChoiceField(
+    key_algorithm = strict.ChoiceField(choices=list(SCM_KEY.values()), required=False)
+    domain_method = strict.ChoiceField(
         choices=["DNS", "FILE"], required=False, help_text="How every domain is proven."
     )
-    company_id = serializers.IntegerField(
+    company_id = strict.IntegerField(
         required=False, help_text="An organization of the team (OV and EV)."
     )
-    contact_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    contact_email = serializers.CharField(required=False, allow_blank=True, max_length=254)
-    contact_phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    technical_name = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    technical_email = serializers.CharField(required=False, allow_blank=True, max_length=254)
-    technical_phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    submit = serializers.BooleanField(default=True, help_text="false only saves the draft.")
+    contact_name = strict.CharField(required=False, allow_blank=True, max_length=100)
+    contact_email = strict.CharField(required=False, allow_blank=True, max_length=254)
+    contact_phone = strict.CharField(required=False, allow_blank=True, max_length=40)
+    technical_name = strict.CharField(required=False, allow_blank=True, max_length=100)
+    technical_email = strict.CharField(required=False, allow_blank=True, max_length=254)
+    technical_phone = strict.CharField(required=False, allow_blank=True, max_length=40)
+    submit = strict.BooleanField(default=True, help_text="false only saves the draft.")
 
 
-class Revoke(serializers.Serializer):
-    reason = serializers.CharField(max_length=500)
-    code = serializers.ChoiceField(
+class Revoke(strict.Body):
+    reason = strict.CharField(max_length=500)
+    code = strict.ChoiceField(
         choices=RevocationReason.values,
         default=RevocationReason.UNSPECIFIED,
         help_text="The RFC 5280 reason.",
     )
 
 
-class Export(serializers.Serializer):
-    passphrase = serializers.CharField(
+class Export(strict.Body):
+    passphrase = strict.CharField(
         required=False,
         min_length=8,
         max_length=200,
         trim_whitespace=False,
         help_text="Encrypt the private key (PKCS#8) with this; without it the key is plain PEM.",
     )
+
+
+class NoBody(strict.Body):
+    """The steps that take no fields: at most an empty object."""
 
 
 class Exported(serializers.Serializer):

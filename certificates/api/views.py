@@ -223,6 +223,7 @@ class Verify(TeamView):
     def post(self, request: Request, pk: int) -> Response:
         """Check every pending domain now instead of waiting for the next re-check."""
         certificate = access.certificate(request, pk, ACT)
+        shapes.NoBody(data=request.data).is_valid(raise_exception=True)
         try:
             verify_now(certificate, hand_over=tasks.check_soon)
         except NothingToVerify as refusal:
@@ -232,11 +233,14 @@ class Verify(TeamView):
 
 class Cancel(TeamView):
     @extend_schema(
-        operation_id="cancel_certificate", request=None, responses={200: shapes.Message, **ERRORS}
+        operation_id="cancel_certificate",
+        request=None,
+        responses={200: shapes.Message, **ERRORS},
     )
     def post(self, request: Request, pk: int) -> Response:
         """Withdraw the application (the CA stops verifying it)."""
         certificate = access.certificate(request, pk, ACT)
+        shapes.NoBody(data=request.data).is_valid(raise_exception=True)
         _step(certificate, "withdraw", request)
         return Response({"message": "Withdrawal requested.", "status": "CANCELCHECKING"})
 

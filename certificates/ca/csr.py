@@ -1,10 +1,10 @@
 """CSR and key helpers on `cryptography` objects. Pure: no ORM, no settings."""
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import idna
 from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
@@ -17,9 +17,20 @@ PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 ALLOWED_CURVES = {"secp256r1": "P-256", "secp384r1": "P-384"}
 MIN_RSA_BITS = 2048
 MAX_RSA_BITS = 8192
-# `cryptography` reads a CSR's parts only when asked, and may refuse one then: these are
-# how it says a part is malformed or of a kind it does not know.
-UNREADABLE = (ValueError, TypeError, UnsupportedAlgorithm)
+
+
+@contextmanager
+def unreadable_as(message: str) -> Iterator[None]:
+    """Any failure to read a CSR's bytes inside, as CSRError(message)."""
+    # `cryptography` says a part is malformed in more ways than ValueError (TypeError,
+    # UnsupportedAlgorithm, InvalidVersion, and whatever a new version adds): naming them
+    # one by one is how a v2 CSR became a server error.
+    try:
+        yield
+    except CSRError:
+        raise
+    except Exception:
+        raise CSRError(message) from None
 
 
 def generate_private_key(algorithm: KeyAlgorithm | str) -> PrivateKey:
@@ -63,7 +74,10 @@ def csr_pem(csr: x509.CertificateSigningRequest) -> str:
 
 
 def load_csr(data: bytes | str) -> x509.CertificateSigningRequest:
-    """Parse a CSR in PEM (pasted or uploaded) or DER (uploaded)."""
+    """Parse a CSR in PEM (pasted or uploaded) or DER (uploaded); CSRError for anything else.
+
+    The one door for CSRs from outside (the form, the API, ACME finalize): whatever the
+    bytes, the answer is a CSR or CSRError in words, never another exception."""
     raw = data.encode("utf-8", "replace") if isinstance(data, str) else data
     text = raw.strip()
     try:
@@ -72,49 +86,63 @@ def load_csr(data: bytes | str) -> x509.CertificateSigningRequest:
                 text = text.replace(b" NEW CERTIFICATE REQUEST", b" CERTIFICATE REQUEST")
             return x509.load_pem_x509_csr(text)
         return x509.load_der_x509_csr(raw)
-    except ValueError:
-        if b"-----BEGIN CERTIFICATE-----" in text:
-            raise CSRError(
-                "This is a certificate, not a certificate signing request (CSR)."
-            ) from None
-        if b"PRIVATE KEY-----" in text:
-            raise CSRError(
-                "This is a private key. Never share it: paste the CSR "
-                "(-----BEGIN CERTIFICATE REQUEST-----) instead."
-            ) from None
+    except x509.InvalidVersion as error:
         raise CSRError(
-            "This is not a certificate signing request (CSR): paste the PEM text that starts "
-            "with -----BEGIN CERTIFICATE REQUEST-----."
+            f"The CSR's version field says {error.parsed_version}, but the only CSR version is "
+            "v1 (written 0): generate it again with a standard tool such as openssl."
         ) from None
+    except Exception:
+        raise CSRError(_not_a_csr(text)) from None
+
+
+def _not_a_csr(text: bytes) -> str:
+    """Why these bytes are not a CSR, in words, for what people paste by mistake."""
+    if b"-----BEGIN CERTIFICATE-----" in text:
+        return "This is a certificate, not a certificate signing request (CSR)."
+    if b"PRIVATE KEY-----" in text:
+        return (
+            "This is a private key. Never share it: paste the CSR "
+            "(-----BEGIN CERTIFICATE REQUEST-----) instead."
+        )
+    return (
+        "This is not a certificate signing request (CSR): paste the PEM text that starts "
+        "with -----BEGIN CERTIFICATE REQUEST-----."
+    )
 
 
 def csr_names(csr: x509.CertificateSigningRequest) -> list[str]:
     """The subject common name(s) and DNS SANs of a CSR, lower case, without duplicates;
     CSRError for a subject or extension that cannot be read, or a SAN that is not a DNS
     name (the console issues for domain names only)."""
-    try:
+    with unreadable_as(
+        "The CSR's subject cannot be read (a malformed or mis-encoded name): generate it again."
+    ):
         names = [
             str(attribute.value)
             for attribute in csr.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
         ]
-    except UNREADABLE:
-        raise CSRError(
-            "The CSR's subject cannot be read (a malformed or mis-encoded name): generate it again."
-        ) from None
     try:
         extensions = csr.extensions
     except x509.DuplicateExtension as duplicate:
         raise CSRError(
             f"The CSR repeats an extension ({duplicate.oid.dotted_string}): generate it again."
         ) from None
-    except UNREADABLE:
+    except Exception:
         raise CSRError(
             "One of the CSR's extensions cannot be read (it is malformed): generate it again."
         ) from None
+    with unreadable_as("The CSR's names cannot be read (a malformed name): generate it again."):
+        found = _san_values(extensions)
+    names += found
+    return list(dict.fromkeys(_ascii_name(name) for name in names))
+
+
+def _san_values(extensions: x509.Extensions) -> list[str]:
+    """The DNS names of the SAN extension; CSRError for a name of another kind."""
     try:
         extension = extensions.get_extension_for_class(x509.SubjectAlternativeName)
     except x509.ExtensionNotFound:
-        pass
+        return []
     else:
         others = [n for n in extension.value if not isinstance(n, x509.DNSName)]
         if others:
@@ -122,8 +150,7 @@ def csr_names(csr: x509.CertificateSigningRequest) -> list[str]:
                 f"The CSR asks for {_shown(str(others[0].value))}, which is not a domain name: "
                 "certificates here name domains only. Remove it from the CSR."
             )
-        names += extension.value.get_values_for_type(x509.DNSName)
-    return list(dict.fromkeys(_ascii_name(name) for name in names))
+    return extension.value.get_values_for_type(x509.DNSName)
 
 
 def _shown(name: str, limit: int = 60) -> str:
@@ -138,7 +165,7 @@ def _ascii_name(name: str) -> str:
         return name
     try:
         return idna.encode(name, uts46=True).decode("ascii")
-    except idna.IDNAError:
+    except (UnicodeError, ValueError):  # idna.IDNAError and codecs' own: kept as written
         return name
 
 
@@ -160,20 +187,18 @@ def stored_key_in_words(certificate_pem: str, csr_pem: str) -> str | None:
             )
         if csr_pem:
             return key_in_words(load_csr(csr_pem).public_key())
-    except (CSRError, *UNREADABLE):
+    except Exception:  # whatever cannot be read shows no key, as with neither
         return None
     return None
 
 
 def describe_key(csr: x509.CertificateSigningRequest) -> str:
     """The CSR's key in words (RSA 2048, EC P-256), or raise CSRError if it is not allowed."""
-    try:
+    with unreadable_as(
+        "The CSR's public key cannot be read, or is of a kind this CA does not know: use "
+        "RSA (2048 bits or more) or EC P-256/P-384."
+    ):
         key = csr.public_key()
-    except UNREADABLE:
-        raise CSRError(
-            "The CSR's public key cannot be read, or is of a kind this CA does not know: use "
-            "RSA (2048 bits or more) or EC P-256/P-384."
-        ) from None
     if isinstance(key, rsa.RSAPublicKey):
         if key.key_size < MIN_RSA_BITS:
             raise CSRError(
@@ -203,8 +228,8 @@ def check_csr(csr: x509.CertificateSigningRequest, domains: Sequence[str]) -> st
     """
     try:
         signed = csr.is_signature_valid
-    except UNREADABLE:
-        signed = False  # a signature algorithm `cryptography` does not know
+    except Exception:
+        signed = False  # a signature algorithm `cryptography` does not know, or unreadable
     if not signed:
         raise CSRError(
             "The CSR's signature does not verify: it was changed after it was signed, or is "
