@@ -358,6 +358,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "certificates.api.schema.closed_request_bodies",  # bodies take no unknown fields
+    ],
 }
 # API requests per token and minute, counted in the database so every web process shares
 # the count (certificates/api/limits.py).

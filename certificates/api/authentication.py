@@ -34,8 +34,16 @@ class TokenAuthentication(authentication.BaseAuthentication):
 
 
 class TokenScheme(OpenApiAuthenticationExtension):
-    target_class = TokenAuthentication
-    name = "token"
+    """Both ways of sending a token, in the OpenAPI document; either will do."""
 
-    def get_security_definition(self, auto_schema: Any) -> dict:
-        return {"type": "apiKey", "in": "header", "name": "X-Auth-Token"}
+    target_class = TokenAuthentication
+    name = ["token", "bearer"]
+
+    def get_security_requirement(self, auto_schema: Any) -> list[dict]:
+        return [{"token": []}, {"bearer": []}]  # a list of requirements: any one of them
+
+    def get_security_definition(self, auto_schema: Any) -> list[dict]:
+        return [
+            {"type": "apiKey", "in": "header", "name": "X-Auth-Token"},
+            {"type": "http", "scheme": "bearer", "description": "The same token as X-Auth-Token."},
+        ]

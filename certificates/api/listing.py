@@ -12,6 +12,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 
 from certificates import pagination
+from certificates.api import fields as strict
 from certificates.api.serializers import SCM_STATUS, STATUS_OF_CODE
 from certificates.ca import csr as csr_tools
 from certificates.choices import CsrSource, KeyAlgorithm
@@ -58,19 +59,17 @@ class Query(serializers.Serializer):
         },
     )
     # An empty value means the default, as a script that builds `?status=` expects.
-    sort_key = serializers.ChoiceField(
+    sort_key = strict.ChoiceField(
         choices=["", *SORT_KEYS], required=False, allow_blank=True, help_text="Default: newest."
     )
-    sort_dir = serializers.ChoiceField(
-        choices=["", "ASC", "DESC"], required=False, allow_blank=True
-    )
-    status = serializers.ChoiceField(
+    sort_dir = strict.ChoiceField(choices=["", "ASC", "DESC"], required=False, allow_blank=True)
+    status = strict.ChoiceField(
         choices=["", "ALL", *SCM_STATUS.values()], required=False, allow_blank=True
     )
-    search = serializers.CharField(
+    search = strict.CharField(
         max_length=253, required=False, allow_blank=True, help_text="As the console's search."
     )
-    cursor = serializers.CharField(
+    cursor = strict.CharField(
         max_length=500, required=False, allow_blank=True, help_text="A next_cursor of an answer."
     )
 

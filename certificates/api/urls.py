@@ -2,9 +2,11 @@
 interactive docs, served by the console itself (drf-spectacular-sidecar: no CDN)."""
 
 from csp.decorators import csp_update
-from django.urls import path
+from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from certificates import server_errors
 from certificates.api import views
 
 app_name = "api"
@@ -38,4 +40,9 @@ urlpatterns = [
         ),
         name="docs",
     ),
+    # Last: any other path under /v3/ (an id that is not a number, a trailing slash) is
+    # SCM's JSON 404 whatever the method, DEBUG or not (with DEBUG on, Django answers a
+    # path no pattern matches with its HTML debug page, not the handler404).
+    # (No CSRF check: a token, not a cookie, authenticates here, as in every API view.)
+    re_path(r"", csrf_exempt(server_errors.not_found), name="no-endpoint"),
 ]

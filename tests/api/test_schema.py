@@ -1,6 +1,8 @@
 """Schemathesis over every operation of /v3/openapi.json, in-process (WSGI): generated
-requests, valid and not, each checked for server errors, status codes and content types
-the schema names, and responses that conform to it. The number of cases is printed."""
+requests, valid (positive) and not (negative: wrong types, values out of range, unknown
+fields, missing required ones), each checked for server errors, status codes and content
+types the schema names, responses that conform to it, and that every request the schema
+forbids is refused with a 4xx (negative_data_rejection)."""
 
 import pytest
 import schemathesis
@@ -8,9 +10,11 @@ from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -23,16 +27,18 @@ from tests.ca.helpers import system_key_certificate
 from tests.factories import CertificateFactory
 
 schema = schemathesis.openapi.from_wsgi("/v3/openapi.json", get_wsgi_application())
+schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 CASES = {"count": 0}
-# Server errors, documented status codes and content types, and responses that conform.
-# (Not negative_data_rejection: unknown query parameters are ignored, as by most APIs; nor
-# positive_data_acceptance: a well-formed domain may still be refused by the rules, a 400.)
+# Server errors, documented status codes and content types, responses that conform, and
+# what the schema forbids refused. (Not positive_data_acceptance: a well-formed domain may
+# still be refused by the console's rules, a 400 in words.)
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
     response_headers_conformance,
+    negative_data_rejection,
 ]
 
 
