@@ -259,10 +259,17 @@ if SCM_HTTPS:
     SECURE_HSTS_PRELOAD = env_bool("SCM_HSTS_PRELOAD", True)
 
 # Password guessing: the fifth failed login for one username from one address locks that
-# pair out for 15 minutes (console and admin logins alike), answered with 429.
+# pair out for 15 minutes (console and admin logins alike), answered with 429; so do 20
+# failed logins from one address across usernames (spraying; scm_console/login_limits.py).
 AXES_FAILURE_LIMIT = int(os.environ.get("SCM_LOGIN_FAILURE_LIMIT", "5"))
+SCM_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("SCM_LOGIN_FAILURES_PER_ADDRESS", "20"))
 AXES_COOLOFF_TIME = float(os.environ.get("SCM_LOGIN_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "scm_console.login_limits.LoginLimits"
+# The client's address: REMOTE_ADDR, or behind this many reverse proxies (each appending to
+# X-Forwarded-For) the address the outermost one saw. 0 believes no X-Forwarded-For at all.
+SCM_TRUSTED_PROXIES = int(os.environ.get("SCM_TRUSTED_PROXIES", "0"))
+AXES_CLIENT_IP_CALLABLE = "scm_console.client_address.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
