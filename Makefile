@@ -32,7 +32,9 @@ DEMO_TRAFFIC ?= 30
 # The demo: a simulated CA, a DNS server on 127.0.0.1 that publishes the applicants' TXT
 # records, new applications every DEMO_TRAFFIC seconds, and emails written to var/mail/
 # instead of being sent.
-DEMO_ENV := DEBUG=1 SCM_SIMULATED_CA=1 SCM_DNS_RESOLVER=127.0.0.1:$(DNS_PORT) \
+# Links in the demo's emails (and its CRL and OCSP URLs) name the port it is served on.
+SCM_PUBLIC_URL ?= http://$(HOST):$(PORT)
+DEMO_ENV := DEBUG=1 SCM_PUBLIC_URL=$(SCM_PUBLIC_URL) SCM_SIMULATED_CA=1 SCM_DNS_RESOLVER=127.0.0.1:$(DNS_PORT) \
 	SCM_VALIDATION_ALLOW_PRIVATE=1 SCM_RECHECK_FIRST_SECONDS=15 SCM_HTTP_VALIDATION_PORT=5002 \
 	SCM_DEMO_TRAFFIC_SECONDS=$(DEMO_TRAFFIC) \
 	EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend

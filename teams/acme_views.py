@@ -33,7 +33,8 @@ def acme_page(request: HttpRequest) -> HttpResponse:
         return redirect("teams:acme")
     context = {
         "team": team,
-        "directory": request.build_absolute_uri(reverse("acme:directory")),
+        # For a client on another machine: the console's public address, not this Host.
+        "directory": settings.SCM_PUBLIC_URL + reverse("acme:directory"),
         "http_port": settings.SCM_HTTP_VALIDATION_PORT,  # where http-01 answers are fetched
         "new": request.session.pop(SHOWN_ONCE, None),
         "keys": AcmeAccountKey.objects.filter(team=team, used_at__isnull=True).select_related(

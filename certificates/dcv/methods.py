@@ -24,13 +24,10 @@ from teams.models import Team
 EMAIL_SALT = "scm.dcv-email"
 
 
-def choose_method(
-    domain: Domain, method: Method, email_address: str = "", *, base_url: str = "", by: Any
-) -> None:
+def choose_method(domain: Domain, method: Method, email_address: str = "", *, by: Any) -> None:
     """A member (`by`) switches how this domain is proven; email sends the link at once, within
     the limits on validation emails (limits.Limited otherwise, and nothing is sent). The
-    link starts with base_url, the address the console is served on (SCM_PUBLIC_URL when
-    no request tells)."""
+    link starts with SCM_PUBLIC_URL, never the request's Host (which its sender chooses)."""
     if domain.certificate.csr_source == CsrSource.ACME:
         raise MethodRefused(f"The ACME client chooses how {domain.name} is proven.")
     if method not in domain.allowed_methods():
@@ -73,7 +70,7 @@ def choose_method(
             detail=f"{domain.name}: {Method(method).label}{sent}",
         )
     if method == Method.EMAIL:
-        _send_link(domain, base_url or settings.SCM_PUBLIC_URL)
+        _send_link(domain, settings.SCM_PUBLIC_URL)
 
 
 def _prepare_link(domain: Domain, address: str) -> None:

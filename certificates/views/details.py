@@ -82,7 +82,6 @@ def domain_method(request: HttpRequest, pk: int, domain_pk: int) -> HttpResponse
             domain,
             Method(method),
             request.POST.get("email_address", ""),
-            base_url=request.build_absolute_uri("/"),
             by=request.user,
         )
     except Limited as limited:

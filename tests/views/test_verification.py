@@ -108,9 +108,12 @@ def test_email_is_offered_at_the_domain_and_each_parent_up_to_the_registrable_on
 
 
 def test_the_validation_email_names_the_organization_and_the_consoles_own_address(
-    alice_client, alice
+    alice_client, alice, settings
 ):
     from tests.factories import OrganizationFactory
+
+    settings.SCM_PUBLIC_URL = "http://127.0.0.1:8200"  # make run PORT=8200
+    settings.ALLOWED_HOSTS = ["*"]  # a Host of the sender's choosing reaches the view
 
     organization = OrganizationFactory(owner=alice, legal_name="Northwind Traders Ltd")
     certificate = submitted(
@@ -120,13 +123,14 @@ def test_the_validation_email_names_the_organization_and_the_consoles_own_addres
     alice_client.post(
         f"{detail(certificate)}domains/{domain.pk}/method/",
         {"method": "email", "email_address": "admin@shop.example.com"},
-        HTTP_HOST="127.0.0.1:8200",  # make run PORT=8200
+        HTTP_HOST="attacker.example",  # the link must not follow the request's Host
     )
     body = mail.outbox[-1].body
     assert body.startswith(
         "Northwind Traders Ltd (United Kingdom) asked for an SSL certificate (OV)"
     )
     assert "http://127.0.0.1:8200/certificates/verify-email/" in body
+    assert "attacker.example" not in body
 
 
 def test_other_peoples_domains_are_404(bob_client, alice):
