@@ -3,7 +3,6 @@ page costs what the first one does, and rows inserted or changed between page lo
 appear twice or vanish from the pages still to come (for the default, newest-first order)."""
 
 import base64
-import binascii
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -47,17 +46,15 @@ def decode_key(token: str, names: list[str]) -> list | None:
     """The values of these columns in a cursor, or None when it is not one of ours: a
     forged cursor with values no row can have (numbers its column cannot hold, times
     outside the years 1–9999 in UTC) is no cursor at all, not a query the database refuses."""
-    if not token:
+    values = _read(token)
+    if not isinstance(values, list) or len(values) != len(names):
         return None
     try:
-        values = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        if not isinstance(values, list) or len(values) != len(names):
-            return None
         decoded = [
             _moment(value) if name in DATETIME_KEYS else _number(value, *NUMBER_RANGES[name])
             for name, value in zip(names, values, strict=True)
         ]
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError):
+    except (ValueError, TypeError, OverflowError):
         return None
     return None if None in decoded else decoded
 
@@ -240,20 +237,28 @@ def column_key(model, ordering) -> list[tuple[str, bool]] | None:
 def decode_columns(token: str, model, keys: list[tuple[str, bool]]) -> list | None:
     """The values of a column_key() cursor, each checked against its column's type (as
     decode_key() does for the list's sorts), or None when the cursor is not one of ours."""
-    if not token:
+    values = _read(token)
+    if not isinstance(values, list) or len(values) != len(keys):
         return None
     fields = {f.attname: f for f in model._meta.concrete_fields}
     try:
-        values = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        if not isinstance(values, list) or len(values) != len(keys):
-            return None
         decoded = [
             _column_value(fields[name], value)
             for (name, _), value in zip(keys, values, strict=True)
         ]
-    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, OverflowError):
+    except (ValueError, TypeError, OverflowError):
         return None
     return None if None in decoded else decoded
+
+
+def _read(token: str):
+    """A cursor's JSON, or None for anything that is not one of ours."""
+    if not token:
+        return None
+    try:
+        return json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except Exception:  # binascii.Error, UnicodeDecodeError, ValueError, RecursionError (a
+        return None  # forged "[[[[…" in the admin's ?after=): hostile input, never a 500
 
 
 def _column_value(field, value):

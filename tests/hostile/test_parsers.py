@@ -2,7 +2,8 @@
 never a server error. Each parser has one door that turns any failure to read into its own
 error (csr.load_csr: CSRError; api/parsers.JSONParser: ParseError), and each door is fed
 mutations of good input (a byte flipped, cut, repeated or dropped: where parsers break) as
-well as random input, since `cryptography` and `json` fail in more ways than ValueError."""
+well as random input, since `cryptography` and `json` fail in more ways than ValueError.
+The admin's and the lists' cursors are parsers too (pagination._read)."""
 
 import base64
 import json
@@ -207,3 +208,43 @@ def test_a_good_body_with_unknown_fields_is_refused_naming_them(api, alice, post
     response = post_raw(api, path.format(pk=certificate.pk), json.dumps({**body, **extra}).encode())
     assert_scm_error(response, 400)
     assert set(response.json().get("fields", {})) == set(extra), (post, extra, response.json())
+
+
+def cursor(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def admin_changelists() -> list[str]:
+    """The admin's cursor-paged lists (BoundedListAdmin), from the admin site itself."""
+    from django.contrib import admin
+
+    from certificates.admin.scale import BoundedListAdmin
+
+    return [
+        f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        for model, model_admin in admin.site._registry.items()
+        if isinstance(model_admin, BoundedListAdmin)
+    ]
+
+
+CURSORS = st.one_of(RAW.map(cursor), st.text(max_size=100), mutated(cursor(b"[1, 2]").encode()))
+
+
+@pytest.mark.parametrize("depth", [10, 100_000])
+def test_a_cursor_nested_thousands_deep_is_no_cursor_anywhere(admin_client, alice_client, depth):
+    forged = cursor(b"[" * depth + b"]" * depth)
+    paths = admin_changelists()
+    assert len(paths) >= 5
+    for path in paths:
+        for direction in ("after", "before"):
+            assert admin_client.get(path, {direction: forged}).status_code == 200, path
+    for path in ("/certificates/", "/records/"):
+        assert alice_client.get(path, {"after": forged[:500]}).status_code == 200
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=FIXTURES)
+@given(token=CURSORS, direction=st.sampled_from(["after", "before"]))
+def test_any_cursor_in_the_admin_is_a_page(admin_client, token, direction):
+    for path in admin_changelists()[:3]:
+        response = admin_client.get(path, {direction: token})
+        assert response.status_code == 200, (path, response.status_code)
