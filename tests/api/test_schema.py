@@ -2,7 +2,7 @@
 requests, valid (positive) and not (negative: wrong types, values out of range, unknown
 fields, missing required ones), each checked for server errors, status codes and content
 types the schema names, responses that conform to it, and that every request the schema
-forbids is refused with a 4xx (negative_data_rejection)."""
+forbids is refused with a 4xx (negative_data_rejection). The number of cases is printed."""
 
 import pytest
 import schemathesis
@@ -28,7 +28,7 @@ from tests.factories import CertificateFactory
 
 schema = schemathesis.openapi.from_wsgi("/v3/openapi.json", get_wsgi_application())
 schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
-CASES = {"count": 0}
+CASES = {"count": 0, "negative": 0}
 # Server errors, documented status codes and content types, responses that conform, and
 # what the schema forbids refused. (Not positive_data_acceptance: a well-formed domain may
 # still be refused by the console's rules, a 400 in words.)
@@ -78,6 +78,7 @@ def world(alice):
 )
 def test_every_operation_answers_as_its_schema_says(case, world, settings_for_api):
     CASES["count"] += 1
+    CASES["negative"] += bool(case.meta and case.meta.generation.mode.is_negative)
     pk = (case.path_parameters or {}).get("id")
     if isinstance(pk, int) and pk % 7:
         # Most cases name one of the team's certificates (in each state), the rest any
