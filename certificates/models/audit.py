@@ -82,7 +82,11 @@ class ContactAttempt(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.number} at {self.at:%Y-%m-%d %H:%M}: {self.get_outcome_display()}"
+        local = timezone.localtime(self.at)
+        return (
+            f"{self.number} at {local:%Y-%m-%d %H:%M} {local.tzname()}: "
+            f"{self.get_outcome_display()}"
+        )
 
     @property
     def advice(self) -> str:
