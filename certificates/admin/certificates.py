@@ -13,6 +13,7 @@ from django_fsm.admin import FSMAdminMixin, FSMObjectTransition, FSMTransitionCo
 from certificates.actions import STAFF_EDIT
 from certificates.admin.log import TRANSITION_NAMES, ReadOnly
 from certificates.admin.scale import BoundedListAdmin
+from certificates.admin.titles import Titled
 from certificates.exceptions import EditRefused, TransitionRefused
 from certificates.models import Certificate, ContactAttempt, Domain, TransitionLog
 from certificates.permissions import STAFF_FIELDS, VALIDATE
@@ -78,7 +79,9 @@ class TransitionLogInline(ReadOnlyInline):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(FSMAdminMixin, BoundedListAdmin):
+class CertificateAdmin(Titled, FSMAdminMixin, BoundedListAdmin):
+    list_title = "Choose a certificate"
+    object_title = "Certificate"
     fsm_fields = ["status"]
     list_display = (
         "name",
