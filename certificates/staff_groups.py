@@ -6,6 +6,7 @@ COMMON = [
     "view_certificate",
     "change_certificate",
     "view_domain",
+    "view_contactattempt",  # the calls to the applicant, read-only; Validation adds them
     "view_transitionlog",
     "view_record",  # the teams' operation records, for the CA's audits
 ]

@@ -1,38 +1,88 @@
-"""What follows a state change: queued in the transaction that made it (state_entered)."""
+"""What follows each transition, in one table (FOLLOW_UPS): run_transition() hands the
+certificate to the follow-up named for the transition it applied, in the same transaction.
+A follow-up's tasks are rows of that transaction (the database task backend): the worker
+sees them once it commits, and never for a change that was rolled back. Nothing here asks
+which class the certificate is: a decision taken in a queue (a proxy) is followed up alike."""
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.dispatch import receiver
 from django.utils import timezone
 
 from certificates import tasks
 from certificates.choices import DomainStatus, Status
 from certificates.dcv import workflow as dcv
-from certificates.models import Certificate, state_entered
+from certificates.models import Certificate
 from certificates.services import issuance
 
 
-@receiver(state_entered, sender=Certificate)
-def follow_up(certificate: Certificate, source: str, name: str, by: Any, **kwargs: Any) -> None:
-    match certificate.status:
-        case Status.PENDING_DOMAIN_VERIFICATION:
-            for domain in dcv.restart(certificate):
-                if domain.next_check_at:  # an ACME order's wait for their client to ask
-                    tasks.check_domain.using(run_after=domain.next_check_at).enqueue(
-                        domain.pk, domain.token
-                    )
-        case Status.PENDING_ORG_VERIFICATION | Status.TO_BE_ISSUED if name == "verify_domains":
-            _mark_domains_verified(certificate, by)
-            _after_domains(certificate)
-        case Status.TO_BE_ISSUED:
-            maybe_issue(certificate)
-        case Status.WITHDRAWING if settings.SCM_SIMULATED_CA:
-            _simulate_later(certificate)
-        case Status.REVOKED if certificate.issuer_id:
-            # A fresh CRL right away; OCSP reads the database and needs nothing.
-            issuance.refresh_crl(certificate.issuer)
+def start_domain_checks(certificate: Certificate, by: Any) -> None:
+    """Fresh tokens for every domain, and the worker's first check of each."""
+    for domain in dcv.restart(certificate):
+        if domain.next_check_at:  # an ACME order's wait for their client to ask
+            tasks.check_domain.using(run_after=domain.next_check_at).enqueue(
+                domain.pk, domain.token
+            )
+
+
+def after_domains(certificate: Certificate, by: Any) -> None:
+    """Issue a DV; for OV and EV, reuse an organization verified within 13 months."""
+    _mark_domains_verified(certificate, by)
+    if certificate.status == Status.TO_BE_ISSUED:
+        issue_if_automatic(certificate, by)
+        return
+    organization = certificate.organization
+    reuse_since = timezone.now() - dt.timedelta(days=settings.SCM_ORG_VERIFICATION_REUSE_DAYS)
+    if organization and organization.verified_at and organization.verified_at >= reuse_since:
+        certificate.org_registry_checked = True
+        certificate.org_phone_checked = True
+        certificate.org_address_checked = True
+        certificate.run_transition(
+            "verify_organization",
+            by=None,
+            reason=f"{organization.legal_name} was verified on "
+            f"{organization.verified_at:%Y-%m-%d}; the verification is reused (13 months).",
+        )
+
+
+def issue_if_automatic(certificate: Certificate, by: Any) -> None:
+    """DV without manual review is issued by the worker (SPEC §3)."""
+    maybe_issue(certificate)
+
+
+def publish_revocation(certificate: Certificate, by: Any) -> None:
+    """A fresh CRL with the serial, signed in the revocation's transaction: served as soon as
+    it commits (OCSP reads the Revocation row and needs nothing)."""
+    if certificate.issuer_id:
+        issuance.refresh_crl(certificate.issuer)
+
+
+def nothing(certificate: Certificate, by: Any) -> None:
+    """The transition is the whole change."""
+
+
+FOLLOW_UPS: dict[str, Callable[[Certificate, Any], None]] = {
+    "submit": start_domain_checks,
+    "verify_domains": after_domains,
+    "verify_organization": issue_if_automatic,
+    "issue": nothing,
+    "reject": nothing,
+    "withdraw": nothing,  # the CA stops; the demo's simulated CA listens (simulated_ca.py)
+    "complete_withdrawal": nothing,
+    "edit": nothing,
+    "request_revocation": nothing,  # the Revocation group decides in its queue
+    "approve_revocation": publish_revocation,
+    "deny_revocation": nothing,
+    "expire": nothing,
+    "discard": nothing,
+}
+
+
+def follow_up(certificate: Certificate, name: str, by: Any) -> None:
+    """Run the follow-up of the transition `name` that was just applied to `certificate`."""
+    FOLLOW_UPS[name](certificate, by)
 
 
 def _mark_domains_verified(certificate: Certificate, by: Any) -> None:
@@ -49,26 +99,6 @@ def _mark_domains_verified(certificate: Certificate, by: Any) -> None:
     )
 
 
-def _after_domains(certificate: Certificate) -> None:
-    if certificate.status == Status.TO_BE_ISSUED:
-        maybe_issue(certificate)
-        return
-    organization = certificate.organization
-    reuse_since = timezone.now() - dt.timedelta(days=settings.SCM_ORG_VERIFICATION_REUSE_DAYS)
-    if organization and organization.verified_at and organization.verified_at >= reuse_since:
-        certificate.org_registry_checked = True
-        certificate.org_phone_checked = True
-        certificate.org_address_checked = True
-        certificate.run_transition(
-            "verify_organization",
-            by=None,
-            reason=f"{organization.legal_name} was verified on "
-            f"{organization.verified_at:%Y-%m-%d}; the verification is reused (13 months).",
-        )
-    elif settings.SCM_SIMULATED_CA:
-        _simulate_later(certificate)
-
-
 def maybe_issue(certificate: Certificate) -> None:
     """DV without manual review is issued automatically (SPEC §3)."""
     if (
@@ -78,8 +108,3 @@ def maybe_issue(certificate: Certificate) -> None:
         and certificate.csr_pem  # an ACME order waits for its client to finalize
     ):
         tasks.issue.enqueue(certificate.pk)
-
-
-def _simulate_later(certificate: Certificate) -> None:
-    delay = dt.timedelta(seconds=settings.SCM_SIMULATED_CA_DELAY_SECONDS)
-    tasks.simulated_ca.using(run_after=timezone.now() + delay).enqueue(certificate.pk)

@@ -149,6 +149,8 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 # skips a language lookup in a context-local (more than half of the list rows' rendering time).
 USE_I18N = False
 USE_TZ = True
+# Times with their zone wherever Django formats one (the admin): scm_console/formats/.
+FORMAT_MODULE_PATH = ["scm_console.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

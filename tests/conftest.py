@@ -8,6 +8,7 @@ from django.test import Client
 from certificates.staff_groups import ensure_staff_groups
 from tests.browsing import browser, no_csp_violations, people  # noqa: F401 - fixtures
 from tests.factories import UserFactory
+from tests.follow_ups import follow_ups  # noqa: F401 - fixture
 
 
 @pytest.fixture(autouse=True)

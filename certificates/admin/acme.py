@@ -5,6 +5,7 @@ ACME page, and the client itself through ACME (services/acme_accounts.py)."""
 from django.contrib import admin
 
 from certificates.admin.log import ReadOnly
+from certificates.admin.titles import Titled
 from certificates.models import AcmeAccount, AcmeOrder
 
 
@@ -16,7 +17,9 @@ class AcmeOrderInline(ReadOnly, admin.TabularInline):
 
 
 @admin.register(AcmeAccount)
-class AcmeAccountAdmin(ReadOnly, admin.ModelAdmin):
+class AcmeAccountAdmin(Titled, ReadOnly, admin.ModelAdmin):
+    list_title = "Choose an ACME account"
+    object_title = "ACME account"
     list_display = ("__str__", "team", "status", "created_at", "last_used_at")
     list_filter = ("status",)
     search_fields = ("=id", "thumbprint", "team__name")

@@ -5,13 +5,17 @@ from typing import Any
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
+from certificates.admin.titles import Titled
 from certificates.models import CertificateAuthority
 from certificates.services.issuance import init_ca
 
 
 @admin.register(CertificateAuthority)
-class CertificateAuthorityAdmin(admin.ModelAdmin):
+class CertificateAuthorityAdmin(Titled, admin.ModelAdmin):
     """The CA certificates; keys are never shown. Rotation (a new CA) is for superusers."""
+
+    list_title = "Choose a certificate authority"
+    object_title = "Certificate authority"
 
     list_display = ("name", "brand", "kind", "active", "created_at", "crl_number")
     list_filter = ("brand", "kind", "active")

@@ -13,6 +13,7 @@ from django_fsm.admin import FSMAdminMixin, FSMObjectTransition, FSMTransitionCo
 from certificates.actions import STAFF_EDIT
 from certificates.admin.log import TRANSITION_NAMES, ReadOnly
 from certificates.admin.scale import BoundedListAdmin
+from certificates.admin.titles import Titled
 from certificates.exceptions import EditRefused, TransitionRefused
 from certificates.models import Certificate, ContactAttempt, Domain, TransitionLog
 from certificates.permissions import STAFF_FIELDS, VALIDATE
@@ -39,21 +40,36 @@ class DomainInline(ReadOnlyInline):
 
 
 class ContactAttemptInline(admin.TabularInline):
-    """The CA's phone calls; the applicant sees them on the certificate's page."""
+    """The CA's phone calls: earlier ones read-only (when, who, number, outcome, notes) for
+    every staff group, and a row for the next one for Validation; the applicant sees them
+    on the certificate's page."""
 
     model = ContactAttempt
     extra = 1
-    fields = ("number", "outcome", "notes", "at", "staff")
+    fields = ("called_at", "called_by", "number", "outcome", "notes")
     # A narrow note box: the inline's table fits a 1280-pixel window.
     formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 2, "cols": 28})}}
-    readonly_fields = ("at", "staff")
+    readonly_fields = ("called_at", "called_by")
     can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).select_related("staff")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # a call, once logged, is history
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_perm(VALIDATE)
+
+    @admin.display(description="When")
+    def called_at(self, attempt: ContactAttempt) -> str:
+        return when(attempt.at) if attempt.pk else "now"
+
+    @admin.display(description="Who")
+    def called_by(self, attempt: ContactAttempt) -> str:
+        if not attempt.pk:
+            return "you"
+        return attempt.staff.get_username() if attempt.staff else "the CA"
 
 
 class TransitionLogInline(ReadOnlyInline):
@@ -63,7 +79,9 @@ class TransitionLogInline(ReadOnlyInline):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(FSMAdminMixin, BoundedListAdmin):
+class CertificateAdmin(Titled, FSMAdminMixin, BoundedListAdmin):
+    list_title = "Choose a certificate"
+    object_title = "Certificate"
     fsm_fields = ["status"]
     list_display = (
         "name",

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from certificates.actions import RECORD_CHOICES, STAFF_EDIT, done_wording
 from certificates.admin.scale import BoundedListAdmin
+from certificates.admin.titles import Titled
 from certificates.models import Certificate, Record, SearchKey, TransitionLog
 from certificates.models.querysets import id_in
 from teams.models import Team
@@ -61,7 +62,7 @@ def choices_filter(field: str, title: str, choices: list[tuple[str, str]]) -> ty
     return Filter
 
 
-class AuditListAdmin(ReadOnly, BoundedListAdmin):
+class AuditListAdmin(Titled, ReadOnly, BoundedListAdmin):
     search_help_text = (
         "The start of a certificate's name or domain, or of any word or label in them; its "
         "ID; or a user's exact username."
@@ -92,6 +93,8 @@ TRANSITION_NAMES = {
 
 @admin.register(TransitionLog)
 class TransitionLogAdmin(AuditListAdmin):
+    list_title = "Transition log: every state change, newest first"
+    object_title = "Transition log entry"
     list_display = ("at", "certificate", "summary", "source", "target", "actor", "reason")
     list_filter = (
         choices_filter(
@@ -109,6 +112,9 @@ class TransitionLogAdmin(AuditListAdmin):
 class RecordAdmin(AuditListAdmin):
     """The teams' operation records, for the CA's own audits: read-only, as in the console
     (records are append-only; nobody edits or deletes one)."""
+
+    list_title = "Operation records of every team, newest first"
+    object_title = "Operation record"
 
     list_display = ("at", "team", "actor_name", "label", "certificate_label", "source", "target")
     list_filter = (choices_filter("action", "action", RECORD_CHOICES),)

@@ -59,6 +59,8 @@ class OrganizationReviewAdmin(QueueAdmin):
     """The Validation group's queue: applications at 70%, oldest first."""
 
     duty = VALIDATE
+    list_title = "Choose an organization to verify"
+    object_title = "Organization to verify"
 
     list_display = (
         "name",
@@ -107,6 +109,8 @@ class IssuanceQueueAdmin(QueueAdmin):
     itself (OV and EV; DVs in manual review), oldest first."""
 
     duty = ISSUE
+    list_title = "Choose an application to issue"
+    object_title = "Application to issue"
     list_display = (
         "name",
         "primary_domain",
@@ -136,6 +140,8 @@ class RevocationRequestAdmin(QueueAdmin):
     """The Revocation group's queue: what teams asked to revoke, oldest first."""
 
     duty = REVOKE
+    list_title = "Choose a revocation request to decide"
+    object_title = "Revocation request"
     list_display = (
         "name",
         "primary_domain",

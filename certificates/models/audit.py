@@ -10,6 +10,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from certificates.actions import ACTIONS, done_wording
 from certificates.choices import CallOutcome, Server, Status
+from certificates.templatetags.console import when
 
 
 class TransitionLog(models.Model):
@@ -30,6 +31,8 @@ class TransitionLog(models.Model):
     reason = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = "transition log entry"
+        verbose_name_plural = "transition log"
         ordering = ["at", "pk"]
         indexes = [
             models.Index(fields=["certificate", "at"], name="log_certificate_at"),
@@ -40,7 +43,11 @@ class TransitionLog(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.certificate_id}: {self.source} → {self.target}"
+        # The admin's title for the entry: the step and the states in words, not codes.
+        return (
+            f"{self.summary} at {when(self.at)}: "
+            f"{self.get_source_display()} → {self.get_target_display()}"
+        )
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
@@ -82,7 +89,7 @@ class ContactAttempt(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.number} at {self.at:%Y-%m-%d %H:%M}: {self.get_outcome_display()}"
+        return f"{self.number} at {when(self.at)}: {self.get_outcome_display()}"
 
     @property
     def advice(self) -> str:
@@ -110,4 +117,4 @@ class DownloadRecord(models.Model):
         indexes = [models.Index(fields=["user", "at"], name="download_user_at")]  # limits
 
     def __str__(self) -> str:
-        return f"{self.certificate_id} {self.server} at {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.certificate_id} {self.server} at {when(self.at)}"

@@ -16,6 +16,7 @@ from certificates.ca import csr as csr_tools
 from certificates.ca import keystore, profiles
 from certificates.choices import Brand, CAKind, RevocationReason
 from certificates.exceptions import TransitionRefused
+from certificates.templatetags.console import when
 
 
 @lru_cache(maxsize=32)
@@ -155,7 +156,7 @@ class Revocation(models.Model):
         indexes = [models.Index(fields=["issuer", "not_after"], name="revocation_listed")]
 
     def __str__(self) -> str:
-        return f"{self.serial_number} revoked at {self.revoked_at:%Y-%m-%d %H:%M}"
+        return f"{self.serial_number} revoked at {when(self.revoked_at)}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

@@ -330,8 +330,8 @@ class OrganizationReview(Certificate):
 
     class Meta:
         proxy = True
-        verbose_name = "organization review"
-        verbose_name_plural = "organization reviews (70%)"
+        verbose_name = "organization to verify"
+        verbose_name_plural = "organizations to verify (70%)"
 
 
 class IssuanceQueue(Certificate):
@@ -341,7 +341,7 @@ class IssuanceQueue(Certificate):
     class Meta:
         proxy = True
         verbose_name = "application to issue"
-        verbose_name_plural = "to be issued by staff (90%)"
+        verbose_name_plural = "applications to issue (90%)"
 
 
 class RevocationRequest(Certificate):

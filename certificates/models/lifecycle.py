@@ -1,7 +1,8 @@
 """A certificate's life (SPEC §3): its state, one method per transition with its permission
 and conditions, and run_transition(), which checks state, conditions and permission and saves
-the state, its TransitionLog row and the team's operation record in one transaction. A refused,
-stale or racing transition changes nothing and raises TransitionRefused with the reason. Each
+the state, its TransitionLog row and the team's operation record in one transaction, with the
+follow-up named for the transition (certificates/workflow.py FOLLOW_UPS). A refused, stale or
+racing transition changes nothing and raises TransitionRefused with the reason. Each
 transition's label and wording come from the one registry (certificates/actions.py)."""
 
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from django.db import models, transaction
 from django.dispatch import Signal, receiver
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_fsm import (
     GET_STATE,
     ConcurrentTransition,
@@ -47,7 +49,13 @@ from certificates.permissions import (
 )
 from certificates.validity import validity_period
 
-# Sent inside the transaction of every applied transition: certificate, source, name, by.
+# What follows a transition is the follow-ups' (certificates/workflow.py FOLLOW_UPS, one
+# entry per transition); named by its path because models import nothing above them.
+FOLLOW_UP = "certificates.workflow.follow_up"
+
+# For code outside the core (the demo's simulated CA), sent inside the transaction of every
+# applied transition after its follow-up: certificate, source, name, by. The sender is
+# Certificate whichever proxy (a staff queue) ran the transition; receivers need not ask.
 state_entered = Signal()
 
 
@@ -339,9 +347,12 @@ class Lifecycle(ConcurrentTransitionMixin, models.Model):
             with transaction.atomic():
                 method(by=by, **kwargs)
                 self.save()
-                # Follow-up work (checks, simulated CA, automatic issuance) is queued in
-                # the same transaction: it happens if and only if the change does.
-                state_entered.send(type(self), certificate=self, source=source, name=name, by=by)
+                # Follow-up work (checks, automatic issuance, the CRL) is done and queued
+                # in the same transaction: it happens if and only if the change does.
+                import_string(FOLLOW_UP)(self, name, by)
+                state_entered.send(
+                    self._meta.concrete_model, certificate=self, source=source, name=name, by=by
+                )
         except ConcurrentTransition:
             self.refresh_from_db()
             raise TransitionRefused(

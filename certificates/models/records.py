@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from certificates.actions import ACTIONS, record_label
 from certificates.choices import Status
+from certificates.templatetags.console import when
 
 CA = "the CA"  # staff and the system, as a team sees them (one name for the CA)
 # Who a member's actions are recorded as while a credential of theirs acts for them (an API
@@ -55,6 +56,7 @@ class Record(models.Model):
     detail = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = "operation record"
         ordering = ["-at", "-id"]
         # Newest first, for the whole team or one member, action or certificate (and, for
         # the admin, of all teams).
@@ -68,7 +70,7 @@ class Record(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name}: {self.label}"
+        return f"{when(self.at)} {self.actor_name}: {self.label}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:

@@ -3,17 +3,38 @@ parties (browsers, servers, openssl) fetch these."""
 
 import base64
 import binascii
+import functools
+from collections.abc import Callable
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from certificates.choices import Brand, CAKind
 from certificates.models import CertificateAuthority
 from certificates.services import issuance
+
+
+def head_like_get(*methods: str) -> Callable:
+    """Answer HEAD as GET, headers and length included, without the body (RFC 9110 §9.3.2):
+    clients and monitors ask whether a CRL or CA certificate changed before fetching it."""
+
+    def decorator(view: Callable) -> Callable:
+        @require_http_methods(["GET", "HEAD", *methods])
+        @functools.wraps(view)
+        def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            response = view(request, *args, **kwargs)
+            if request.method == "HEAD" and not response.streaming:
+                response["Content-Length"] = str(len(response.content))
+                response.content = b""
+            return response
+
+        return wrapped
+
+    return decorator
 
 
 def _authority(brand: str, kind: CAKind) -> CertificateAuthority:
@@ -31,7 +52,7 @@ def _pem(content: str, filename: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@head_like_get()
 def ca_list(request: HttpRequest) -> HttpResponse:
     authorities = CertificateAuthority.objects.filter(active=True).order_by("brand", "kind")
     rows = []
@@ -48,12 +69,12 @@ def ca_list(request: HttpRequest) -> HttpResponse:
     return render(request, "certificates/ca.html", {"rows": rows})
 
 
-@require_GET
+@head_like_get()
 def root_pem(request: HttpRequest, brand: str) -> HttpResponse:
     return _pem(_authority(brand, CAKind.ROOT).certificate_pem, f"{brand}-root.pem")
 
 
-@require_GET
+@head_like_get()
 def chain_pem(request: HttpRequest, brand: str) -> HttpResponse:
     return _pem(_authority(brand, CAKind.INTERMEDIATE).certificate_pem, f"{brand}-chain.pem")
 
@@ -64,25 +85,25 @@ def _der(authority: CertificateAuthority) -> HttpResponse:
     return HttpResponse(der, content_type="application/pkix-cert")
 
 
-@require_GET
+@head_like_get()
 def issuer_der(request: HttpRequest, brand: str) -> HttpResponse:
     """The issuing CA's certificate in DER, where certificates' AIA caIssuers point."""
     return _der(_authority(brand, CAKind.INTERMEDIATE))
 
 
-@require_GET
+@head_like_get()
 def root_der(request: HttpRequest, brand: str) -> HttpResponse:
     """The root's certificate in DER, where the issuing CA's AIA caIssuers points."""
     return _der(_authority(brand, CAKind.ROOT))
 
 
-@require_GET
+@head_like_get()
 def crl(request: HttpRequest, brand: str) -> HttpResponse:
     der = issuance.current_crl(_authority(brand, CAKind.INTERMEDIATE))
     return HttpResponse(der, content_type="application/pkix-crl")
 
 
-@require_GET
+@head_like_get()
 def root_crl(request: HttpRequest, brand: str) -> HttpResponse:
     """The root's CRL of the CA certificates it signed (an ARL): where the issuing CA's CRL
     distribution point leads."""
@@ -91,7 +112,7 @@ def root_crl(request: HttpRequest, brand: str) -> HttpResponse:
 
 
 @csrf_exempt  # a protocol endpoint: no cookies, no session, nothing to forge
-@require_http_methods(["GET", "POST"])
+@head_like_get("POST")
 def ocsp(request: HttpRequest, encoded: str = "") -> HttpResponse:
     """RFC 6960: POST with a DER body, or GET with the request base64-encoded in the path."""
     if request.method == "POST":
