@@ -12,6 +12,7 @@ urlpatterns = [
     path("v3/", include("certificates.api.urls")),
     path("acme/", include("certificates.acme.urls")),
     path("", include("certificates.ca_urls")),
+    path("accounts/", include("teams.account_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]
