@@ -1,6 +1,7 @@
 """The accounts pages: the lockout in words, staff lifting sign-in locks, and the password
 change and reset in the console's own look."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -8,6 +9,7 @@ from axes.models import AccessAttempt
 from django.core import mail
 from django.test import Client
 
+from certificates.templatetags.console import duration
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -113,3 +115,17 @@ def test_password_reset_answers_alike_for_an_unknown_address(client):
     assert sent.status_code == 302
     assert sent["Location"] == "/accounts/password_reset/done/"
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("span", "words"),
+    [
+        (dt.timedelta(minutes=15), "15 minutes"),
+        (dt.timedelta(hours=1), "1 hour"),
+        (dt.timedelta(hours=2, minutes=30), "2 hours 30 minutes"),
+        (dt.timedelta(seconds=20), "1 minute"),
+        (None, "a while"),
+    ],
+)
+def test_a_cool_off_reads_in_words(span, words):
+    assert duration(span) == words

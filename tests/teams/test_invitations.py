@@ -140,3 +140,12 @@ def test_only_administrators_invite_or_revoke(alice_client, northwind, erin):
     assert member.post(MEMBERS, {"username": "x", "role": "read_only"}).status_code == 403
     assert member.post(f"{MEMBERS}invitations/{invitation.pk}/revoke/").status_code == 403
     assert Invitation.objects.count() == 1
+
+
+def test_the_admin_shows_a_teams_pending_invitations_read_only(alice_client, northwind):
+    alice_client.post(MEMBERS, {"username": "Zed", "role": Role.READ_ONLY})
+    root = client_for(UserFactory(username="root", is_staff=True, is_superuser=True))
+    page = root.get(f"/admin/teams/team/{northwind.pk}/change/")
+    assert page.status_code == 200
+    assert "Invitations" in page.text and "Zed" in page.text
+    assert 'name="invitations-0-username"' not in page.text  # shown, never edited
