@@ -149,3 +149,15 @@ def test_the_admin_shows_a_teams_pending_invitations_read_only(alice_client, nor
     assert page.status_code == 200
     assert "Invitations" in page.text and "Zed" in page.text
     assert 'name="invitations-0-username"' not in page.text  # shown, never edited
+
+
+def test_accepting_when_already_a_member_keeps_ones_role(alice, northwind, erin):
+    from teams.invitations import accept, invite
+    from tests.factories import MembershipFactory
+
+    invitation = invite(northwind, "erin", Role.ADMINISTRATOR, by=alice)
+    MembershipFactory(team=northwind, user=erin, role=Role.READ_ONLY)  # joined meanwhile
+    joined = accept(invitation, user=erin)
+    assert joined.role == Role.READ_ONLY
+    assert Membership.objects.filter(team=northwind, user=erin).count() == 1
+    assert not Invitation.objects.exists()
