@@ -15,6 +15,9 @@ STAFF_GROUPS = {
     "Issuance": [*COMMON, "issue_certificate"],
     "Revocation": [*COMMON, "revoke_certificate"],
 }
+# Every staff group sees the sign-in locks (django-axes) and lifts one by deleting its
+# attempts: a locked-out customer calls the CA, whoever answers can help.
+SIGN_IN_LOCKS = ["view_accessattempt", "delete_accessattempt"]
 
 
 def ensure_staff_groups(apps: Any) -> None:
@@ -29,5 +32,6 @@ def ensure_staff_groups(apps: Any) -> None:
         group.permissions.add(
             *Permission.objects.filter(
                 content_type__app_label="certificates", codename__in=codenames
-            )
+            ),
+            *Permission.objects.filter(content_type__app_label="axes", codename__in=SIGN_IN_LOCKS),
         )

@@ -3,8 +3,6 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from scm_console.accounts import PasswordResetView
-
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="certificates:list", permanent=False)),
     path("certificates/", include("certificates.urls")),
@@ -14,8 +12,7 @@ urlpatterns = [
     path("v3/", include("certificates.api.urls")),
     path("acme/", include("certificates.acme.urls")),
     path("", include("certificates.ca_urls")),
-    # Before Django's own: the reset link on SCM_PUBLIC_URL, not the request's Host.
-    path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/", include("teams.account_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

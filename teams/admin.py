@@ -5,7 +5,7 @@ Read-only: members are added, changed and removed by a team's Administrators in 
 from django.contrib import admin
 
 from certificates.admin.log import ReadOnly
-from teams.models import Membership, Team
+from teams.models import Invitation, Membership, Team
 
 
 class MembershipInline(ReadOnly, admin.TabularInline):
@@ -14,9 +14,17 @@ class MembershipInline(ReadOnly, admin.TabularInline):
     extra = 0
 
 
+class InvitationInline(ReadOnly, admin.TabularInline):
+    """Invitations waiting for an answer, as the team's Administrators typed them."""
+
+    model = Invitation
+    fields = readonly_fields = ("username", "role", "invited_by", "created_at")
+    extra = 0
+
+
 @admin.register(Team)
 class TeamAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ("name", "created_at")
     search_fields = ("name", "memberships__user__username")
     show_full_result_count = False
-    inlines = [MembershipInline]
+    inlines = [MembershipInline, InvitationInline]

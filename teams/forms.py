@@ -5,8 +5,12 @@ from django import forms
 from teams.roles import Role
 
 
-class AddMemberForm(forms.Form):
-    username = forms.CharField(max_length=150, help_text="The user's login name.")
+class InviteForm(forms.Form):
+    username = forms.CharField(
+        max_length=150,
+        help_text="Their login name. They join when they accept the invitation on their own "
+        "Invitations page.",
+    )
     role = forms.ChoiceField(choices=Role.choices, initial=Role.READ_ONLY)
 
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from teams.roles import Role
@@ -61,6 +62,47 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team} ({self.get_role_display()})"
+
+    @property
+    def level(self) -> Role:
+        return Role(self.role)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def addressed_to(self, user: Any) -> "InvitationQuerySet":
+        """The invitations waiting for this user: those typed with their username, in any
+        letter case (one read of the invitation_username index)."""
+        key = user.get_username().lower()
+        return self.alias(key=Lower("username")).filter(key=key).order_by("created_at", "pk")
+
+
+class Invitation(models.Model):
+    """An Administrator's offer of a role in their team to whoever has this username (as it
+    was typed: the team's page never says whether such a user exists). They become a member
+    only by accepting it on their own page; declined, revoked or accepted, it is deleted and
+    the operation records keep what happened."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    username = models.CharField(max_length=150)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.READ_ONLY)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["team", "created_at", "pk"]
+        constraints = [
+            # One pending invitation per team and username, whatever the letter case: the
+            # constraint, not a look-up, decides two Administrators inviting at once.
+            models.UniqueConstraint(models.F("team"), Lower("username"), name="invitation_unique"),
+        ]
+        indexes = [models.Index(Lower("username"), name="invitation_username")]
+
+    def __str__(self) -> str:
+        return f"{self.username} invited to {self.team} ({self.get_role_display()})"
 
     @property
     def level(self) -> Role:

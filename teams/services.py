@@ -1,6 +1,6 @@
-"""Membership (SPEC §9): a user's own team, and members added, their roles changed and
-removed by an Administrator — a team always keeps at least one Administrator. Every change
-is in the team's operation records."""
+"""Membership (SPEC §9): a user's own team, and members' roles changed and members removed
+by an Administrator (people join by invitation: teams/invitations.py) — a team always
+keeps at least one Administrator. Every change is in the team's operation records."""
 
 from typing import Any
 
@@ -34,7 +34,7 @@ def own_team(user: Any) -> Membership:
         return Membership.objects.create(team=team, user=user, role=Role.ADMINISTRATOR)
 
 
-def _locked(team: Team, by: Any) -> Team:
+def locked_for_administrator(team: Team, by: Any) -> Team:
     """Lock the team's row: membership changes of one team happen one at a time, so two
     Administrators demoting each other cannot leave it without one. `by` must still be an
     Administrator once the lock is held (another may have demoted or removed them while
@@ -54,29 +54,10 @@ def _administrators_left(team: Team, leaving: Membership) -> int:
     )
 
 
-def add_member(team: Team, username: str, role: Role, *, by: Any) -> Membership:
-    """Add a user, by username, with a role."""
-    user = get_user_model().objects.filter(username__iexact=username.strip()).first()
-    if user is None:
-        raise MembershipRefused(f"There is no user called “{username.strip()}”.")
-    with transaction.atomic():
-        _locked(team, by)
-        if Membership.objects.filter(team=team, user=user).exists():
-            raise MembershipRefused(f"{user.get_username()} is already a member of {team.name}.")
-        membership = Membership.objects.create(team=team, user=user, role=role)
-        Record.write(
-            team_id=team.pk,
-            actor=by,
-            action="member_added",
-            detail=f"{user.get_username()} as {Role(role).label}",
-        )
-    return membership
-
-
 def change_role(membership: Membership, role: Role, *, by: Any) -> Membership:
     """Give a member another role; the last Administrator keeps theirs."""
     with transaction.atomic():
-        team = _locked(membership.team, by)
+        team = locked_for_administrator(membership.team, by)
         current = Membership.objects.filter(pk=membership.pk).first()
         if current is None:
             raise MembershipRefused("This member was removed meanwhile; nothing was changed.")
@@ -102,7 +83,7 @@ def change_role(membership: Membership, role: Role, *, by: Any) -> Membership:
 def remove_member(membership: Membership, *, by: Any) -> None:
     """Remove a member; the last Administrator stays."""
     with transaction.atomic():
-        team = _locked(membership.team, by)
+        team = locked_for_administrator(membership.team, by)
         current = Membership.objects.filter(pk=membership.pk).select_related("user").first()
         if current is None:
             return  # removed meanwhile: nothing left to do

@@ -11,21 +11,23 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from certificates.permissions import may, refusal
-from teams.models import Membership, Team
+from teams.models import Invitation, Membership, Team
 from teams.services import own_team
 
 KEY = "scm_team"
 
 
 def snapshot(membership: Membership) -> dict:
-    """What the session keeps of the team one works in: its id, name and one's role, and
-    the user's teams for the header's switcher."""
+    """What the session keeps of the team one works in: its id, name and one's role, the
+    user's teams for the header's switcher, and how many invitations wait for them (counted
+    at sign-in and at each change of team or role, not on every page)."""
     teams = list(Team.objects.of(membership.user_id).values_list("pk", "name"))
     return {
         "id": membership.team_id,
         "name": membership.team.name,
         "role": membership.role,
         "teams": [[pk, name] for pk, name in teams],
+        "invitations": Invitation.objects.addressed_to(membership.user).count(),
     }
 
 

@@ -1,5 +1,5 @@
 """Teams in the console: switching the team one works in, and the members page, where an
-Administrator adds members, changes their roles and removes them."""
+Administrator invites people, changes members' roles and removes members."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,11 +8,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from certificates.permissions import MANAGE_MEMBERS
-from teams import session
-from teams.forms import AddMemberForm, RoleForm, SwitchTeamForm
-from teams.models import Membership
+from teams import invitations, session
+from teams.forms import InviteForm, RoleForm, SwitchTeamForm
+from teams.models import Invitation, Membership
 from teams.roles import Role
-from teams.services import MembershipRefused, add_member, change_role, remove_member
+from teams.services import MembershipRefused, change_role, remove_member
 
 
 @login_required
@@ -37,33 +37,45 @@ def switch(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def members(request: HttpRequest) -> HttpResponse:
-    """The current team's members; an Administrator's page."""
+    """The current team's members and pending invitations; an Administrator's page."""
     mine = session.require(request, MANAGE_MEMBERS)
     team = mine.team
-    form = AddMemberForm(request.POST if request.method == "POST" else None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                added = add_member(
-                    team, form.cleaned_data["username"], form.cleaned_data["role"], by=request.user
-                )
-            except MembershipRefused as refusal:
-                form.add_error("username", str(refusal))
-            else:
-                messages.success(
-                    request,
-                    f"{added.user.get_username()} is now a member, as {added.get_role_display()}.",
-                )
-                return redirect("teams:members")
+    form = InviteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        typed, role = form.cleaned_data["username"], Role(form.cleaned_data["role"])
+        try:
+            invitations.invite(team, typed, role, by=request.user)
+        except MembershipRefused as refusal:
+            form.add_error("username", str(refusal))
+        else:
+            # The same words whether or not such a user exists: no probing for accounts.
+            messages.success(request, invitations.sent_message(typed, role))
+            return redirect("teams:members")
     context = {
         "team": team,
         "form": form,
         "members": team.memberships.select_related("user").order_by("user__username"),
+        "invitations": team.invitations.select_related("invited_by"),
         "roles": [(role, role.explained) for role in Role],
     }
-    return render(request, "teams/members.html", context, status=status)
+    return render(request, "teams/members.html", context, status=400 if form.is_bound else 200)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take back a pending invitation of the current team."""
+    mine = session.require(request, MANAGE_MEMBERS)
+    found = Invitation.objects.filter(team=mine.team, pk=pk).select_related("team").first()
+    if found is None:
+        raise Http404("No such invitation.")
+    try:
+        invitations.revoke(found, by=request.user)
+    except MembershipRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, f"The invitation for “{found.username}” was revoked.")
+    return redirect("teams:members")
 
 
 def _member(request: HttpRequest, pk: int) -> Membership:
@@ -94,9 +106,12 @@ def member_role(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask first (a page of its own, so it works without JavaScript), then remove."""
     member = _member(request, pk)
+    if request.method == "GET":
+        return render(request, "teams/member_remove.html", {"member": member})
     try:
         remove_member(member, by=request.user)
     except MembershipRefused as refusal:

@@ -32,6 +32,7 @@ from tests.factories import (
     UserFactory,
     team_of,
 )
+from tests.teams import matrix as invited
 
 ROLES = ("anonymous", "stranger", "reader", "member", "administrator", "staff", "superuser")
 METHODS = ("get", "post", "delete")
@@ -62,8 +63,8 @@ class Route:
 # A certificate's pages every member may see (ReadOnly: without the private key).
 READ_ROUTES = {"certificates:detail", "certificates:download"}
 # The members page and what it posts: an Administrator's (of the team one works in).
-ADMIN_ROUTES = {"teams:members", "teams:member-role", "teams:member-remove"}
-MEMBER_ROUTES = {"teams:member-role", "teams:member-remove"}  # name a member of the team
+MEMBER_ROUTES = {"teams:member-role", "teams:member-remove", "teams:invitation-revoke"}
+ADMIN_ROUTES = {"teams:members", *MEMBER_ROUTES}  # MEMBER_ROUTES name a member or invitation
 # The API tokens page: every member's (their own tokens; an Administrator sees all).
 TOKEN_ROUTES = {"teams:tokens", "teams:token-revoke"}
 # Console pages that need no login: the link emailed to a domain's administrator.
@@ -153,6 +154,7 @@ def world(db):
     revoked, _ = create_token(team, "carol's old", Role.READ_ONLY, by=reader)
     acme_key, acme_account, secrets["ACME HMAC key"] = acme.acme_world(team, member, owner)
     return {
+        "invitation": invited.invitation_world(team, owner),
         "acme_key": acme_key,
         "acme_account": acme_account,
         "tokens": {role: raw for role, (_, raw) in tokens.items()},
@@ -209,7 +211,7 @@ def url_for(route: Route, world: dict) -> str:
         values["pk"] = world["membership"].pk
     if route.name == "teams:token-revoke":
         values["pk"] = world["revoked_token"].pk
-    values |= acme.acme_values(route.name, world)
+    values |= acme.acme_values(route.name, world) | invited.invitation_values(route.name, world)
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
     return "/" + path.lstrip("^").rstrip("$")
 
@@ -274,8 +276,8 @@ def designed(route: Route, role: str, method: str, status: int, location: str) -
         return status in allowed | {404}  # removed already (an earlier request): 404
     if route.name == "certificates:buy" and role == "reader":
         return status in (403, 405)
-    if route.name == "teams:switch":
-        return status in (404, 405)  # no team named in the request: none of theirs
+    if route.name == "teams:switch" or route.name in invited.INVITATION_ROUTES:
+        return status in (404, 405)  # no team named, an invitation to another: none of theirs
     if route.name == "teams:token-revoke":
         if role in ("reader", "administrator"):  # its creator, and an Administrator
             return status in (302, 405)

@@ -4,26 +4,35 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('certificates', '0025_overview_triggers'),
+        ("certificates", "0025_overview_triggers"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='issuancequeue',
-            options={'verbose_name': 'application to issue', 'verbose_name_plural': 'applications to issue (90%)'},
+            name="issuancequeue",
+            options={
+                "verbose_name": "application to issue",
+                "verbose_name_plural": "applications to issue (90%)",
+            },
         ),
         migrations.AlterModelOptions(
-            name='organizationreview',
-            options={'verbose_name': 'organization to verify', 'verbose_name_plural': 'organizations to verify (70%)'},
+            name="organizationreview",
+            options={
+                "verbose_name": "organization to verify",
+                "verbose_name_plural": "organizations to verify (70%)",
+            },
         ),
         migrations.AlterModelOptions(
-            name='record',
-            options={'ordering': ['-at', '-id'], 'verbose_name': 'operation record'},
+            name="record",
+            options={"ordering": ["-at", "-id"], "verbose_name": "operation record"},
         ),
         migrations.AlterModelOptions(
-            name='transitionlog',
-            options={'ordering': ['at', 'pk'], 'verbose_name': 'transition log entry', 'verbose_name_plural': 'transition log'},
+            name="transitionlog",
+            options={
+                "ordering": ["at", "pk"],
+                "verbose_name": "transition log entry",
+                "verbose_name_plural": "transition log",
+            },
         ),
     ]

@@ -27,6 +27,19 @@ def day(moment: dt.date | dt.datetime | None) -> str:
     return moment.isoformat()
 
 
+@register.filter
+def duration(span: dt.timedelta | None) -> str:
+    """15 minutes, 1 hour, 2 hours 30 minutes: a length of time in words (not PT15M)."""
+    if span is None:
+        return "a while"
+    minutes = max(1, round(span.total_seconds() / 60))
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
+    if minutes:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)
+
+
 @register.inclusion_tag("certificates/_errors.html")
 def error_summary(*forms, heading: str = "") -> dict:
     """A box listing every error of these forms, each linked to its field; the page moves

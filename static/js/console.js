@@ -15,3 +15,69 @@ document.addEventListener("DOMContentLoaded", () => {
   const summary = document.querySelector("[data-error-summary]");
   if (summary) summary.focus();
 });
+
+// Polls (htmx) replace the list's table body or the details page's live part. A keyboard
+// keeps its place (htmx refocuses an element by id; the rest is found again by what it
+// is: its row, link or form, and words), and a screen reader hears what changed, once,
+// in the live region (#announcer): "www.example.com: Issued", never the rows that did not.
+function controlKey(element) {
+  const row = element.closest("[data-certificate-id], [id]");
+  return {
+    id: element.id,
+    row: row ? row.dataset.certificateId || row.id : "",
+    tag: element.tagName,
+    href: element.getAttribute("href"),
+    action: element.form ? element.form.getAttribute("action") : null,
+    text: element.textContent.trim(),
+  };
+}
+
+function sameControl(root, key) {
+  if (key.id) return document.getElementById(key.id);
+  return Array.from(root.querySelectorAll(key.tag)).find((candidate) => {
+    const found = controlKey(candidate);
+    return found.row === key.row && found.href === key.href && found.action === key.action &&
+      found.text === key.text;
+  });
+}
+
+function announcements(root) {
+  const said = new Map();
+  root.querySelectorAll("[data-announce]").forEach((element) => {
+    said.set(element.dataset.announceKey, element.dataset.announce);
+  });
+  return said;
+}
+
+let beforePoll = null;
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const target = event.detail.target;
+  const active = document.activeElement;
+  beforePoll = {
+    id: target.id,
+    focus: active && active !== document.body && target.contains(active) ? controlKey(active) : null,
+    said: announcements(target),
+  };
+});
+
+document.addEventListener("htmx:afterSwap", () => {
+  if (!beforePoll) return;
+  const { id, focus, said } = beforePoll;
+  beforePoll = null;
+  const swapped = document.getElementById(id);
+  if (!swapped) return;
+  if (focus && (document.activeElement === document.body || !document.activeElement)) {
+    const again = sameControl(swapped, focus);
+    if (again) again.focus({ preventScroll: true });
+  }
+  const changed = [];
+  announcements(swapped).forEach((text, key) => {
+    if (said.has(key) && said.get(key) !== text) changed.push(text);
+  });
+  const announcer = document.getElementById("announcer");
+  if (changed.length && announcer) {
+    // Emptied first, then filled: a region that changes from one text to another is read.
+    announcer.textContent = "";
+    setTimeout(() => { announcer.textContent = changed.join(". "); }, 100);
+  }
+});

@@ -1,7 +1,7 @@
-"""A team shares its certificates (SPEC §9), walked in a real browser: alice adds carol as
-ReadOnly; carol watches alice's application move to 90% live on her own list, sees no
-button she may not use and downloads the certificate without its key; alice finds both
-people's actions in the operation records and exports them as CSV."""
+"""A team shares its certificates (SPEC §9), walked in a real browser: alice invites carol
+as ReadOnly and carol accepts; carol watches alice's application move to 90% live on her
+own list, sees no button she may not use and downloads the certificate without its key;
+alice finds both people's actions in the operation records and exports them as CSV."""
 
 import csv
 import io
@@ -31,11 +31,15 @@ def test_carol_watches_alices_application_live_and_alice_reads_the_records(
     admin.get_by_role("link", name="Members").click()
     admin.get_by_label("Username").fill("carol")
     admin.get_by_label("Role", exact=True).select_option(label="ReadOnly")
-    admin.get_by_role("button", name="Add member").click()
-    assert "carol is now a member, as ReadOnly." in admin.locator(".messages").inner_text()
+    admin.get_by_role("button", name="Send invitation").click()
+    assert "Invitation sent to “carol”, as ReadOnly." in admin.locator(".messages").inner_text()
 
     carol = log_in(browser, live_server, "carol")
-    assert carol.locator("[data-team]").inner_text() == "alice"  # alice's team, not her own
+    carol.get_by_role("link", name="Invitations (1)").click()
+    carol.get_by_role("button", name="Accept the invitation to alice").click()
+    assert "You joined alice as ReadOnly" in carol.locator(".messages").inner_text()
+    # She works in alice's team now (her own, made at her first sign-in, is in the switcher).
+    assert carol.locator("#team-switch option:checked").inner_text() == "alice"
     assert progress_of(carol, certificate) == "40"
     assert carol.get_by_role("link", name="Buy certificate").count() == 0
     row = carol.locator(f'tr[data-certificate-id="{certificate.pk}"]')
@@ -82,11 +86,13 @@ def test_carol_watches_alices_application_live_and_alice_reads_the_records(
 
     admin.goto(f"{live_server.url}/records/")
     table = admin.locator("table.records").inner_text()
-    assert "Member added" in table and "Downloaded" in table and "Certificate issued" in table
+    assert "Invitation accepted" in table and "Downloaded" in table
+    assert "Certificate issued" in table
     admin.locator("#id_member").select_option("carol")
     admin.get_by_role("button", name="Filter").click()
     rows = admin.locator("tr[data-record]")
-    assert rows.count() == 1 and "Nginx bundle, without the private key" in rows.inner_text()
+    assert rows.count() == 2  # she accepted, she downloaded
+    assert "Nginx bundle, without the private key" in rows.first.inner_text()
     admin.goto(f"{live_server.url}/records/")
     with admin.expect_download() as exported:
         admin.get_by_role("link", name="Export CSV").click()
@@ -94,6 +100,7 @@ def test_carol_watches_alices_application_live_and_alice_reads_the_records(
     who = {(line[1], line[2]) for line in lines[1:]}
     assert {
         ("carol", "Downloaded"),
-        ("alice", "Member added"),
+        ("alice", "Invitation sent"),
+        ("carol", "Invitation accepted"),
         ("the CA", "Certificate issued"),
     } <= who
