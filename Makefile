@@ -38,9 +38,9 @@ DEMO_ENV := DEBUG=1 SCM_PUBLIC_URL=$(SCM_PUBLIC_URL) SCM_SIMULATED_CA=1 SCM_DNS_
 	SCM_VALIDATION_ALLOW_PRIVATE=1 SCM_RECHECK_FIRST_SECONDS=15 SCM_HTTP_VALIDATION_PORT=5002 \
 	SCM_DEMO_TRAFFIC_SECONDS=$(DEMO_TRAFFIC) \
 	EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend
-run: $(VENV)/.runtime ## set up and serve the demo on http://127.0.0.1:8000 (server, worker, demo DNS)
+run: $(VENV)/.runtime ## set up and serve the demo on http://127.0.0.1:8000 (server, worker, demo DNS; V=1 logs every request and task)
 	$(PY) manage.py migrate --noinput
-	$(DEMO_ENV) $(PY) manage.py run_demo --addr $(HOST):$(PORT) --dns-port $(DNS_PORT)
+	$(DEMO_ENV) $(PY) manage.py run_demo --addr $(HOST):$(PORT) --dns-port $(DNS_PORT) $(if $(V),-v 2)
 
 serve: $(VENV)/.runtime ## the production shape against DATABASE_URL: gunicorn (4 workers) and 2 task workers
 	$(PY) manage.py migrate --noinput

@@ -195,7 +195,11 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": "WARNING"},
         # runserver's request lines, through the same filtered handler
-        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {
+            "handlers": ["console"],
+            "level": os.environ.get("LOG_LEVEL", "INFO"),
+            "propagate": False,
+        },
     },
 }
 
@@ -299,13 +303,17 @@ SCM_CAA_IDENTITIES = env_list("SCM_CAA_IDENTITIES", "scm-console.example")
 SCM_CHECK_CAA = env_bool("SCM_CHECK_CAA", True)
 # DV certificates without manual review are issued as soon as their domains are verified.
 SCM_AUTO_ISSUE_DV = env_bool("SCM_AUTO_ISSUE_DV", True)
-# Demo: the worker plays the CA (verifies organizations, completes withdrawals) after
-# these delays. Off unless SCM_SIMULATED_CA is set; `make run` sets it.
+# Demo: the worker plays the CA completing withdrawals after this delay (organizations
+# wait for staff). Off unless SCM_SIMULATED_CA is set; `make run` sets it.
 SCM_SIMULATED_CA = env_bool("SCM_SIMULATED_CA", False)
 SCM_SIMULATED_CA_DELAY_SECONDS = int(os.environ.get("SCM_SIMULATED_CA_DELAY_SECONDS", "20"))
 # Demo traffic (certificates/services/demo_traffic.py): a new application from the demo
 # teams every this many seconds, and the CA keeping up. 0 (off) unless `make run` sets it.
 SCM_DEMO_TRAFFIC_SECONDS = int(os.environ.get("SCM_DEMO_TRAFFIC_SECONDS", "0"))
+# How long the traffic's OV and EV wait at 70% and at 90% before the demo's CA staff
+# member takes them: long enough for a person to see and take them first.
+SCM_DEMO_REVIEW_SECONDS = int(os.environ.get("SCM_DEMO_REVIEW_SECONDS", "240"))
+SCM_DEMO_ISSUE_SECONDS = int(os.environ.get("SCM_DEMO_ISSUE_SECONDS", "120"))
 # Rate limits (certificates/limits.py): "Verify now" per certificate, validation emails
 # per domain, bundle downloads per user and hour.
 SCM_VERIFY_NOW_SECONDS = int(os.environ.get("SCM_VERIFY_NOW_SECONDS", "10"))

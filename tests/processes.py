@@ -3,6 +3,7 @@ a session of its own. For the race, load, fault and outage tests, which must go 
 HTTP and separate processes, not only the ORM; and for bench/, which times the console the
 same way (the one place these helpers live)."""
 
+import contextlib
 import http.client
 import json
 import os
@@ -271,3 +272,92 @@ class Visitor:
 
 def as_json(reply: Reply) -> object:
     return json.loads(reply.body)
+
+
+def makefile_demo_env(dns_port: int, traffic_seconds: int = 30) -> dict[str, str]:
+    """The environment `make run` gives run_demo: the Makefile's DEMO_ENV, word for word,
+    with its DNS port and traffic interval filled in."""
+    makefile = (ROOT / "Makefile").read_text()
+    found = re.search(r"^DEMO_ENV := ((?:.*\\\n)*.*)$", makefile, re.M)
+    assert found, "the Makefile has no DEMO_ENV"
+    text = found.group(1).replace("\\\n", " ")
+    text = text.replace("$(DNS_PORT)", str(dns_port))
+    text = text.replace("$(DEMO_TRAFFIC)", str(traffic_seconds))
+    return dict(word.split("=", 1) for word in text.split())
+
+
+class RunDemo:
+    """`make run` on free ports: manage.py run_demo with the Makefile's DEMO_ENV on the test
+    database, in a session of its own (as a terminal would start it), its output kept."""
+
+    def __init__(self, *, traffic_seconds: int = 30, **extra: str) -> None:
+        self.port, self.dns_port = free_port(), free_port()
+        demo = makefile_demo_env(self.dns_port, traffic_seconds)
+        self.output = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "run_demo",
+                "--addr",
+                f"127.0.0.1:{self.port}",
+                "--dns-port",
+                str(self.dns_port),
+            ],
+            cwd=ROOT,
+            env=child_env(**demo, **extra),
+            stdout=self.output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_until(self.serving, timeout=180, what=f"run_demo to serve:\n{self.log()}")
+        except BaseException:
+            self.stop()
+            raise
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def serving(self) -> bool:
+        assert self.process.poll() is None, f"run_demo exited:\n{self.log()}"
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    def log(self) -> str:
+        self.output.seek(0)
+        return self.output.read().decode("utf-8", "replace")
+
+    def session(self) -> list[int]:
+        """Every process in run_demo's session: itself and all it started, at any depth."""
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # gone meanwhile
+            if int(fields[3]) == self.process.pid and fields[0] != "Z":
+                pids.append(int(stat.parent.name))
+        return pids
+
+    def stop(self) -> None:
+        """SIGTERM to run_demo alone, as a service manager or `kill` sends it."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+    def kill_session(self) -> None:
+        """Whatever of the session is left (after a failed test): nothing stays behind."""
+        self.stop()
+        for pid in self.session():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.output.close()

@@ -1,6 +1,9 @@
+import datetime as dt
+
 from django.contrib.auth import authenticate as django_authenticate
 from django.core.management import call_command
 from django.test import RequestFactory
+from django.utils import timezone
 
 from certificates.choices import CertificateType, Status
 from certificates.models import Certificate, TransitionLog
@@ -118,3 +121,70 @@ def test_an_earlier_demo_of_alices_moves_into_northwind(db):
     earlier.refresh_from_db()
     assert earlier.team.name == "Northwind Traders"
     assert earlier.search_keys.exclude(team=earlier.team).count() == 0
+
+
+def northwind():
+    return Certificate.objects.filter(team__name="Northwind Traders").exclude(status=Status.DELETED)
+
+
+def test_newest_first_is_the_newest_and_the_first_page_is_no_history(db, settings):
+    """Found by a first-time user: page 1 was 19 demo-history rows issued months ago."""
+    call_command("seed_demo")
+    by_id = list(northwind().order_by("-id").values_list("created_at", flat=True))
+    assert by_id == sorted(by_id, reverse=True)
+    first_page = northwind().order_by("-id")[: settings.SCM_PAGE_SIZE]
+    assert not [c.name for c in first_page if c.name.startswith("demo-history-")]
+    assert {c.status for c in first_page} >= {
+        Status.PENDING_DOMAIN_VERIFICATION,
+        Status.PENDING_ORG_VERIFICATION,
+        Status.TO_BE_ISSUED,
+    }
+
+
+def test_an_issued_certificates_timeline_records_and_validity_tell_one_story(db):
+    """Found by a first-time user: valid from June, its timeline said it all happened today."""
+    from cryptography import x509
+
+    call_command("seed_demo")
+    issued = northwind().exclude(issued_at=None)
+    assert issued.count() > 30
+    for certificate in issued:
+        log = dict(certificate.log.values_list("transition", "at"))
+        assert log["submit"] == certificate.submitted_at < log["issue"] == certificate.issued_at
+        steps = certificate.log.values_list("transition", flat=True)
+        # In the order they were taken, by their times too.
+        assert list(steps.order_by("at", "pk")) == list(steps.order_by("pk")), certificate.name
+        assert certificate.not_before == certificate.issued_at
+        pem = x509.load_pem_x509_certificate(certificate.certificate_pem.encode())
+        assert pem.not_valid_before_utc == certificate.not_before.replace(microsecond=0)
+        for record in certificate.records.exclude(action__in=["apply_saved", "buy"]):
+            assert record.at == log[record.action], (certificate.name, record.action)
+        if certificate.status == Status.EXPIRED:
+            assert certificate.not_after < log["expire"] < certificate.not_after + dt.timedelta(1)
+    assert issued.filter(issued_at__lt=timezone.now() - dt.timedelta(days=300)).exists()
+
+
+def test_seeded_issuance_took_as_long_as_each_type_takes(db):
+    """DV minutes, OV 1-3 working days, EV 7-10 working days (SPEC §4): the overview's
+    median for EV was "under a minute" while the buy page said 7-10 working days."""
+    from certificates.services.overview import team_overview
+    from certificates.workdays import is_working_day
+
+    call_command("seed_demo")
+    for certificate in northwind().exclude(issued_at=None):
+        took = certificate.issued_at - certificate.submitted_at
+        start, end = certificate.submitted_at.date(), certificate.issued_at.date()
+        workdays = sum(
+            is_working_day(start + dt.timedelta(days=n)) for n in range(1, (end - start).days + 1)
+        )
+        kind = certificate.certificate_type
+        if kind == CertificateType.DV:
+            assert dt.timedelta(minutes=5) <= took <= dt.timedelta(hours=1), certificate.name
+        elif kind in (CertificateType.OV, CertificateType.OV_PRO):
+            assert 1 <= workdays <= 3, (certificate.name, took)
+        else:
+            assert 7 <= workdays <= 10, (certificate.name, took)
+    team = Certificate.objects.filter(team__name="Northwind Traders").first().team_id
+    medians = {m["type"]: m for m in team_overview(team).medians}
+    assert medians["dv"]["words"].endswith("min"), medians
+    assert 7 <= medians["ev"]["seconds"] / 86400 <= 14, medians["ev"]["words"]

@@ -8,10 +8,11 @@ from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -176,6 +177,18 @@ def _total(team_id: int, filters: dict, ours) -> tuple[int, bool]:
     return pagination.bounded_count(ours), False
 
 
+def _first_page_instead(request: HttpRequest) -> HttpResponse:
+    """An old link's numbered page (?page=2): pages go by ?after= now, which a number cannot
+    name, so the first page of the same filters, saying so instead of ignoring it."""
+    kept = request.GET.copy()
+    if kept.pop("page") != ["1"]:
+        messages.info(
+            request, "Pages have no numbers here: this is the first page; Next goes on from it."
+        )
+    url = reverse("certificates:list")
+    return redirect(f"{url}?{kept.urlencode()}" if kept else url)
+
+
 @require_GET
 @vary_on_headers("HX-Request")
 def certificate_list(request: HttpRequest) -> HttpResponse:
@@ -184,6 +197,8 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
         # instead of swapping the login form into the table.
         login = redirect_to_login(request.get_full_path())
         return HttpResponseClientRedirect(login.url) if request.htmx else login
+    if "page" in request.GET:
+        return _first_page_instead(request)
     filters = ListFilterForm.parse(request.GET)
     size = settings.SCM_PAGE_SIZE
     # The team the user works in, as the session says (no query); every query below checks

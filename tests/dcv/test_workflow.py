@@ -268,20 +268,22 @@ def test_staff_approval_records_the_organization_as_verified(alice, validator):
     assert certificate.organization.verified_at == certificate.org_verified_at
 
 
-def test_simulated_ca_verifies_organizations_and_withdrawals(alice, dns_zone, settings):
+def test_simulated_ca_completes_withdrawals_and_leaves_organizations_to_staff(
+    alice, dns_zone, settings
+):
     settings.SCM_SIMULATED_CA = True
     settings.SCM_SIMULATED_CA_DELAY_SECONDS = 20
     certificate = submitted(alice, ov=True)
     publish(dns_zone, certificate)
     dcv.check_domain(certificate.domains.get().pk, force=True)
-    (job,) = queued("simulated_ca")
-    assert dt.timedelta(seconds=15) < job.run_after - timezone.now() <= dt.timedelta(seconds=20)
-    tasks.simulated_ca.call(certificate.pk)
+    assert tasks.simulated_ca.call(certificate.pk) == "nothing to decide"
     certificate.refresh_from_db()
-    assert certificate.status == Status.TO_BE_ISSUED
+    assert certificate.status == Status.PENDING_ORG_VERIFICATION  # in the review queue
 
     second = submitted(alice, ov=True)
     second.run_transition("withdraw", by=alice)
+    job = max(queued("simulated_ca"), key=lambda queued_job: queued_job.run_after)
+    assert dt.timedelta(seconds=15) < job.run_after - timezone.now() <= dt.timedelta(seconds=20)
     tasks.simulated_ca.call(second.pk)
     second.refresh_from_db()
     assert second.status == Status.PENDING_APPLICATION

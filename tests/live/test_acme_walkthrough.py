@@ -24,13 +24,9 @@ def test_the_readmes_certbot_commands_issue_renew_and_revoke(demo_dns, tmp_path)
     key, hmac = create_key(team_of(alice), by=alice)
     http_port = free_port()
     env = {"SCM_DNS_RESOLVER": demo_dns, "SCM_CHECK_CAA": "1", "SCM_ACME_RETRY_SECONDS": "1"}
-    # certbot keeps its files under tmp_path (its cli.ini), not /etc/letsencrypt.
-    config = tmp_path / "xdg" / "letsencrypt"
-    config.mkdir(parents=True)
-    home = tmp_path / "certbot"
-    (config / "cli.ini").write_text(
-        f"config-dir = {home}/config\nwork-dir = {home}/work\nlogs-dir = {home}/logs\n"
-    )
+    # The block's own default puts certbot's files in var/certbot/ of the directory it runs
+    # in, never /etc/letsencrypt: here tmp_path, with no cli.ini to help.
+    home = tmp_path / "var" / "certbot"
     server = Gunicorn(workers=2, SCM_HTTP_VALIDATION_PORT=str(http_port), **env)
     try:
         with task_workers(1, SCM_HTTP_VALIDATION_PORT=str(http_port), **env):
@@ -40,12 +36,11 @@ def test_the_readmes_certbot_commands_issue_renew_and_revoke(demo_dns, tmp_path)
                 env={
                     **os.environ,
                     "PATH": f"{certbot.parent}:{os.environ['PATH']}",
-                    "XDG_CONFIG_HOME": str(tmp_path / "xdg"),
+                    "XDG_CONFIG_HOME": str(tmp_path / "xdg"),  # no cli.ini there
                     "SCM": f"http://127.0.0.1:{server.port}",
                     "KEY_ID": key.key_id,
                     "HMAC_KEY": hmac,
                     "HTTP_PORT": str(http_port),
-                    "LIVE": f"{home}/config/live",
                 },
                 capture_output=True,
                 text=True,

@@ -1,7 +1,8 @@
 """Demo traffic (`make run`): new applications from the demo teams in turn — DV, OV, EV, a
-special word, a misspelt DNS record — submitted as their members would, the demo DNS
-serving the misspelt one wrong, and the CA keeping up with the traffic (never with the
-seeded certificates, which visitors decide in the admin). Off unless asked for."""
+special word, a misspelt DNS record — submitted by the traffic's own members as a member
+would, the demo DNS serving the misspelt one wrong, and the traffic's own CA staff member
+keeping up at a person's pace (never with the seeded certificates or a visitor's, which
+visitors decide in the admin). Off unless asked for."""
 
 import datetime as dt
 
@@ -34,7 +35,11 @@ def test_applications_arrive_in_turn_from_the_demo_members(demo):
         CertificateType.DV,
         CertificateType.DV,
     ]
-    assert {c.owner.username for c in arrived} == {"alice", "bob", "dave"}
+    # Its own members: the records never show alice, dave or bob doing what they never did.
+    assert [c.owner.username for c in arrived] == ["erin", "erin", "frank", "erin", "frank", "erin"]
+    assert {c.team.name for c in arrived if c.product.needs_org_verification} == {
+        "Northwind Traders"
+    }
     for certificate in arrived:
         certificate.refresh_from_db()
         assert certificate.name.startswith("live-")
@@ -84,7 +89,7 @@ def test_the_ca_keeps_up_with_the_traffic_only(demo):
     waiting.refresh_from_db()
     stuck.refresh_from_db()
     assert waiting.status == Status.ISSUED
-    assert waiting.log.get(transition="issue").actor.username == "staff"
+    assert waiting.log.get(transition="issue").actor.username == "grace"
     assert stuck.status == Status.APPLICATION_FAILED
     assert failure_kind(None, stuck.failure_reason) == "Domain control not proven in time"
     assert (
@@ -92,6 +97,54 @@ def test_the_ca_keeps_up_with_the_traffic_only(demo):
         == staff_decides
     )
     assert demo_traffic.work_the_queues(later) == []  # nothing twice
+
+
+def test_the_traffics_ov_and_ev_wait_at_70_and_90_long_enough_for_a_person(demo, settings):
+    """Found following the README as staff: the CA verified them 20 s after 70%, so the
+    review queue showed none by the time a person got there."""
+    settings.SCM_DEMO_REVIEW_SECONDS, settings.SCM_DEMO_ISSUE_SECONDS = 240, 120
+    ev = demo_traffic.arrive(3)
+    ev.domains.update(status="verified")
+    ev.run_transition("verify_domains", by=None)
+    at_70 = timezone.now()
+    seeded = Certificate.objects.filter(
+        name__startswith="demo-", status=Status.PENDING_ORG_VERIFICATION
+    )
+    waiting_seeded = seeded.count()
+    assert waiting_seeded
+
+    assert demo_traffic.work_the_queues(at_70 + dt.timedelta(seconds=230)) == []
+    ev.refresh_from_db()
+    assert ev.status == Status.PENDING_ORG_VERIFICATION
+    done = demo_traffic.work_the_queues(at_70 + dt.timedelta(seconds=250))
+    ev.refresh_from_db()
+    assert done == [f"{ev.name}: verify_organization"]
+    assert ev.status == Status.TO_BE_ISSUED
+    assert ev.log.get(transition="verify_organization").actor.username == "grace"
+    # Not reused by the next application of the team: a visitor's OV stops at 70% too.
+    ev.organization.refresh_from_db()
+    assert ev.organization.verified_at is None
+
+    at_90 = ev.updated_at
+    assert demo_traffic.work_the_queues(at_90 + dt.timedelta(seconds=110)) == []
+    assert demo_traffic.work_the_queues(at_90 + dt.timedelta(seconds=130)) == [f"{ev.name}: issue"]
+    assert seeded.count() == waiting_seeded  # the seeded ones wait for staff
+
+
+def test_the_seeded_and_a_visitors_applications_wait_for_staff(demo, settings):
+    """The simulated CA completes withdrawals only; organizations wait in the queue."""
+    settings.SCM_SIMULATED_CA = True
+    for certificate in Certificate.objects.filter(
+        name__startswith="demo-", status=Status.PENDING_ORG_VERIFICATION
+    ):
+        assert tasks.simulated_ca.call(certificate.pk) == "nothing to decide"
+        certificate.refresh_from_db()
+        assert certificate.status == Status.PENDING_ORG_VERIFICATION
+    withdrawing = Certificate.objects.filter(name__startswith="demo-", status=Status.WITHDRAWING)
+    assert withdrawing.exists()  # the seed queued no decision of the simulated CA for them
+    from django_tasks_db.models import DBTaskResult
+
+    assert not DBTaskResult.objects.filter(task_path="certificates.tasks.simulated_ca").exists()
 
 
 def test_the_traffic_is_off_unless_asked_for(demo, settings):

@@ -286,3 +286,17 @@ def test_a_search_is_counted_from_its_keys_once_per_certificate(alice_client, al
     assert "1–3 of 3" in page
     assert len(row_ids(page)) == 3
     assert "1–3 of 3" in alice_client.get(LIST + "?q=shop&status=pending_application").text
+
+
+def test_an_old_numbered_page_link_gets_the_first_page_and_says_so(alice_client, alice, settings):
+    """Found by a first-time user: ?page=2 was silently ignored (pages go by ?after=)."""
+    settings.SCM_PAGE_SIZE = 3
+    created = [CertificateFactory(owner=alice).pk for _ in range(5)]
+    reply = alice_client.get(f"{LIST}?page=2&sort=updated")
+    assert reply.status_code == 302
+    assert reply.url == f"{LIST}?sort=updated"
+    first = alice_client.get(reply.url).text
+    assert "Pages have no numbers here: this is the first page" in first
+    assert row_ids(first) == created[:1:-1]
+    assert alice_client.get(f"{LIST}?page=1").url == LIST
+    assert "Pages have no numbers" not in alice_client.get(LIST).text

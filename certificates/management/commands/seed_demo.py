@@ -10,35 +10,40 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from certificates.choices import Brand, CertificateType, CsrSource, DomainType, KeyAlgorithm, Status
+from certificates.management import demo_timeline
 from certificates.models import (
     AcmeAccount,
     AcmeAccountKey,
     AcmeOrder,
     Certificate,
+    CertificateAuthority,
     Organization,
-    Record,
     SearchKey,
     TransitionLog,
 )
+from certificates.services import demo_traffic
 from certificates.services.applications import Application, save_application
 from certificates.services.demo_traffic import contacts
-from certificates.services.issuance import init_ca
+from certificates.services.issuance import init_ca, refresh_crl
 from certificates.staff_groups import STAFF_GROUPS, ensure_staff_groups
+from certificates.validity import max_validity_days
 from teams.models import Membership, Team
 from teams.roles import Role
 
 # Each demo team: its members and roles; the first member applies for its certificates.
+# erin and frank are the demo traffic's applicants (services/demo_traffic.py), so that
+# the records never show alice or bob doing what they never did.
 TEAMS = {
     "Northwind Traders": {
         "alice": Role.ADMINISTRATOR,
         "dave": Role.FULL_ACCESS,
         "carol": Role.READ_ONLY,
+        "erin": Role.FULL_ACCESS,
     },
-    "Fabrikam": {"bob": Role.ADMINISTRATOR},
+    "Fabrikam": {"bob": Role.ADMINISTRATOR, "frank": Role.FULL_ACCESS},
 }
 APPLICANTS = {"alice": "northwind-demo.com", "bob": "fabrikam-demo.net"}
 ORGANIZATIONS = {
@@ -62,6 +67,8 @@ ORGANIZATIONS = {
     },
 }
 STAFF = "staff"
+# The CA staff who work the demo traffic: grace (demo_traffic.STAFF), not the visitors' staff.
+TRAFFIC_STAFF = {demo_traffic.STAFF: ["Validation", "Issuance"]}
 
 # The steps from "Pending application" to each state; "owner", "staff" or None (the system)
 # acts, so every demo certificate has the timeline a real one would have.
@@ -113,12 +120,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, password: str, reset: bool, **options: Any) -> None:
         # The demo's domains are made up: their CAA records cannot be looked up, and the
-        # seed must work offline. Only this command's own issuances skip the check.
+        # seed must work offline. Only this command's own issuances skip the check. Nor
+        # does the simulated CA decide a seeded certificate (a withdrawal): visitors do.
         checking, settings.SCM_CHECK_CAA = settings.SCM_CHECK_CAA, False
+        simulating, settings.SCM_SIMULATED_CA = settings.SCM_SIMULATED_CA, False
         try:
             self.seed_all(password, reset)
         finally:
-            settings.SCM_CHECK_CAA = checking
+            settings.SCM_CHECK_CAA, settings.SCM_SIMULATED_CA = checking, simulating
 
     def seed_all(self, password: str, reset: bool) -> None:
         for authority in init_ca():
@@ -137,6 +146,13 @@ class Command(BaseCommand):
                 defaults=ORGANIZATIONS[username],
             )
             created += self.seed(team, users[username], users[STAFF], domain)
+        # A verification the seed made is not reused: a visitor's own OV or EV stops at 70%
+        # for them to decide as staff (the README's walk-through).
+        Organization.objects.filter(team__in=teams.values()).update(verified_at=None)
+        revoked = Certificate.objects.filter(team__in=teams.values(), status=Status.REVOKED)
+        issuers = revoked.values("issuer")
+        for authority in CertificateAuthority.objects.filter(pk__in=issuers):
+            refresh_crl(authority)  # the revoked ones' dates moved back with their story
         self.stdout.write(f"Demo ready: {created} certificates created.")
         for team_name, members in TEAMS.items():
             roles = ", ".join(f"{name} ({role.label})" for name, role in members.items())
@@ -169,16 +185,18 @@ class Command(BaseCommand):
         User = get_user_model()
         users = {}
         members = [name for team in TEAMS.values() for name in team]
-        for username in [*members, STAFF]:
+        for username in [*members, STAFF, *TRAFFIC_STAFF]:
             user, _ = User.objects.get_or_create(
                 username=username, defaults={"email": f"{username}@example.com"}
             )
             user.set_password(password)
-            user.is_staff = username == STAFF
+            user.is_staff = username == STAFF or username in TRAFFIC_STAFF
             user.save()
             users[username] = user
         ensure_staff_groups(apps)
         users[STAFF].groups.set(Group.objects.filter(name__in=STAFF_GROUPS))
+        for username, groups in TRAFFIC_STAFF.items():
+            users[username].groups.set(Group.objects.filter(name__in=groups))
         return users
 
     @transaction.atomic
@@ -194,80 +212,63 @@ class Command(BaseCommand):
         Organization.objects.filter(team__in=teams).delete()
 
     def seed(self, team: Team, owner: Any, staff: Any, domain: str) -> int:
+        """The team's certificates in the order they happened, oldest first, so that the
+        list's "Newest" (its ids) is the newest: the year of history, then the certificates
+        of every type in every state (those issued weeks or months ago first)."""
         existing = set(team.certificates.values_list("name", flat=True))
         created = 0
-        for product in CertificateType:
-            for state, steps in PATHS.items():
-                # Neutral names: in a running demo the rows move on from their first state.
-                name = f"demo-{product.value.replace('_', '-')}-{list(PATHS).index(state) + 1:02d}"
-                if name in existing or (
-                    state == Status.PENDING_ORG_VERIFICATION and not product.needs_org_verification
-                ):
-                    continue
-                self.create(team, owner, staff, name, product, state, steps, domain)
-                created += 1
-        return created + self.history(team, owner, staff, domain, existing)
-
-    def history(self, team: Team, owner: Any, staff: Any, domain: str, existing: set) -> int:
-        """What the team had issued in the year before the demo, so that its overview has
-        months to show: a DV (issued within hours of submission) and an OV (after days of
-        organization checks) a month, walked through the same transitions, then moved back
-        in time as a whole, log and records included; those past their end have expired."""
-        created, now = 0, timezone.now()
-        for month in range(1, HISTORY_MONTHS + 1):
-            for turn, product in enumerate((CertificateType.DV, CertificateType.OV)):
-                name = f"{HISTORY}{month:02d}{turn}"
-                if name in existing:
-                    continue
-                certificate = self.create(
-                    team, owner, staff, name, product, Status.ISSUED, ISSUED, domain
-                )
-                took = (
-                    dt.timedelta(hours=1 + month % 4, minutes=7 * month)
-                    if product == CertificateType.DV
-                    else dt.timedelta(days=1 + month % 3, hours=3 * month % 11)
-                )
-                issued = now - dt.timedelta(days=30 * month + 9 * turn)
-                self.move_back(certificate, issued=issued, took=took)
-                created += 1
+        for plan in sorted([*self.history(), *self.every_state()], key=lambda p: p.submitted):
+            if plan.name in existing:
+                continue
+            certificate = self.create(
+                team, owner, staff, plan.name, plan.product, plan.state, PATHS[plan.state], domain
+            )
+            if plan.issued:
+                demo_timeline.place(certificate, plan)
+            created += 1
         return created
 
-    def move_back(
-        self, certificate: Certificate, *, issued: dt.datetime, took: dt.timedelta
-    ) -> None:
-        """Issued at `issued`, submitted `took` before; re-signed for the moved validity."""
-        shift = issued - certificate.issued_at
-        submitted = issued - took
-        lifetime = certificate.not_after - certificate.not_before
-        certificate.not_before, certificate.not_after = issued, issued + lifetime
-        certificate.sign()
-        Certificate.objects.filter(pk=certificate.pk).update(
-            created_at=submitted - dt.timedelta(minutes=20),
-            submitted_at=submitted,
-            domains_verified_at=submitted + min(took / 4, dt.timedelta(minutes=30)),
-            org_verified_at=issued - dt.timedelta(minutes=40)
-            if certificate.org_verified_at
-            else None,
-            issued_at=issued,
-            not_before=certificate.not_before,
-            not_after=certificate.not_after,
-            certificate_pem=certificate.certificate_pem,
-            serial_number=certificate.serial_number,
-        )
-        TransitionLog.objects.filter(certificate=certificate).update(at=F("at") + shift)
-        TransitionLog.objects.filter(certificate=certificate, transition="submit").update(
-            at=submitted
-        )
-        Record.objects.filter(certificate=certificate).update(at=F("at") + shift)
-        Record.objects.filter(certificate=certificate, action__in=["buy", "submit"]).update(
-            at=submitted
-        )
-        if certificate.not_after < timezone.now():
-            certificate.refresh_from_db()
-            certificate.run_transition("expire", by=None)
-            TransitionLog.objects.filter(certificate=certificate, transition="expire").update(
-                at=certificate.not_after
-            )
+    def every_state(self) -> list[demo_timeline.Plan]:
+        """A certificate of each type in each state; those issued were issued in the past
+        (a DV 12 days from its end, the expired ones past theirs), after the time their
+        type takes."""
+        now, plans = timezone.now(), []
+        lifetime = dt.timedelta(days=max_validity_days(now.date()))
+        for order, product in enumerate(CertificateType):
+            for turn, state in enumerate(PATHS, start=order):
+                # Neutral names: in a running demo the rows move on from their first state.
+                name = f"demo-{product.value.replace('_', '-')}-{list(PATHS).index(state) + 1:02d}"
+                if state == Status.PENDING_ORG_VERIFICATION and not product.needs_org_verification:
+                    continue
+                plan = demo_timeline.Plan(name, product, state)
+                if state == Status.ISSUED and product == CertificateType.DV:
+                    plan.issued = now - lifetime + dt.timedelta(days=12)  # "Expires in 12 days"
+                elif state == Status.EXPIRED:
+                    plan.issued = now - lifetime - dt.timedelta(days=3 + 5 * order)
+                elif state in demo_timeline.ISSUED_AGO:
+                    plan.issued = now - demo_timeline.ISSUED_AGO[state] - dt.timedelta(days=order)
+                if plan.issued:
+                    if product.needs_org_verification:
+                        plan.issued = demo_timeline.on_a_working_day(plan.issued, turn)
+                    plan.took = demo_timeline.took(product, turn, plan.issued)
+                    plan.later = demo_timeline.AFTER_ISSUE.get(state, {})
+                plans.append(plan)
+        return plans
+
+    def history(self) -> list[demo_timeline.Plan]:
+        """What the team had issued in the year before the demo, so that its overview has
+        months to show: a DV (issued minutes after submission) and an OV (after 1–3 working
+        days of organization checks) a month; those past their end have expired."""
+        now, plans = timezone.now(), []
+        for month in range(1, HISTORY_MONTHS + 1):
+            for turn, product in enumerate((CertificateType.DV, CertificateType.OV)):
+                issued = now - dt.timedelta(days=30 * month + 9 * turn)
+                if product.needs_org_verification:
+                    issued = demo_timeline.on_a_working_day(issued, month)
+                plan = demo_timeline.Plan(f"{HISTORY}{month:02d}{turn}", product, Status.ISSUED)
+                plan.issued, plan.took = issued, demo_timeline.took(product, month, issued)
+                plans.append(plan)
+        return plans
 
     @transaction.atomic
     def create(
@@ -329,13 +330,6 @@ class Command(BaseCommand):
                 self.backdate(certificate, days_left=-3)
             by = {"owner": owner, "staff": staff, None: None}[actor]
             certificate.run_transition(transition_name, by=by, reason=reason)
-        if (
-            state == Status.ISSUED
-            and product == CertificateType.DV
-            and not name.startswith(HISTORY)
-        ):
-            # Shows the "Expires in N days" warning in the list.
-            self.backdate(certificate, days_left=12)
         return certificate
 
     def backdate(self, certificate: Certificate, *, days_left: int) -> None:

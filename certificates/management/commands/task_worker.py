@@ -3,6 +3,7 @@ queue: a job still "running" long after any job could take was left by a worker 
 (killed, out of memory, the machine restarted). Every job here is idempotent, so running it
 again is safe; `make worker`, `make serve` and `make run` start this."""
 
+import logging
 import threading
 import time
 
@@ -10,10 +11,22 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import InterfaceError, OperationalError, close_old_connections, connections
+from django_tasks_db.management.commands import db_worker
 
 from certificates.jobs import requeue_abandoned
 
 RETRY_SECONDS = 2
+
+
+class Worker(db_worker.Command):
+    """django-tasks-db's worker, whose -v 0 keeps its warnings and failures (its own -v 0
+    hides everything): `make run` starts it so, to print no line for each task."""
+
+    def configure_logging(self, verbosity: int) -> None:
+        super().configure_logging(max(verbosity, 1))
+        if verbosity == 0:
+            for name in (db_worker.TASKS_LOGGER, db_worker.logger.name):
+                logging.getLogger(name).setLevel(logging.WARNING)
 
 
 class Command(BaseCommand):
@@ -41,7 +54,10 @@ class Command(BaseCommand):
             while True:
                 try:
                     call_command(
-                        "db_worker", queue_name="*", interval=settings.SCM_TASK_POLL_SECONDS
+                        Worker(),
+                        queue_name="*",
+                        interval=settings.SCM_TASK_POLL_SECONDS,
+                        verbosity=options["verbosity"],
                     )
                     return  # stopped by a signal
                 except (OperationalError, InterfaceError) as lost:
