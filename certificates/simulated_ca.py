@@ -1,5 +1,5 @@
-"""The demo's simulated CA (SCM_SIMULATED_CA): it decides organizations and withdrawals
-after a delay, as the CA's staff would. Outside the core, so it listens to state_entered
+"""The demo's simulated CA (SCM_SIMULATED_CA): it completes withdrawals after a delay, as
+the CA would (organizations wait for staff: services/demo_traffic.py plays the traffic's). Outside the core, so it listens to state_entered
 instead of being a follow-up (certificates/workflow.py), for any sender."""
 
 import datetime as dt
@@ -13,7 +13,7 @@ from certificates import tasks
 from certificates.choices import Status
 from certificates.models import state_entered
 
-DECIDES = frozenset({Status.PENDING_ORG_VERIFICATION, Status.WITHDRAWING})
+DECIDES = frozenset({Status.WITHDRAWING})
 
 
 @receiver(state_entered)

@@ -1,5 +1,5 @@
-"""The demo's simulated CA listens to state_entered for any class: a withdrawal or an
-organization to verify gets its delayed decision wherever the transition was taken."""
+"""The demo's simulated CA listens to state_entered for any class: a withdrawal gets its
+delayed completion wherever the transition was taken; organizations wait for staff."""
 
 import pytest
 
@@ -9,16 +9,25 @@ from tests.follow_ups import CERTIFICATE_CLASSES, as_class, queued
 
 
 @pytest.mark.parametrize("model", CERTIFICATE_CLASSES, ids=lambda m: m.__name__)
-@pytest.mark.parametrize("name", ["verify_domains", "withdraw"])
-def test_the_simulated_ca_decides_later_whichever_class_applied_it(alice, settings, name, model):
+def test_the_simulated_ca_completes_a_withdrawal_whichever_class_applied_it(alice, settings, model):
     settings.SCM_SIMULATED_CA = True
     certificate = CertificateFactory(
         owner=alice, ov=True, status=Status.PENDING_DOMAIN_VERIFICATION
     )
 
-    as_class(certificate, model).run_transition(name, by=None)
+    as_class(certificate, model).run_transition("withdraw", by=None)
 
     assert queued("simulated_ca", certificate.pk)
+
+
+def test_an_organization_to_verify_waits_for_staff(alice, settings):
+    settings.SCM_SIMULATED_CA = True
+    certificate = CertificateFactory(
+        owner=alice, ov=True, status=Status.PENDING_DOMAIN_VERIFICATION
+    )
+    certificate.run_transition("verify_domains", by=None)
+    assert certificate.status == Status.PENDING_ORG_VERIFICATION
+    assert not queued("simulated_ca")
 
 
 def test_nothing_is_queued_for_it_when_it_is_off(alice):
