@@ -12,6 +12,7 @@ from acme import jws as acme_jws
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
+from certificates import ids
 from certificates.exceptions import AcmeRefused
 from certificates.models import AcmeAccount, AcmeNonce
 
@@ -202,13 +203,10 @@ def verify(request: HttpRequest, *, key_from: str = "either") -> Signed:
 
 def _account_of(request: HttpRequest, kid: Any) -> AcmeAccount:
     prefix = url(request, "account", 0)[:-1]
-    if not isinstance(kid, str) or not kid.startswith(prefix) or not kid[len(prefix) :].isdigit():
+    pk = ids.number(kid.removeprefix(prefix)) if isinstance(kid, str) else None
+    if pk is None or not kid.startswith(prefix):
         raise AcmeRefused("accountDoesNotExist", "The kid is not an account URL of this server.")
-    account = (
-        AcmeAccount.objects.select_related("binding__created_by")
-        .filter(pk=int(kid[len(prefix) :]))
-        .first()
-    )
+    account = AcmeAccount.objects.select_related("binding__created_by").filter(pk=pk).first()
     if account is None:
         raise AcmeRefused("accountDoesNotExist", "There is no such account.")
     return account

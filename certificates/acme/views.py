@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from certificates import tasks, workflow
+from certificates import ids, tasks, workflow
 from certificates.acme import protocol, resources
 from certificates.acme.protocol import Signed, url
 from certificates.ca import csr as csr_tools
@@ -187,11 +187,13 @@ def key_change(request: HttpRequest, signed: Signed) -> HttpResponse:
 def orders(request: HttpRequest, signed: Signed, pk: int) -> HttpResponse:
     if signed.account.pk != pk:
         raise AcmeRefused("unauthorized", "These are not your orders.")
-    after = request.GET.get("after", "0")
-    ids = acme.orders_of(signed.account, int(after) if after.isdigit() else 0, ORDERS_PAGE + 1)
-    response = _json({"orders": [url(request, "order", i) for i in ids[:ORDERS_PAGE]]})
-    if len(ids) > ORDERS_PAGE:
-        after_url = f"{url(request, 'orders', pk)}?after={ids[ORDERS_PAGE - 1]}"
+    after = ids.number(request.GET.get("after", "0"), lowest=0)
+    if after is None:
+        raise AcmeRefused("malformed", "after must be an order id, in the digits 0-9.")
+    found = acme.orders_of(signed.account, after, ORDERS_PAGE + 1)
+    response = _json({"orders": [url(request, "order", i) for i in found[:ORDERS_PAGE]]})
+    if len(found) > ORDERS_PAGE:
+        after_url = f"{url(request, 'orders', pk)}?after={found[ORDERS_PAGE - 1]}"
         response["Link"] = f'<{after_url}>;rel="next"'
     return response
 

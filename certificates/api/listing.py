@@ -12,6 +12,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 
 from certificates import pagination
+from certificates.api import fields
 from certificates.api.serializers import SCM_STATUS, STATUS_OF_CODE
 from certificates.ca import csr as csr_tools
 from certificates.choices import CsrSource, KeyAlgorithm
@@ -46,8 +47,8 @@ DEFAULT = ("created", "DESC")
 
 
 class Query(serializers.Serializer):
-    limit = serializers.IntegerField(min_value=1, max_value=50, default=10)
-    offset = serializers.IntegerField(
+    limit = fields.IntegerField(min_value=1, max_value=50, default=10)
+    offset = fields.IntegerField(
         min_value=0,
         max_value=settings.SCM_API_MAX_OFFSET,
         default=0,

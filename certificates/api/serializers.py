@@ -6,6 +6,7 @@ ApplicationForm, the console's one home for them)."""
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from certificates.api import fields
 from certificates.ca import csr as csr_tools
 from certificates.choices import (
     MAX_ADDITIONAL_DOMAINS,
@@ -70,7 +71,7 @@ KEY_OF_CODE = {code: key for key, code in SCM_KEY.items()}
 class Certificate(serializers.Serializer):
     """A certificate as the list shows it."""
 
-    id = serializers.IntegerField(source="pk")
+    id = fields.IntegerField(source="pk")
     name = serializers.CharField()
     domain = serializers.CharField(source="primary_domain")
     sans = serializers.SerializerMethodField()
@@ -81,12 +82,12 @@ class Certificate(serializers.Serializer):
     type = serializers.SerializerMethodField()
     brand = serializers.SerializerMethodField()
     domain_type = serializers.SerializerMethodField()
-    domain_count = serializers.IntegerField()
+    domain_count = fields.IntegerField()
     wildcard_count = serializers.SerializerMethodField()
     validity_period = serializers.SerializerMethodField()
     expire_time = serializers.DateTimeField(source="not_after", allow_null=True)
     status = serializers.SerializerMethodField()
-    progress = serializers.IntegerField(allow_null=True, help_text="Percent, 0–100.")
+    progress = fields.IntegerField(allow_null=True, help_text="Percent, 0–100.")
     status_text = serializers.CharField(source="state.label")
     test = serializers.BooleanField(source="is_test")
 
@@ -150,7 +151,7 @@ class Certificate(serializers.Serializer):
     def get_wildcard_count(self, certificate) -> int:
         return sum(name.startswith("*.") for name in self._names(certificate))
 
-    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    @extend_schema_field(fields.IntegerField(allow_null=True))
     def get_validity_period(self, certificate) -> int | None:
         """Days from not_before to not_after, once issued."""
         if certificate.not_after is None or getattr(certificate, "not_before", None) is None:
@@ -219,7 +220,7 @@ class CertificateDetail(Certificate):
 
 class CertificateList(serializers.Serializer):
     certificates = Certificate(many=True)
-    total_count = serializers.IntegerField(
+    total_count = fields.IntegerField(
         help_text="How many certificates the filters keep, counted up to 1,000 (there are "
         "more when total_count_capped is true)."
     )
@@ -237,7 +238,7 @@ class Buy(serializers.Serializer):
     domain_type = serializers.ChoiceField(
         choices=list(SCM_DOMAIN_TYPE.values()), default="SINGLE_DOMAIN"
     )
-    additional_domains = serializers.IntegerField(
+    additional_domains = fields.IntegerField(
         required=False, min_value=0, max_value=MAX_ADDITIONAL_DOMAINS, default=0
     )
     key_algorithm = serializers.ChoiceField(
@@ -245,14 +246,14 @@ class Buy(serializers.Serializer):
         required=False,
         help_text="The key the console generates on applying; the application may change it.",
     )
-    quantity = serializers.IntegerField(min_value=1, max_value=100, default=1)
+    quantity = fields.IntegerField(min_value=1, max_value=100, default=1)
     test = serializers.BooleanField(
         default=False, help_text="A free test certificate (DV, 3 months; 20 per team)."
     )
 
 
 class Bought(serializers.Serializer):
-    certificate_ids = serializers.ListField(child=serializers.IntegerField())
+    certificate_ids = serializers.ListField(child=fields.IntegerField())
 
 
 class Apply(serializers.Serializer):
@@ -271,7 +272,7 @@ class Apply(serializers.Serializer):
     domain_method = serializers.ChoiceField(
         choices=["DNS", "FILE"], required=False, help_text="How every domain is proven."
     )
-    company_id = serializers.IntegerField(
+    company_id = fields.IntegerField(
         required=False, help_text="An organization of the team (OV and EV)."
     )
     contact_name = serializers.CharField(required=False, allow_blank=True, max_length=100)

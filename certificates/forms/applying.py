@@ -7,6 +7,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django_countries import countries
 
+from certificates import ids
 from certificates.ca import csr as x509
 from certificates.choices import CsrSource, DomainType, KeyAlgorithm
 from certificates.domains import (
@@ -93,7 +94,7 @@ class ApplicationForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
     )
     csr_file = forms.FileField(label="…or upload it", required=False)
-    organization = forms.ModelChoiceField(
+    organization = ids.ModelChoiceField(
         queryset=Organization.objects.none(),
         required=False,
         empty_label="A new organization (enter it below)",
