@@ -4,7 +4,6 @@ the resource (resources.py) or a problem document. Validation and issuance are t
 worker's: a view only hands them over."""
 
 import functools
-import json
 import logging
 from collections.abc import Callable
 
@@ -130,10 +129,11 @@ def _bound_key(request: HttpRequest, binding: object, jwk: jose.JWK):
         raise AcmeRefused("malformed", "The binding is signed with HS256 (and has no nonce).")
     if header.get("url") != url(request, "new-account"):
         raise AcmeRefused("unauthorized", "The binding's url is not the newAccount URL.")
+    with protocol.reading("The External Account Binding's payload, the account key (JWK),"):
+        bound = jose.JWK.from_json(protocol.load_json(inner.payload, "The binding's payload"))
     try:
-        bound = jose.JWK.from_json(json.loads(inner.payload))
         valid = bound == jwk and inner.verify(jose.JWKOct(key=acme_accounts.hmac_key(key)))
-    except Exception:
+    except Exception:  # josepy and cryptography raise several kinds for a bad signature
         valid = False
     if not valid:
         raise AcmeRefused(
@@ -163,16 +163,21 @@ def key_change(request: HttpRequest, signed: Signed) -> HttpResponse:
     inner, header = protocol.inner_jws(signed.json())
     if "jwk" not in header:
         raise AcmeRefused("malformed", "The inner JWS is signed by the new key, with its jwk.")
+    if "nonce" in header:
+        raise AcmeRefused("malformed", "A keyChange's inner JWS has no nonce (RFC 8555 §7.3.5).")
     if header.get("url") != signed.header["url"]:
         raise AcmeRefused("unauthorized", "The inner JWS's url differs from the outer one's.")
     new_key = protocol._key_from_header(header)
+    with protocol.reading("The inner JWS's payload, with the account and its old key (JWK),"):
+        payload = protocol.load_json(inner.payload, "The inner JWS's payload")
+        old_key = jose.JWK.from_json(payload["oldKey"])
     try:
         valid = inner.verify(new_key)
-        payload = json.loads(inner.payload)
-        old_key = jose.JWK.from_json(payload["oldKey"])
-    except Exception:
-        raise AcmeRefused("malformed", "The inner JWS does not verify with the new key.") from None
-    if payload.get("account") != signed.header["kid"] or old_key != signed.jwk or not valid:
+    except Exception:  # josepy and cryptography raise several kinds for a bad signature
+        valid = False
+    if not valid:
+        raise AcmeRefused("malformed", "The inner JWS does not verify with the new key.")
+    if payload.get("account") != signed.header["kid"] or old_key != signed.jwk:
         raise AcmeRefused("unauthorized", "The inner JWS names another account or old key.")
     acme_accounts.change_key(
         signed.account,

@@ -167,6 +167,9 @@ def finalize(order: AcmeOrder, csr_der: bytes) -> Certificate:
             raise CSRError(f"The CSR does not name {missing}, which the order is for.")
     except CSRError as error:
         raise AcmeRefused("badCSR", str(error)) from None
+    except Exception:  # noqa: BLE001 - until every CSR parse failure is a CSRError (h6's
+        # wrapper in ca/csr.py): a CSR cryptography cannot read is badCSR, never a 500.
+        raise AcmeRefused("badCSR", "The CSR cannot be read: send the CSR's DER.") from None
     algorithm = next((k for k in KeyAlgorithm if k.label == key), certificate.key_algorithm)
     with transaction.atomic():
         taken = Certificate.objects.filter(
