@@ -183,8 +183,20 @@ def finalize(order: AcmeOrder, csr_der: bytes) -> Certificate:
 
 
 def revoke(certificate: Certificate, reason: Any, *, account: AcmeAccount | None) -> None:
-    """Revoke at once (CRL and OCSP), as asked by an account of its team or by whoever holds
-    the certificate's key (account None)."""
+    """Revoke at once (CRL and OCSP), as asked by the account that ordered it or by whoever
+    holds the certificate's key (account None), RFC 8555 §7.6. Any other certificate of the
+    team, such as an OV bought in the console, is revoked as the console's request, which
+    Revocation staff review: another account of the team is `unauthorized`."""
+    if account is not None and not AcmeOrder.objects.filter(
+        certificate=certificate, account=account
+    ).exists():
+        raise AcmeRefused(
+            "unauthorized",
+            f"{account.label} did not order this certificate, and an ACME account revokes only "
+            "what it ordered: request its revocation on the certificate's page in the console "
+            f"({certificate.detail_url}, Request revocation), which the CA's revocation staff "
+            "review.",
+        )
     if reason is None:
         reason = 0
     if not isinstance(reason, int) or isinstance(reason, bool) or reason not in REASONS:

@@ -23,6 +23,13 @@ from tests.acme.client import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def web() -> Client:
+    return Client()
+
+
 FIXTURES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 DEEP = 15_000  # well past Python's recursion limit, well within the 64 KiB a request may be
 JSON = st.recursive(
@@ -47,11 +54,6 @@ PAYLOAD_KEYS = [
     "oldKey",
 ]
 PAYLOADS = JSON | st.dictionaries(st.sampled_from(PAYLOAD_KEYS), JSON, max_size=4)
-
-
-@pytest.fixture
-def web() -> Client:
-    return Client()
 
 
 @pytest.fixture
