@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from certificates import ids, tasks, workflow
-from certificates.acme import protocol, resources
+from certificates.acme import limits, protocol, resources
 from certificates.acme.protocol import Signed, url
 from certificates.ca import csr as csr_tools
 from certificates.choices import Method
@@ -36,6 +36,8 @@ def signed(key_from: str = "kid") -> Callable:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             try:
+                if key_from != "kid":  # anyone may call it: no account is known yet
+                    limits.check_anonymous(request)
                 request_ = protocol.verify(request, key_from=key_from)
                 if request_.account is not None:
                     acme_accounts.check_may_act(request_.account)
@@ -66,6 +68,10 @@ def _json(body: dict, status: int = 200, **headers: str) -> JsonResponse:
 @csrf_exempt
 @require_http_methods(["GET", "HEAD"])
 def directory(request: HttpRequest) -> HttpResponse:
+    try:
+        limits.check_anonymous(request)
+    except AcmeRefused as refused:
+        return protocol.problem(request, refused)
     body = {
         "newNonce": url(request, "new-nonce"),
         "newAccount": url(request, "new-account"),
@@ -84,6 +90,10 @@ def directory(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 def new_nonce(request: HttpRequest) -> HttpResponse:
     """HEAD: 200, GET: 204 (RFC 8555 §7.2); the nonce is in Replay-Nonce."""
+    try:
+        limits.check_anonymous(request)
+    except AcmeRefused as refused:
+        return protocol.problem(request, refused)
     return protocol.finish(request, HttpResponse(status=200 if request.method == "HEAD" else 204))
 
 

@@ -187,9 +187,10 @@ def revoke(certificate: Certificate, reason: Any, *, account: AcmeAccount | None
     holds the certificate's key (account None), RFC 8555 §7.6. Any other certificate of the
     team, such as an OV bought in the console, is revoked as the console's request, which
     Revocation staff review: another account of the team is `unauthorized`."""
-    if account is not None and not AcmeOrder.objects.filter(
-        certificate=certificate, account=account
-    ).exists():
+    if (
+        account is not None
+        and not AcmeOrder.objects.filter(certificate=certificate, account=account).exists()
+    ):
         raise AcmeRefused(
             "unauthorized",
             f"{account.label} did not order this certificate, and an ACME account revokes only "
