@@ -103,25 +103,31 @@ def new_account(request: HttpRequest, signed: Signed) -> HttpResponse:
     thumbprint = protocol.thumbprint(signed.jwk)
     existing = AcmeAccount.objects.filter(thumbprint=thumbprint).first()
     if existing is not None:
-        if existing.status != AcmeAccount.VALID:
-            raise AcmeRefused("unauthorized", "The account with this key is deactivated.")
-        return _json(
-            resources.account_json(request, existing),
-            Location=url(request, "account", existing.pk),
-        )
+        return _existing_account(request, existing)
     if payload.get("onlyReturnExisting"):
         raise AcmeRefused("accountDoesNotExist", "No account has this key.")
     contact = acme_accounts.clean_contact(payload.get("contact"))
     if payload.get("termsOfServiceAgreed") is not True:
         raise AcmeRefused("malformed", "Agree to the terms of service (termsOfServiceAgreed).")
     key = _bound_key(request, payload.get("externalAccountBinding"), signed.jwk)
-    account = acme_accounts.register(
+    account, made = acme_accounts.register(
         key, jwk=signed.jwk.to_json(), thumbprint=thumbprint, contact=contact
     )
+    if not made:  # a request racing this one registered the key first
+        return _existing_account(request, account)
     return _json(
         resources.account_json(request, account),
         201,
         Location=url(request, "account", account.pk),
+    )
+
+
+def _existing_account(request: HttpRequest, account: AcmeAccount) -> HttpResponse:
+    """newAccount for a key that has an account: that account (RFC 8555 §7.3.1)."""
+    if account.status != AcmeAccount.VALID:
+        raise AcmeRefused("unauthorized", "The account with this key is deactivated.")
+    return _json(
+        resources.account_json(request, account), Location=url(request, "account", account.pk)
     )
 
 

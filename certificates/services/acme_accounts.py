@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -116,11 +116,18 @@ def clean_contact(contact: Any) -> list[str]:
     return cleaned
 
 
-def register(key: AcmeAccountKey, *, jwk: dict, thumbprint: str, contact: list[str]) -> AcmeAccount:
-    """The account made with this EAB key (once: the key is used up), in the key's team."""
+def register(
+    key: AcmeAccountKey, *, jwk: dict, thumbprint: str, contact: list[str]
+) -> tuple[AcmeAccount, bool]:
+    """The account made with this EAB key (once: the key is used up), in the key's team, and
+    whether this call made it: a request racing another with the same account key gets the
+    account the other made (the thumbprint's unique index decides, not a look-up)."""
     with transaction.atomic():
         locked = AcmeAccountKey.objects.select_for_update().get(pk=key.pk)
         if locked.used_at is not None:
+            made = AcmeAccount.objects.filter(binding=locked, thumbprint=thumbprint).first()
+            if made is not None:  # the same newAccount sent twice at once
+                return made, False
             raise AcmeRefused("unauthorized", "This External Account Binding key was used already.")
         if not may(Membership.objects.role_of(locked.created_by, locked.team_id), MANAGE_ACME):
             raise AcmeRefused(
@@ -128,17 +135,23 @@ def register(key: AcmeAccountKey, *, jwk: dict, thumbprint: str, contact: list[s
                 "The member who made this External Account Binding key can no longer make "
                 "ACME accounts in the team.",
             )
-        account = AcmeAccount.objects.create(
-            team_id=locked.team_id,
-            binding=locked,
-            jwk=jwk,
-            thumbprint=thumbprint,
-            contact=contact,
-            last_used_at=timezone.now(),
-        )
+        try:
+            with transaction.atomic():
+                account = AcmeAccount.objects.create(
+                    team_id=locked.team_id,
+                    binding=locked,
+                    jwk=jwk,
+                    thumbprint=thumbprint,
+                    contact=contact,
+                    last_used_at=timezone.now(),
+                )
+        except IntegrityError:
+            # Another request registered this account key meanwhile, with another EAB key:
+            # its account is the answer, and this EAB key stays unused.
+            return AcmeAccount.objects.get(thumbprint=thumbprint), False
         AcmeAccountKey.objects.filter(pk=locked.pk).update(used_at=timezone.now())
         record(account, "acme_account_created", f"With key ID {locked.key_id}")
-    return account
+    return account, True
 
 
 def record(account: AcmeAccount, action: str, detail: str, certificate: Any = None) -> None:
@@ -198,11 +211,17 @@ def change_key(account: AcmeAccount, *, jwk: dict, thumbprint: str, location: st
     """Roll the account over to a new key (RFC 8555 §7.3.5); `conflict` when another account
     has that key (`location` names it)."""
     with transaction.atomic():
-        other = AcmeAccount.objects.filter(thumbprint=thumbprint).exclude(pk=account.pk).first()
-        if other is not None:
+        try:
+            with transaction.atomic():
+                AcmeAccount.objects.filter(pk=account.pk).update(jwk=jwk, thumbprint=thumbprint)
+        except IntegrityError:
+            # The thumbprint's unique index decides: a look-up first would miss an account
+            # that takes the key while this request runs.
+            other = AcmeAccount.objects.filter(thumbprint=thumbprint).first()
             raise AcmeRefused(
-                "conflict", "Another account uses this key.", location=location.format(other.pk)
-            )
-        AcmeAccount.objects.filter(pk=account.pk).update(jwk=jwk, thumbprint=thumbprint)
+                "conflict",
+                "Another account uses this key.",
+                location=location.format(other.pk) if other else None,
+            ) from None
         account.jwk, account.thumbprint = jwk, thumbprint
         record(account, "acme_key_changed", f"New key thumbprint {thumbprint}")

@@ -1,0 +1,108 @@
+"""Every look-then-write on a unique field, raced: threads released together, each with its
+own connection (transaction=True), on SQLite and on PostgreSQL. The unique constraint picks
+one winner; every other request gets the winner's answer or a refusal in words, never a
+server error. (Nonces race in test_nonces.py, Idempotency-Keys in tests/api.)"""
+
+import json
+import threading
+from collections.abc import Callable
+
+import josepy as jose
+import pytest
+from django.db import connection
+from django.test import Client
+
+from certificates.forms import OrganizationForm
+from certificates.models import AcmeAccount, AcmeAccountKey, Organization
+from tests.acme.client import BASE, eab_for, new_key, post_jws, register
+from tests.acme.test_protocol import binding, key_change_jws
+from tests.factories import team_of
+from tests.views.test_applying import ORGANIZATION
+
+pytestmark = pytest.mark.django_db(transaction=True)
+RACERS = 6
+
+
+def at_once(calls: list[Callable]) -> list:
+    """Run the calls in threads released together; their results in order (an exception
+    is a result too, so that a test can say which one)."""
+    gate = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index: int, call: Callable) -> None:
+        try:
+            gate.wait()
+            results[index] = call()
+        except Exception as error:  # noqa: BLE001 - reported by the test
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def new_account(key: jose.JWK, kid: str, hmac: str):
+    body = {"termsOfServiceAgreed": True, "externalAccountBinding": binding(key, kid, hmac)}
+    return post_jws(Client(), "/acme/new-account", body, key)
+
+
+def test_one_new_account_sent_six_times_at_once_makes_one_account(alice):
+    key, (kid, hmac) = new_key(), eab_for(alice)
+    answers = at_once([lambda: new_account(key, kid, hmac)] * RACERS)
+    assert sorted(a.status_code for a in answers) == [200] * (RACERS - 1) + [201], answers
+    assert {a["Location"] for a in answers} == {f"{BASE}/acme/acct/{AcmeAccount.objects.get().pk}"}
+
+
+def test_one_account_key_with_six_eab_keys_at_once_makes_one_account(alice):
+    key = new_key()
+    bindings = [eab_for(alice) for _ in range(RACERS)]
+    answers = at_once([lambda b=b: new_account(key, *b) for b in bindings])
+    assert sorted(a.status_code for a in answers) == [200] * (RACERS - 1) + [201], answers
+    assert AcmeAccount.objects.count() == 1
+    assert len({a["Location"] for a in answers}) == 1
+    # The EAB keys of the requests that lost were not used up: each can make an account.
+    assert AcmeAccountKey.objects.filter(used_at__isnull=True).count() == RACERS - 1
+
+
+def test_one_eab_key_with_six_account_keys_at_once_makes_one_account(alice):
+    kid, hmac = eab_for(alice)
+    answers = at_once([lambda: new_account(new_key(), kid, hmac) for _ in range(RACERS)])
+    assert sorted(a.status_code for a in answers) == [201] + [403] * (RACERS - 1), answers
+    assert all("used already" in a.json()["detail"] for a in answers if a.status_code == 403)
+    assert AcmeAccount.objects.count() == 1
+
+
+def test_six_accounts_rolling_over_to_one_key_at_once_one_wins(alice):
+    accounts, key = [register(alice) for _ in range(RACERS)], new_key()
+
+    def roll(client) -> object:
+        kid = client.account.uri
+        inner = key_change_jws(key, kid, client.key)
+        return post_jws(Client(), "/acme/key-change", inner, client.key, kid=kid)
+
+    answers = at_once([lambda c=c: roll(c) for c in accounts])
+    assert sorted(a.status_code for a in answers) == [200] + [409] * (RACERS - 1), answers
+    winner = AcmeAccount.objects.get(thumbprint=jose.b64encode(key.thumbprint()).decode())
+    assert {a["Location"] for a in answers if a.status_code == 409} == {
+        f"{BASE}/acme/acct/{winner.pk}"
+    }
+
+
+def test_six_requests_saving_one_new_organization_save_it_once(alice):
+    team = team_of(alice)
+    data = dict(ORGANIZATION)
+    forms = [OrganizationForm(data, prefix="org", team=team) for _ in range(RACERS)]
+    assert all(form.is_valid() for form in forms)  # each looked, and none saw another
+
+    saved = at_once([form.save_new for form in forms])
+
+    assert sum(isinstance(s, Organization) for s in saved) == 1, saved
+    assert Organization.objects.filter(team=team).count() == 1
+    refused = [form for form, s in zip(forms, saved, strict=True) if s is None]
+    assert len(refused) == RACERS - 1
+    assert all("already saved" in json.dumps(form.errors) for form in refused)
