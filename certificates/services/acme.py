@@ -226,6 +226,9 @@ def revoke(certificate: Certificate, reason: Any, *, account: AcmeAccount | None
             # Whoever proves the key or the account is the subscriber: the CA revokes now.
             certificate.run_transition("approve_revocation", by=None, reason=text)
     except TransitionRefused as refused:
+        if Certificate.objects.filter(pk=certificate.pk, status=Status.REVOKED).exists():
+            # A request racing this one revoked it first.
+            raise AcmeRefused("alreadyRevoked", "This certificate is revoked already.") from None
         raise AcmeRefused("unauthorized", str(refused)) from None
 
 

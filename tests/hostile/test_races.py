@@ -9,12 +9,14 @@ from collections.abc import Callable
 
 import josepy as jose
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from django.db import connection
 from django.test import Client
 
 from certificates.forms import OrganizationForm
-from certificates.models import AcmeAccount, AcmeAccountKey, Organization
-from tests.acme.client import BASE, eab_for, new_key, post_jws, register
+from certificates.models import AcmeAccount, AcmeAccountKey, Organization, Record, Revocation
+from tests.acme.client import BASE, HOST, eab_for, issued, new_key, post_jws, register
 from tests.acme.test_protocol import binding, key_change_jws
 from tests.factories import team_of
 from tests.views.test_applying import ORGANIZATION
@@ -106,3 +108,28 @@ def test_six_requests_saving_one_new_organization_save_it_once(alice):
     refused = [form for form, s in zip(forms, saved, strict=True) if s is None]
     assert len(refused) == RACERS - 1
     assert all("already saved" in json.dumps(form.errors) for form in refused)
+
+
+@pytest.fixture
+def site(web_site, dns_zone):
+    dns_zone.a(HOST)
+    return web_site
+
+
+def test_six_revocations_of_one_order_at_once_revoke_it_once(alice, site):
+    client = register(alice)
+    _, certificate, _ = issued(client, site)
+    leaf = x509.load_pem_x509_certificate(certificate.certificate_pem.encode())
+    der = jose.b64encode(leaf.public_bytes(serialization.Encoding.DER)).decode()
+
+    def revoke():
+        body = {"certificate": der, "reason": 4}
+        return post_jws(Client(), "/acme/revoke-cert", body, client.key, kid=client.account.uri)
+
+    answers = at_once([revoke] * RACERS)
+
+    assert sorted((a.status_code, a.problem) for a in answers) == [(200, "")] + [
+        (400, "alreadyRevoked")
+    ] * (RACERS - 1), [a.content for a in answers]
+    assert Revocation.objects.filter(serial_number=certificate.serial_number).count() == 1
+    assert Record.objects.filter(certificate=certificate, action="approve_revocation").count() == 1
