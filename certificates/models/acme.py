@@ -42,7 +42,7 @@ class AcmeNonce(models.Model):
 
     @classmethod
     def fresh(cls) -> str:
-        """A new nonce (128 bits: its time, 12 random bytes, an HMAC), base64url; no write."""
+        """A new nonce (its time, 12 random bytes, a 16-byte HMAC), base64url; no write."""
         body = struct.pack(">I", int(timezone.now().timestamp())) + secrets.token_bytes(12)
         return base64.urlsafe_b64encode(body + _nonce_mac(body)).decode().rstrip("=")
 

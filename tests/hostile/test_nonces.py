@@ -179,3 +179,41 @@ def test_the_anonymous_endpoints_are_rate_limited(web, settings, alice):
         assert mine.status_code == 200
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=4), tick=False):
         assert web.head("/acme/new-nonce").status_code == 200
+
+
+ANONYMOUS = [
+    ("head", "/acme/new-nonce"),
+    ("get", "/acme/new-nonce"),
+    ("get", "/acme/directory"),
+    ("get", "/acme/nothing-here"),
+    ("post", "/acme/new-account"),
+    ("post", "/acme/new-order"),
+    ("post", "/acme/revoke-cert"),
+    ("get", "/ca/"),
+    ("get", "/ca/aurora/root.pem"),
+    ("get", "/ca/aurora.crl"),
+    ("get", "/ocsp/bm90LWFuLW9jc3AtcmVxdWVzdA"),
+    ("get", "/accounts/login/"),
+    ("get", "/v3/scm/certificates"),
+    ("get", "/certificates/verify-email/not-a-token/"),
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("method", "path"), ANONYMOUS)
+def test_requests_anyone_may_send_write_nothing(web, method, path):
+    """What a stranger can send without limit costs no database write (nonces included)
+    once the first such request is answered (the CRL is re-signed once a day)."""
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    kwargs = {"content_type": "application/jose+json", "data": b"{}"} if method == "post" else {}
+    getattr(web, method)(path, **kwargs)
+    with CaptureQueriesContext(connections["default"]) as queries:
+        answer = getattr(web, method)(path, **kwargs)
+    assert answer.status_code < 500
+    writes = [q["sql"] for q in queries if q["sql"].split(None, 1)[0].upper() in WRITES]
+    assert not writes, writes
+
+
+WRITES = {"INSERT", "UPDATE", "DELETE", "REPLACE"}
