@@ -58,6 +58,20 @@ def signed(key_from: str = "kid") -> Callable:
     return decorate
 
 
+def limited(view: Callable) -> Callable:
+    """An unsigned view anyone may call: within the anonymous rate limit (limits.py)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            limits.check_anonymous(request)
+        except AcmeRefused as refused:
+            return protocol.problem(request, refused)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _json(body: dict, status: int = 200, **headers: str) -> JsonResponse:
     response = JsonResponse(body, status=status)
     for name, value in headers.items():
@@ -67,11 +81,8 @@ def _json(body: dict, status: int = 200, **headers: str) -> JsonResponse:
 
 @csrf_exempt
 @require_http_methods(["GET", "HEAD"])
+@limited
 def directory(request: HttpRequest) -> HttpResponse:
-    try:
-        limits.check_anonymous(request)
-    except AcmeRefused as refused:
-        return protocol.problem(request, refused)
     body = {
         "newNonce": url(request, "new-nonce"),
         "newAccount": url(request, "new-account"),
@@ -88,12 +99,9 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 @require_http_methods(["GET", "HEAD"])
+@limited
 def new_nonce(request: HttpRequest) -> HttpResponse:
     """HEAD: 200, GET: 204 (RFC 8555 §7.2); the nonce is in Replay-Nonce."""
-    try:
-        limits.check_anonymous(request)
-    except AcmeRefused as refused:
-        return protocol.problem(request, refused)
     return protocol.finish(request, HttpResponse(status=200 if request.method == "HEAD" else 204))
 
 
