@@ -14,11 +14,23 @@ from cryptography.hazmat.primitives import serialization
 from django.db import connection
 from django.test import Client
 
+from certificates.choices import DomainType
 from certificates.forms import OrganizationForm
-from certificates.models import AcmeAccount, AcmeAccountKey, Organization, Record, Revocation
+from certificates.models import (
+    AcmeAccount,
+    AcmeAccountKey,
+    Certificate,
+    Organization,
+    Record,
+    Revocation,
+)
+from teams.models import ApiToken, Team
+from teams.roles import Role
+from teams.services import own_team
+from teams.tokens import create_token
 from tests.acme.client import BASE, HOST, eab_for, issued, new_key, post_jws, register
 from tests.acme.test_protocol import binding, key_change_jws
-from tests.factories import team_of
+from tests.factories import CertificateFactory, team_of
 from tests.views.test_applying import ORGANIZATION
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -133,3 +145,34 @@ def test_six_revocations_of_one_order_at_once_revoke_it_once(alice, site):
     ] * (RACERS - 1), [a.content for a in answers]
     assert Revocation.objects.filter(serial_number=certificate.serial_number).count() == 1
     assert Record.objects.filter(certificate=certificate, action="approve_revocation").count() == 1
+
+
+def test_six_first_visits_of_a_user_without_a_team_make_one_team(django_user_model):
+    user = django_user_model.objects.create_user("newcomer", password="x")
+    memberships = at_once([lambda: own_team(user)] * RACERS)
+    assert len({m.pk for m in memberships}) == 1, memberships
+    assert Team.objects.filter(memberships__user=user).count() == 1
+
+
+def test_six_saves_of_one_applications_domains_at_once_leave_one_set(alice):
+    certificate = CertificateFactory(owner=alice, domain_type=DomainType.MULTIPLE)
+    names = [[f"www{n}.example.com", f"api{n}.example.com"] for n in range(RACERS)]
+
+    def save(primary: str, other: str):
+        copy = Certificate.objects.get(pk=certificate.pk)
+        copy.set_domains(primary, [other])
+        return copy.pk
+
+    results = at_once([lambda p=p, o=o: save(p, o) for p, o in names])
+    assert results == [certificate.pk] * RACERS, results
+    assert sorted(d.name for d in certificate.domains.all()) in [sorted(p) for p in names]
+
+
+def test_six_tokens_made_at_once_are_six_tokens(alice):
+    team = team_of(alice)
+    made = at_once(
+        [lambda n=n: create_token(team, f"t{n}", Role.READ_ONLY, by=alice) for n in range(RACERS)]
+    )
+    assert all(isinstance(m, tuple) for m in made), made
+    assert len({raw for _, raw in made}) == RACERS
+    assert ApiToken.objects.filter(team=team).count() == RACERS
