@@ -24,9 +24,9 @@ from certificates.models import (
     Record,
     Revocation,
 )
-from teams.models import ApiToken, Team
+from teams.models import ApiToken, Membership, Team
 from teams.roles import Role
-from teams.services import own_team
+from teams.services import MembershipRefused, add_member, own_team
 from teams.tokens import create_token
 from tests.acme.client import BASE, HOST, eab_for, issued, new_key, post_jws, register
 from tests.acme.test_protocol import binding, key_change_jws
@@ -176,3 +176,15 @@ def test_six_tokens_made_at_once_are_six_tokens(alice):
     assert all(isinstance(m, tuple) for m in made), made
     assert len({raw for _, raw in made}) == RACERS
     assert ApiToken.objects.filter(team=team).count() == RACERS
+
+
+def test_six_additions_of_one_member_at_once_add_them_once(alice, django_user_model):
+    django_user_model.objects.create_user("dave", password="x")
+    team = team_of(alice)
+
+    results = at_once([lambda: add_member(team, "dave", Role.READ_ONLY, by=alice)] * RACERS)
+
+    assert sum(isinstance(r, Membership) for r in results) == 1, results
+    refused = [r for r in results if isinstance(r, MembershipRefused)]
+    assert len(refused) == RACERS - 1 and all("already a member" in str(r) for r in refused)
+    assert Membership.objects.filter(team=team, user__username="dave").count() == 1
