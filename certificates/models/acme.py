@@ -20,6 +20,7 @@ from certificates.choices import DomainStatus, Status
 NONCE_LIFETIME = dt.timedelta(hours=1)
 # Web processes on several hosts: a nonce made by one whose clock is a little ahead.
 NONCE_CLOCK_SKEW = dt.timedelta(minutes=1)
+PRUNE_EVERY = 100  # one use of a nonce in this many also deletes the expired ones
 
 
 def _nonce_mac(body: bytes) -> bytes:
@@ -71,6 +72,8 @@ class AcmeNonce(models.Model):
                 cls.objects.create(value=value, created_at=made)
         except IntegrityError:
             return False  # used already, perhaps by a request racing this one
+        if secrets.randbelow(PRUNE_EVERY) == 0:
+            cls.prune()  # rows go soon after their nonces expire, not only with the daily job
         return True
 
     @classmethod

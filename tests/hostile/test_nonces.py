@@ -217,3 +217,16 @@ def test_requests_anyone_may_send_write_nothing(web, method, path):
 
 
 WRITES = {"INSERT", "UPDATE", "DELETE", "REPLACE"}
+
+
+@pytest.mark.django_db
+def test_using_nonces_prunes_the_expired_ones_now_and_then(web, monkeypatch):
+    from certificates.models import acme
+
+    old = fresh_nonce(web)
+    assert AcmeNonce.redeem(old)
+    monkeypatch.setattr(acme, "PRUNE_EVERY", 1)
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=2)):
+        assert AcmeNonce.redeem(fresh_nonce(web))
+    assert not AcmeNonce.objects.filter(value=old).exists()
+    assert AcmeNonce.objects.count() == 1  # the one just used
