@@ -335,13 +335,9 @@ def certificate(request: HttpRequest, signed: Signed, pk: int) -> HttpResponse:
 @signed(key_from="either")
 def revoke_cert(request: HttpRequest, signed: Signed) -> HttpResponse:
     payload = signed.json()
-    try:
+    with protocol.reading("certificate, the certificate's DER in base64url,"):
         der = jose.b64decode(payload.get("certificate") or "")
         presented = x509.load_der_x509_certificate(der)
-    except Exception:
-        raise AcmeRefused(
-            "malformed", "certificate must be the certificate's DER, base64url."
-        ) from None
     found = Certificate.objects.filter(serial_number=format(presented.serial_number, "x"))
     if signed.account is not None:
         found = found.filter(team_id=signed.account.team_id)

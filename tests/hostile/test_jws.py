@@ -164,11 +164,15 @@ def test_mutated_jws_are_problems(web, account, field, value, index, by_kid):
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=FIXTURES)
-@given(payload=PAYLOADS, index=st.integers(0, 10))
+@given(payload=PAYLOADS, index=st.integers(0, 11))
 def test_any_json_payload_signed_by_the_account_gets_an_answer(web, account, payload, index):
     """Signed properly, with a fresh nonce: what the payload says decides the answer."""
-    path = account.paths[index]
-    response = post_jws(web, path, payload, account.key, kid=account.account.uri)
+    if index == 11:  # newAccount, signed with a key of no account
+        path = "/acme/new-account"
+        response = post_jws(web, path, payload, new_key())
+    else:
+        path = account.paths[index]
+        response = post_jws(web, path, payload, account.key, kid=account.account.uri)
     assert response.status_code < 500, (path, payload, response.content[:300])
     if response.status_code >= 400:
         assert_problem(response)
