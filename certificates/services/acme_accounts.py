@@ -4,6 +4,7 @@ deactivation. Each event is in the team's operation records, by the account's na
 
 import base64
 import datetime as dt
+import re
 import secrets
 from typing import Any
 
@@ -20,6 +21,7 @@ from certificates.permissions import MANAGE_ACME, may
 from teams.models import Membership, Team
 
 MAX_CONTACTS = 5
+KEY_ID = re.compile(r"kid_[A-Za-z0-9_-]{1,36}", re.ASCII)  # as create_key() makes them
 LAST_USE_EVERY = dt.timedelta(minutes=1)
 
 
@@ -77,8 +79,15 @@ def hmac_key(key: AcmeAccountKey) -> bytes:
 
 def binding_key(key_id: Any) -> AcmeAccountKey:
     """The EAB key by this id if it can still make an account; else `unauthorized`."""
-    key = AcmeAccountKey.objects.filter(key_id=key_id).select_related("team").first()
-    if key is None or not isinstance(key_id, str):
+    # Only what create_key() writes is looked up: anything else (a NUL byte, which
+    # PostgreSQL refuses in a query, or a JSON object) is no key id.
+    known = isinstance(key_id, str) and KEY_ID.fullmatch(key_id)
+    key = (
+        AcmeAccountKey.objects.filter(key_id=key_id).select_related("team").first()
+        if known
+        else None
+    )
+    if key is None:
         raise AcmeRefused("unauthorized", "The External Account Binding key ID is not known.")
     if key.used_at is not None:
         raise AcmeRefused(

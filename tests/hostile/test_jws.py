@@ -15,12 +15,14 @@ from hypothesis import strategies as st
 from tests.acme.client import (
     BASE,
     csr_for,
+    eab_for,
     fresh_nonce,
     jose_sign,
     new_key,
     post_jws,
     register,
 )
+from tests.acme.test_protocol import binding
 
 pytestmark = pytest.mark.django_db
 
@@ -176,3 +178,12 @@ def test_any_json_payload_signed_by_the_account_gets_an_answer(web, account, pay
     assert response.status_code < 500, (path, payload, response.content[:300])
     if response.status_code >= 400:
         assert_problem(response)
+
+
+@pytest.mark.parametrize("kid", ["\x00", "kid_\x00abc", "k" * 500, "kid_é", "kid_" + "a" * 37])
+def test_an_eab_key_id_of_any_shape_is_unauthorized(web, alice, kid):
+    """Looked up only when it could be one (a NUL byte is a DataError on PostgreSQL)."""
+    key, (_, hmac) = new_key(), eab_for(alice)
+    body = {"termsOfServiceAgreed": True, "externalAccountBinding": binding(key, kid, hmac)}
+    response = post_jws(web, "/acme/new-account", body, key)
+    assert (response.status_code, response.problem) == (403, "unauthorized")
