@@ -78,7 +78,7 @@ def hmac_key(key: AcmeAccountKey) -> bytes:
 
 
 def binding_key(key_id: Any) -> AcmeAccountKey:
-    """The EAB key by this id if it can still make an account; else `unauthorized`."""
+    """The EAB key by this id; `unauthorized` when there is none."""
     # Only what create_key() writes is looked up: anything else (a NUL byte, which
     # PostgreSQL refuses in a query, or a JSON object) is no key id.
     known = isinstance(key_id, str) and KEY_ID.fullmatch(key_id)
@@ -89,12 +89,8 @@ def binding_key(key_id: Any) -> AcmeAccountKey:
     )
     if key is None:
         raise AcmeRefused("unauthorized", "The External Account Binding key ID is not known.")
-    if key.used_at is not None:
-        raise AcmeRefused(
-            "unauthorized",
-            "This External Account Binding key was used already: make a new one on the "
-            "team's ACME page.",
-        )
+    # Whether it was used is register()'s to say, under the key's lock: a look here would
+    # refuse the same newAccount sent twice at once, which gets its account.
     return key
 
 
@@ -137,7 +133,11 @@ def register(
             made = AcmeAccount.objects.filter(binding=locked, thumbprint=thumbprint).first()
             if made is not None:  # the same newAccount sent twice at once
                 return made, False
-            raise AcmeRefused("unauthorized", "This External Account Binding key was used already.")
+            raise AcmeRefused(
+                "unauthorized",
+                "This External Account Binding key was used already: make a new one on the "
+                "team's ACME page.",
+            )
         if not may(Membership.objects.role_of(locked.created_by, locked.team_id), MANAGE_ACME):
             raise AcmeRefused(
                 "unauthorized",
