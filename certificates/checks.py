@@ -6,6 +6,8 @@ from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 
+from certificates import ids
+
 
 @register()
 def key_encryption_key_is_valid(app_configs: Any, **kwargs: Any) -> list:
@@ -44,7 +46,7 @@ def key_encryption_key_is_set(app_configs: Any, **kwargs: Any) -> list:
 def dns_resolver_is_host_and_port(app_configs: Any, **kwargs: Any) -> list:
     configured = settings.SCM_DNS_RESOLVER
     host, _, port = configured.rpartition(":")
-    if configured and not (host and port.isdigit()):
+    if configured and not (host and ids.number(port, lowest=0, highest=65535) is not None):
         return [
             Error(
                 f"SCM_DNS_RESOLVER is {configured!r}; it must be host:port.",

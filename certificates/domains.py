@@ -17,7 +17,7 @@ MAX_NAME = 253  # RFC 1035, without the trailing dot
 MAX_LABEL = 63
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 _SEPARATORS = re.compile(r"[\s,;]+")
-_PORT = re.compile(r"^([^:\[\]]+):\d{1,5}$")  # www.example.com:443 (not an IPv6 address)
+_PORT = re.compile(r"^([^:\[\]]+):[0-9]{1,5}$")  # www.example.com:443 (not an IPv6 address)
 # Top-level domains people mean when they mistype one (.con, .ogr): suggested first.
 POPULAR_TLDS = [
     "com",

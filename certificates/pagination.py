@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, models
 
+from certificates import ids
 from certificates.models.querysets import SORTS, CertificateQuerySet, beyond
 
 DATETIME_KEYS = {"updated_at", "expiry_key", "at"}
@@ -61,9 +62,7 @@ def decode_key(token: str, names: list[str]) -> list | None:
 
 def _number(value, lowest: int, highest: int) -> int | None:
     """A whole number the key's column can hold, as encode() writes it (a JSON integer)."""
-    if type(value) is not int or not lowest <= value <= highest:
-        return None
-    return value
+    return ids.number(value, lowest, highest) if isinstance(value, int) else None
 
 
 def _moment(value) -> dt.datetime | None:

@@ -1,6 +1,7 @@
 """The demo's simulated CA (SCM_SIMULATED_CA): it completes withdrawals after a delay, as
-the CA would (organizations wait for staff: services/demo_traffic.py plays the traffic's). Outside the core, so it listens to state_entered
-instead of being a follow-up (certificates/workflow.py), for any sender."""
+the CA would (organizations wait for staff: services/demo_traffic.py plays the traffic's).
+Outside the core, so it listens to state_entered instead of being a follow-up
+(certificates/workflow.py), for any sender."""
 
 import datetime as dt
 from typing import Any

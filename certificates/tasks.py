@@ -96,7 +96,7 @@ def simulated_ca(certificate_pk: int) -> str:
 def daily_maintenance() -> str:
     """Expire certificates and send expiry notices, re-sign every CA's CRL (revocations or
     not, days before its nextUpdate) and renew OCSP responders in time, close ACME orders
-    left undone and forget unused nonces; runs again a day later."""
+    left undone and forget the used nonces that expired; runs again a day later."""
     expired, warned = expire_and_warn()
     signed = issuance.refresh_all()
     closed, pruned = acme.close_expired_orders(), AcmeNonce.prune()

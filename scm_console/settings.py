@@ -332,6 +332,9 @@ SCM_ACME_ORDERS_PER_HOUR = int(os.environ.get("SCM_ACME_ORDERS_PER_HOUR", "300")
 SCM_ACME_FAILED_VALIDATIONS_PER_HOUR = int(
     os.environ.get("SCM_ACME_FAILED_VALIDATIONS_PER_HOUR", "10")
 )
+# Requests a minute from one address to the ACME endpoints anyone may call (directory,
+# new-nonce, newAccount, revokeCert), counted per web process in its cache; 0: no limit.
+SCM_ACME_ANONYMOUS_PER_MINUTE = int(os.environ.get("SCM_ACME_ANONYMOUS_PER_MINUTE", "300"))
 # An order's authorizations must be completed within this many days.
 SCM_ACME_ORDER_DAYS = int(os.environ.get("SCM_ACME_ORDER_DAYS", "7"))
 # Organization verification is reused for this long (SPEC §3).

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from certificates import ids
 from teams.roles import Role
 
 
@@ -19,7 +20,7 @@ class RoleForm(forms.Form):
 
 
 class SwitchTeamForm(forms.Form):
-    team = forms.IntegerField()
+    team = ids.IntegerField()
 
 
 EXPIRY_CHOICES = [("30", "In 30 days"), ("90", "In 90 days"), ("365", "In a year"), ("", "Never")]

@@ -21,6 +21,7 @@ def _fast_settings(settings):
     settings.SCM_EMAIL_RESEND_SECONDS = 0
     settings.SCM_EMAIL_ADDRESS_SECONDS = 0
     settings.SCM_EMAILS_PER_HOUR = 10_000
+    settings.SCM_ACME_ANONYMOUS_PER_MINUTE = 0
 
 
 def _staff(username: str, *groups: str):

@@ -4,6 +4,8 @@ nonce this server handed out and nobody used, the request's own URL, exactly one
 and `kid`), problem documents, and the headers every answer carries."""
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +14,7 @@ from acme import jws as acme_jws
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
+from certificates import ids
 from certificates.exceptions import AcmeRefused
 from certificates.models import AcmeAccount, AcmeNonce
 
@@ -91,6 +94,28 @@ def problem(request: HttpRequest, refused: AcmeRefused) -> HttpResponse:
     return finish(request, response)
 
 
+# What reading JSON, base64url or a JWS can raise on what a client sent: ValueError (bad JSON,
+# base64, UTF-8), RecursionError (JSON nested thousands deep), josepy's errors, and
+# TypeError, KeyError or AttributeError for a document of the wrong shape.
+UNREADABLE = (ValueError, TypeError, KeyError, AttributeError, RecursionError, jose.errors.Error)
+
+
+@contextmanager
+def reading(what: str) -> Iterator[None]:
+    """Any failure to read what a client sent (the JWS, its header or payload, an inner JWS)
+    is one `malformed` problem that names `what`."""
+    try:
+        yield
+    except UNREADABLE:
+        raise AcmeRefused("malformed", f"{what} cannot be read.") from None
+
+
+def load_json(data: bytes | str, what: str) -> Any:
+    """JSON a client sent; `malformed` naming `what` when it is not JSON this server reads."""
+    with reading(what):
+        return json.loads(data)
+
+
 def thumbprint(jwk: jose.JWK) -> str:
     """RFC 7638 thumbprint (SHA-256), base64url."""
     return jose.b64encode(jwk.thumbprint()).decode("ascii")
@@ -107,10 +132,7 @@ class Signed:
 
     def json(self) -> dict:
         """The payload as a JSON object; POST-as-GET (an empty payload) is refused."""
-        try:
-            value = json.loads(self.payload)
-        except ValueError:
-            raise AcmeRefused("malformed", "The payload is not JSON.") from None
+        value = load_json(self.payload, "The payload (JSON)")
         if not isinstance(value, dict):
             raise AcmeRefused("malformed", "The payload must be a JSON object.")
         return value
@@ -125,17 +147,14 @@ def parse_jws(body: bytes, algorithms: dict = ALGORITHMS) -> tuple[acme_jws.JWS,
     header as JSON."""
     if len(body) > MAX_BODY:
         raise AcmeRefused("malformed", f"The request is larger than {MAX_BODY} bytes.")
-    try:
+    what = "The request, a flattened JWS with a protected header,"
+    with reading(what):
         document = json.loads(body)
         if not isinstance(document, dict) or "signatures" in document:
             raise ValueError
         header = json.loads(jose.b64decode(document["protected"]))
         if not isinstance(header, dict):
             raise ValueError
-    except Exception:
-        raise AcmeRefused(
-            "malformed", "The request is not a flattened JWS with a protected header."
-        ) from None
     if "header" in document:
         raise AcmeRefused("malformed", "The JWS must have no unprotected header (§6.2).")
     alg = header.get("alg")
@@ -143,10 +162,8 @@ def parse_jws(body: bytes, algorithms: dict = ALGORITHMS) -> tuple[acme_jws.JWS,
         raise AcmeRefused(
             "badSignatureAlgorithm", f"The signature algorithm {str(alg)[:20]!r} is not accepted."
         )
-    try:
+    with reading("The JWS"):
         signed = acme_jws.JWS.from_json(document)
-    except Exception:
-        raise AcmeRefused("malformed", "The JWS cannot be read.") from None
     return signed, header
 
 
@@ -202,13 +219,10 @@ def verify(request: HttpRequest, *, key_from: str = "either") -> Signed:
 
 def _account_of(request: HttpRequest, kid: Any) -> AcmeAccount:
     prefix = url(request, "account", 0)[:-1]
-    if not isinstance(kid, str) or not kid.startswith(prefix) or not kid[len(prefix) :].isdigit():
+    pk = ids.number(kid.removeprefix(prefix)) if isinstance(kid, str) else None
+    if pk is None or not kid.startswith(prefix):
         raise AcmeRefused("accountDoesNotExist", "The kid is not an account URL of this server.")
-    account = (
-        AcmeAccount.objects.select_related("binding__created_by")
-        .filter(pk=int(kid[len(prefix) :]))
-        .first()
-    )
+    account = AcmeAccount.objects.select_related("binding__created_by").filter(pk=pk).first()
     if account is None:
         raise AcmeRefused("accountDoesNotExist", "There is no such account.")
     return account
@@ -220,4 +234,6 @@ HMAC_ALGORITHMS = {"HS256": jose.HS256, "HS384": jose.HS384, "HS512": jose.HS512
 def inner_jws(value: Any, algorithms: dict = ALGORITHMS) -> tuple[jose.JWS, dict]:
     """A JWS inside a payload (keyChange; externalAccountBinding, with HMAC_ALGORITHMS),
     and its header."""
-    return parse_jws(json.dumps(value).encode(), algorithms)
+    with reading("The inner JWS"):
+        body = json.dumps(value).encode()
+    return parse_jws(body, algorithms)

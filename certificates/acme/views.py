@@ -4,7 +4,6 @@ the resource (resources.py) or a problem document. Validation and issuance are t
 worker's: a view only hands them over."""
 
 import functools
-import json
 import logging
 from collections.abc import Callable
 
@@ -14,8 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from certificates import tasks, workflow
-from certificates.acme import protocol, resources
+from certificates import ids, tasks, workflow
+from certificates.acme import limits, protocol, resources
 from certificates.acme.protocol import Signed, url
 from certificates.ca import csr as csr_tools
 from certificates.choices import Method
@@ -37,6 +36,8 @@ def signed(key_from: str = "kid") -> Callable:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             try:
+                if key_from != "kid":  # anyone may call it: no account is known yet
+                    limits.check_anonymous(request)
                 request_ = protocol.verify(request, key_from=key_from)
                 if request_.account is not None:
                     acme_accounts.check_may_act(request_.account)
@@ -57,6 +58,20 @@ def signed(key_from: str = "kid") -> Callable:
     return decorate
 
 
+def limited(view: Callable) -> Callable:
+    """An unsigned view anyone may call: within the anonymous rate limit (limits.py)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            limits.check_anonymous(request)
+        except AcmeRefused as refused:
+            return protocol.problem(request, refused)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _json(body: dict, status: int = 200, **headers: str) -> JsonResponse:
     response = JsonResponse(body, status=status)
     for name, value in headers.items():
@@ -66,6 +81,7 @@ def _json(body: dict, status: int = 200, **headers: str) -> JsonResponse:
 
 @csrf_exempt
 @require_http_methods(["GET", "HEAD"])
+@limited
 def directory(request: HttpRequest) -> HttpResponse:
     body = {
         "newNonce": url(request, "new-nonce"),
@@ -83,6 +99,7 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 @require_http_methods(["GET", "HEAD"])
+@limited
 def new_nonce(request: HttpRequest) -> HttpResponse:
     """HEAD: 200, GET: 204 (RFC 8555 §7.2); the nonce is in Replay-Nonce."""
     return protocol.finish(request, HttpResponse(status=200 if request.method == "HEAD" else 204))
@@ -94,25 +111,31 @@ def new_account(request: HttpRequest, signed: Signed) -> HttpResponse:
     thumbprint = protocol.thumbprint(signed.jwk)
     existing = AcmeAccount.objects.filter(thumbprint=thumbprint).first()
     if existing is not None:
-        if existing.status != AcmeAccount.VALID:
-            raise AcmeRefused("unauthorized", "The account with this key is deactivated.")
-        return _json(
-            resources.account_json(request, existing),
-            Location=url(request, "account", existing.pk),
-        )
+        return _existing_account(request, existing)
     if payload.get("onlyReturnExisting"):
         raise AcmeRefused("accountDoesNotExist", "No account has this key.")
     contact = acme_accounts.clean_contact(payload.get("contact"))
     if payload.get("termsOfServiceAgreed") is not True:
         raise AcmeRefused("malformed", "Agree to the terms of service (termsOfServiceAgreed).")
     key = _bound_key(request, payload.get("externalAccountBinding"), signed.jwk)
-    account = acme_accounts.register(
+    account, made = acme_accounts.register(
         key, jwk=signed.jwk.to_json(), thumbprint=thumbprint, contact=contact
     )
+    if not made:  # a request racing this one registered the key first
+        return _existing_account(request, account)
     return _json(
         resources.account_json(request, account),
         201,
         Location=url(request, "account", account.pk),
+    )
+
+
+def _existing_account(request: HttpRequest, account: AcmeAccount) -> HttpResponse:
+    """newAccount for a key that has an account: that account (RFC 8555 §7.3.1)."""
+    if account.status != AcmeAccount.VALID:
+        raise AcmeRefused("unauthorized", "The account with this key is deactivated.")
+    return _json(
+        resources.account_json(request, account), Location=url(request, "account", account.pk)
     )
 
 
@@ -130,10 +153,11 @@ def _bound_key(request: HttpRequest, binding: object, jwk: jose.JWK):
         raise AcmeRefused("malformed", "The binding is signed with HS256 (and has no nonce).")
     if header.get("url") != url(request, "new-account"):
         raise AcmeRefused("unauthorized", "The binding's url is not the newAccount URL.")
+    with protocol.reading("The External Account Binding's payload, the account key (JWK),"):
+        bound = jose.JWK.from_json(protocol.load_json(inner.payload, "The binding's payload"))
     try:
-        bound = jose.JWK.from_json(json.loads(inner.payload))
         valid = bound == jwk and inner.verify(jose.JWKOct(key=acme_accounts.hmac_key(key)))
-    except Exception:
+    except Exception:  # josepy and cryptography raise several kinds for a bad signature
         valid = False
     if not valid:
         raise AcmeRefused(
@@ -163,16 +187,21 @@ def key_change(request: HttpRequest, signed: Signed) -> HttpResponse:
     inner, header = protocol.inner_jws(signed.json())
     if "jwk" not in header:
         raise AcmeRefused("malformed", "The inner JWS is signed by the new key, with its jwk.")
+    if "nonce" in header:
+        raise AcmeRefused("malformed", "A keyChange's inner JWS has no nonce (RFC 8555 §7.3.5).")
     if header.get("url") != signed.header["url"]:
         raise AcmeRefused("unauthorized", "The inner JWS's url differs from the outer one's.")
     new_key = protocol._key_from_header(header)
+    with protocol.reading("The inner JWS's payload, with the account and its old key (JWK),"):
+        payload = protocol.load_json(inner.payload, "The inner JWS's payload")
+        old_key = jose.JWK.from_json(payload["oldKey"])
     try:
         valid = inner.verify(new_key)
-        payload = json.loads(inner.payload)
-        old_key = jose.JWK.from_json(payload["oldKey"])
-    except Exception:
-        raise AcmeRefused("malformed", "The inner JWS does not verify with the new key.") from None
-    if payload.get("account") != signed.header["kid"] or old_key != signed.jwk or not valid:
+    except Exception:  # josepy and cryptography raise several kinds for a bad signature
+        valid = False
+    if not valid:
+        raise AcmeRefused("malformed", "The inner JWS does not verify with the new key.")
+    if payload.get("account") != signed.header["kid"] or old_key != signed.jwk:
         raise AcmeRefused("unauthorized", "The inner JWS names another account or old key.")
     acme_accounts.change_key(
         signed.account,
@@ -187,11 +216,13 @@ def key_change(request: HttpRequest, signed: Signed) -> HttpResponse:
 def orders(request: HttpRequest, signed: Signed, pk: int) -> HttpResponse:
     if signed.account.pk != pk:
         raise AcmeRefused("unauthorized", "These are not your orders.")
-    after = request.GET.get("after", "0")
-    ids = acme.orders_of(signed.account, int(after) if after.isdigit() else 0, ORDERS_PAGE + 1)
-    response = _json({"orders": [url(request, "order", i) for i in ids[:ORDERS_PAGE]]})
-    if len(ids) > ORDERS_PAGE:
-        after_url = f"{url(request, 'orders', pk)}?after={ids[ORDERS_PAGE - 1]}"
+    after = ids.number(request.GET.get("after", "0"), lowest=0)
+    if after is None:
+        raise AcmeRefused("malformed", "after must be an order id, in the digits 0-9.")
+    found = acme.orders_of(signed.account, after, ORDERS_PAGE + 1)
+    response = _json({"orders": [url(request, "order", i) for i in found[:ORDERS_PAGE]]})
+    if len(found) > ORDERS_PAGE:
+        after_url = f"{url(request, 'orders', pk)}?after={found[ORDERS_PAGE - 1]}"
         response["Link"] = f'<{after_url}>;rel="next"'
     return response
 
@@ -304,13 +335,9 @@ def certificate(request: HttpRequest, signed: Signed, pk: int) -> HttpResponse:
 @signed(key_from="either")
 def revoke_cert(request: HttpRequest, signed: Signed) -> HttpResponse:
     payload = signed.json()
-    try:
+    with protocol.reading("certificate, the certificate's DER in base64url,"):
         der = jose.b64decode(payload.get("certificate") or "")
         presented = x509.load_der_x509_certificate(der)
-    except Exception:
-        raise AcmeRefused(
-            "malformed", "certificate must be the certificate's DER, base64url."
-        ) from None
     found = Certificate.objects.filter(serial_number=format(presented.serial_number, "x"))
     if signed.account is not None:
         found = found.filter(team_id=signed.account.team_id)

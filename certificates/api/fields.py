@@ -8,6 +8,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from certificates.ids import MAX_ID, number
+
 
 class BooleanField(serializers.BooleanField):
     default_error_messages = {"invalid": "Must be true or false (a JSON boolean)."}
@@ -19,14 +21,29 @@ class BooleanField(serializers.BooleanField):
 
 
 class IntegerField(serializers.IntegerField):
+    """A body's whole number: a JSON number without a fraction (DRF's own takes "5", '١' or
+    '²' in a string)."""
+
     default_error_messages = {"invalid": "Must be a whole number (a JSON number, not a string)."}
 
     def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, bool) or not isinstance(data, int | float):
+        if isinstance(data, float) and data.is_integer():
+            data = int(data)  # 5.0 is the integer JSON Schema calls 5; 5.5 is not
+        found = number(data, lowest=-MAX_ID)
+        if found is None:
             self.fail("invalid")
-        if isinstance(data, float) and not data.is_integer():
-            self.fail("invalid")  # 5.0 is the integer JSON Schema calls 5; 5.5 is not
-        return super().to_internal_value(data)
+        return super().to_internal_value(found)  # min_value and max_value
+
+
+class QueryIntegerField(IntegerField):
+    """A query string's whole number: ASCII digits only (DRF's own takes '١' and '²')."""
+
+    default_error_messages = {"invalid": "Must be a whole number in ASCII digits."}
+
+    def to_internal_value(self, data: Any) -> int:
+        return super().to_internal_value(
+            number(data.strip(), lowest=-MAX_ID) if isinstance(data, str) else data
+        )
 
 
 class CharField(serializers.CharField):

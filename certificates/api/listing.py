@@ -47,8 +47,8 @@ DEFAULT = ("created", "DESC")
 
 
 class Query(serializers.Serializer):
-    limit = serializers.IntegerField(min_value=1, max_value=50, default=10)
-    offset = serializers.IntegerField(
+    limit = strict.QueryIntegerField(min_value=1, max_value=50, default=10)
+    offset = strict.QueryIntegerField(
         min_value=0,
         max_value=settings.SCM_API_MAX_OFFSET,
         default=0,

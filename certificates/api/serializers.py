@@ -71,7 +71,7 @@ KEY_OF_CODE = {code: key for key, code in SCM_KEY.items()}
 class Certificate(serializers.Serializer):
     """A certificate as the list shows it."""
 
-    id = serializers.IntegerField(source="pk")
+    id = strict.IntegerField(source="pk")
     name = serializers.CharField()
     domain = serializers.CharField(source="primary_domain")
     sans = serializers.SerializerMethodField()
@@ -82,14 +82,14 @@ class Certificate(serializers.Serializer):
     type = serializers.SerializerMethodField()
     brand = serializers.SerializerMethodField()
     domain_type = serializers.SerializerMethodField()
-    domain_count = serializers.IntegerField()
+    domain_count = strict.IntegerField()
     wildcard_count = serializers.SerializerMethodField()
     validity_period = serializers.SerializerMethodField()
     expire_time = serializers.DateTimeField(source="not_after", allow_null=True)
     status = serializers.SerializerMethodField()
-    progress = serializers.IntegerField(allow_null=True, help_text="Percent, 0–100.")
+    progress = strict.IntegerField(allow_null=True, help_text="Percent, 0–100.")
     status_text = serializers.CharField(source="state.label")
-    test = serializers.BooleanField(source="is_test")
+    test = strict.BooleanField(source="is_test")
 
     def to_representation(self, certificate) -> dict:
         """The fields above, written out: a page of 10 took 0.42 ms through DRF's field-by-field
@@ -151,7 +151,7 @@ class Certificate(serializers.Serializer):
     def get_wildcard_count(self, certificate) -> int:
         return sum(name.startswith("*.") for name in self._names(certificate))
 
-    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    @extend_schema_field(strict.IntegerField(allow_null=True))
     def get_validity_period(self, certificate) -> int | None:
         """Days from not_before to not_after, once issued."""
         if certificate.not_after is None or getattr(certificate, "not_before", None) is None:
@@ -220,7 +220,7 @@ class CertificateDetail(Certificate):
 
 class CertificateList(serializers.Serializer):
     certificates = Certificate(many=True)
-    total_count = serializers.IntegerField(
+    total_count = strict.IntegerField(
         help_text="How many certificates the filters keep, counted up to 1,000 (there are "
         "more when total_count_capped is true)."
     )
@@ -253,7 +253,7 @@ class Buy(strict.Body):
 
 
 class Bought(serializers.Serializer):
-    certificate_ids = serializers.ListField(child=serializers.IntegerField())
+    certificate_ids = serializers.ListField(child=strict.IntegerField())
 
 
 class Apply(strict.Body):

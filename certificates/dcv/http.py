@@ -15,6 +15,7 @@ import dns.exception
 import dns.resolver
 from django.conf import settings
 
+from certificates import ids
 from certificates.dcv.lookup import CheckResult, dns_reason, resolver
 
 FILE_PATH = "/.well-known/pki-validation/fileauth.txt"
@@ -186,8 +187,8 @@ def _enough(received: bytearray) -> bool:
     )
     if "chunked" in (headers.get("Transfer-Encoding") or "").lower():
         return received.endswith(b"0\r\n\r\n")
-    length = headers.get("Content-Length", "")
-    return length.strip().isdigit() and body >= int(length)
+    length = ids.number(headers.get("Content-Length", "").strip(), lowest=0)
+    return length is not None and body >= length
 
 
 class _Received:

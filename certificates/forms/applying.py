@@ -3,10 +3,12 @@ normalised, and what is wrong explained in words an applicant understands."""
 
 from django import forms
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django_countries import countries
 
+from certificates import ids
 from certificates.ca import csr as x509
 from certificates.choices import CsrSource, DomainType, KeyAlgorithm
 from certificates.domains import (
@@ -56,11 +58,30 @@ class OrganizationForm(forms.ModelForm):
             country=cleaned.get("country"), registration_number=cleaned.get("registration_number")
         ).first()
         if existing:
-            raise forms.ValidationError(
-                f"Your team already saved this organization as “{existing.legal_name}”: pick it "
-                "from the list above."
-            )
+            raise forms.ValidationError(_already_saved(existing))
         return cleaned
+
+    def save_new(self) -> Organization | None:
+        """Save the organization; None, with the reason on the form, when another request
+        saved the same one a moment ago (the look-up in clean() cannot see a request that
+        races this one: the unique constraint decides)."""
+        try:
+            with transaction.atomic():
+                return self.save()
+        except IntegrityError:
+            existing = self.instance.team.organizations.filter(
+                country=self.cleaned_data.get("country"),
+                registration_number=self.cleaned_data.get("registration_number"),
+            ).first()
+            self.add_error(None, _already_saved(existing) if existing else "Try again.")
+            return None
+
+
+def _already_saved(existing: Organization) -> str:
+    return (
+        f"Your team already saved this organization as “{existing.legal_name}”: pick it "
+        "from the list above."
+    )
 
 
 class ApplicationForm(forms.ModelForm):
@@ -93,7 +114,7 @@ class ApplicationForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
     )
     csr_file = forms.FileField(label="…or upload it", required=False)
-    organization = forms.ModelChoiceField(
+    organization = ids.ModelChoiceField(
         queryset=Organization.objects.none(),
         required=False,
         empty_label="A new organization (enter it below)",

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from certificates import ids
 from certificates.choices import (
     MAX_ADDITIONAL_DOMAINS,
     Brand,
@@ -29,7 +30,7 @@ class PurchaseForm(forms.Form):
         initial=DomainType.SINGLE,
         widget=forms.RadioSelect,
     )
-    additional_domains = forms.IntegerField(
+    additional_domains = ids.IntegerField(
         label="Additional domains",
         required=False,
         min_value=1,
@@ -40,7 +41,7 @@ class PurchaseForm(forms.Form):
             "max_value": "A multiple-domain certificate covers at most 99 additional domains.",
         },
     )
-    quantity = forms.IntegerField(
+    quantity = ids.IntegerField(
         min_value=1,
         max_value=100,
         initial=1,

@@ -8,6 +8,7 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
+from certificates import ids
 from certificates.actions import RECORD_CHOICES
 from certificates.models.records import CA
 
@@ -24,7 +25,7 @@ class RecordFilterForm(forms.Form):
     action = forms.ChoiceField(
         choices=[("", "All actions"), *RECORD_CHOICES], required=False, label="Action"
     )
-    certificate = forms.IntegerField(
+    certificate = ids.IntegerField(
         required=False, min_value=1, max_value=2**63 - 1, label="Certificate ID"
     )
     since = forms.DateField(

@@ -1,25 +1,41 @@
-"""The ACME server's rows (SPEC §11): single-use nonces that every web process agrees on,
+"""The ACME server's rows (SPEC §11): the used nonces that every web process agrees on,
 the team's External Account Binding keys, the accounts made with them and their orders
 (each order is a DV certificate of the team)."""
 
+import base64
+import binascii
 import datetime as dt
+import hmac
 import secrets
+import struct
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from certificates.choices import DomainStatus, Status
 
 NONCE_LIFETIME = dt.timedelta(hours=1)
+# Web processes on several hosts: a nonce made by one whose clock is a little ahead.
+NONCE_CLOCK_SKEW = dt.timedelta(minutes=1)
+PRUNE_EVERY = 100  # one use of a nonce in this many also deletes the expired ones
+
+
+def _nonce_mac(body: bytes) -> bytes:
+    return salted_hmac("scm.acme.nonce", body, algorithm="sha256").digest()[:16]
 
 
 class AcmeNonce(models.Model):
-    """A Replay-Nonce handed out and not yet used. Using one deletes its row: of two
-    requests with the same nonce, in any processes, only one finds it."""
+    """A Replay-Nonce that was used. Handing one out writes nothing: a nonce is the time it
+    was made and 12 random bytes, signed with an HMAC of SECRET_KEY, so every web process
+    checks it alike. Using one inserts its row: of two requests with the same nonce, in any
+    processes, the primary key lets one in. Rows go once their nonce has expired anyway."""
 
     value = models.CharField(max_length=43, primary_key=True)
+    # When the nonce was handed out (not used): after NONCE_LIFETIME it is refused by its
+    # time alone, and its row can go.
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     def __str__(self) -> str:
@@ -27,21 +43,42 @@ class AcmeNonce(models.Model):
 
     @classmethod
     def fresh(cls) -> str:
-        """A new nonce (128 random bits, base64url)."""
-        return cls.objects.create(value=secrets.token_urlsafe(16)).value
+        """A new nonce (its time, 12 random bytes, a 16-byte HMAC), base64url; no write."""
+        body = struct.pack(">I", int(timezone.now().timestamp())) + secrets.token_bytes(12)
+        return base64.urlsafe_b64encode(body + _nonce_mac(body)).decode().rstrip("=")
 
     @classmethod
     def redeem(cls, value: Any) -> bool:
-        """Use up this nonce: True once for a nonce handed out within the last hour."""
-        if not isinstance(value, str) or len(value) > 43:
+        """Use up this nonce: True once for a nonce this server made within NONCE_LIFETIME."""
+        if not isinstance(value, str) or len(value) != 43:
             return False
-        since = timezone.now() - NONCE_LIFETIME
-        deleted, _ = cls.objects.filter(value=value, created_at__gte=since).delete()
-        return deleted == 1
+        try:
+            raw = base64.urlsafe_b64decode(value + "=")
+        except (binascii.Error, ValueError):
+            return False
+        # Only the one spelling fresh() writes: base64 has others for the same bytes, which
+        # would each be a row of their own, and so a replay.
+        if base64.urlsafe_b64encode(raw).decode().rstrip("=") != value:
+            return False
+        body, mac = raw[:16], raw[16:]
+        if not hmac.compare_digest(mac, _nonce_mac(body)):
+            return False
+        made = dt.datetime.fromtimestamp(struct.unpack(">I", body[:4])[0], dt.UTC)
+        now = timezone.now()
+        if not now - NONCE_LIFETIME <= made <= now + NONCE_CLOCK_SKEW:
+            return False
+        try:
+            with transaction.atomic():
+                cls.objects.create(value=value, created_at=made)
+        except IntegrityError:
+            return False  # used already, perhaps by a request racing this one
+        if secrets.randbelow(PRUNE_EVERY) == 0:
+            cls.prune()  # rows go soon after their nonces expire, not only with the daily job
+        return True
 
     @classmethod
     def prune(cls) -> int:
-        """Forget the nonces handed out and never used."""
+        """Forget the used nonces that have expired (their time refuses them now)."""
         deleted, _ = cls.objects.filter(created_at__lt=timezone.now() - NONCE_LIFETIME).delete()
         return deleted
 

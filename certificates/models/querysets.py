@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
+from certificates import ids
 from certificates.choices import Status
 from certificates.models.search import SearchKey
 from teams.models import Membership
@@ -17,7 +18,8 @@ WORKFLOW_ORDER = Case(
     output_field=models.PositiveSmallIntegerField(),
 )
 NO_EXPIRY = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
-_ID = re.compile(r"^\s*(?:id\s*)?(\d+)\s*$", re.IGNORECASE)  # "1234" or "ID 1234"
+# [0-9], not \d, which takes any script's digits ("١٢" is no ID 12).
+_ID = re.compile(r"^\s*(?:id\s*)?([0-9]+)\s*$", re.IGNORECASE | re.ASCII)  # "1234", "ID 1234"
 
 # Each sort: (field, descending) pairs, ending with the primary key so the order is total.
 SORTS: dict[str, list[tuple[str, bool]]] = {
@@ -32,7 +34,7 @@ DEFAULT_SORT = "created"
 def id_in(text: str) -> int | None:
     """The certificate ID a search term names ("1234", "ID 1234"), if it names one."""
     number = _ID.match(text)
-    return int(number.group(1)) if number and len(number.group(1)) <= 18 else None
+    return ids.number(number.group(1)) if number else None
 
 
 def beyond(keys: list[tuple[str, bool]], values: list, *, backwards: bool) -> Q:

@@ -167,6 +167,9 @@ def finalize(order: AcmeOrder, csr_der: bytes) -> Certificate:
             raise CSRError(f"The CSR does not name {missing}, which the order is for.")
     except CSRError as error:
         raise AcmeRefused("badCSR", str(error)) from None
+    except Exception:  # noqa: BLE001 - until every CSR parse failure is a CSRError (h6's
+        # wrapper in ca/csr.py): a CSR cryptography cannot read is badCSR, never a 500.
+        raise AcmeRefused("badCSR", "The CSR cannot be read: send the CSR's DER.") from None
     algorithm = next((k for k in KeyAlgorithm if k.label == key), certificate.key_algorithm)
     with transaction.atomic():
         taken = Certificate.objects.filter(
@@ -180,8 +183,21 @@ def finalize(order: AcmeOrder, csr_der: bytes) -> Certificate:
 
 
 def revoke(certificate: Certificate, reason: Any, *, account: AcmeAccount | None) -> None:
-    """Revoke at once (CRL and OCSP), as asked by an account of its team or by whoever holds
-    the certificate's key (account None)."""
+    """Revoke at once (CRL and OCSP), as asked by the account that ordered it or by whoever
+    holds the certificate's key (account None), RFC 8555 §7.6. Any other certificate of the
+    team, such as an OV bought in the console, is revoked as the console's request, which
+    Revocation staff review: another account of the team is `unauthorized`."""
+    if (
+        account is not None
+        and not AcmeOrder.objects.filter(certificate=certificate, account=account).exists()
+    ):
+        raise AcmeRefused(
+            "unauthorized",
+            f"{account.label} did not order this certificate, and an ACME account revokes only "
+            "what it ordered: request its revocation on the certificate's page in the console "
+            f"({certificate.detail_url}, Request revocation), which the CA's revocation staff "
+            "review.",
+        )
     if reason is None:
         reason = 0
     if not isinstance(reason, int) or isinstance(reason, bool) or reason not in REASONS:
@@ -210,6 +226,9 @@ def revoke(certificate: Certificate, reason: Any, *, account: AcmeAccount | None
             # Whoever proves the key or the account is the subscriber: the CA revokes now.
             certificate.run_transition("approve_revocation", by=None, reason=text)
     except TransitionRefused as refused:
+        if Certificate.objects.filter(pk=certificate.pk, status=Status.REVOKED).exists():
+            # A request racing this one revoked it first.
+            raise AcmeRefused("alreadyRevoked", "This certificate is revoked already.") from None
         raise AcmeRefused("unauthorized", str(refused)) from None
 
 

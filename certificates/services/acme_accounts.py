@@ -4,12 +4,13 @@ deactivation. Each event is in the team's operation records, by the account's na
 
 import base64
 import datetime as dt
+import re
 import secrets
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -20,6 +21,7 @@ from certificates.permissions import MANAGE_ACME, may
 from teams.models import Membership, Team
 
 MAX_CONTACTS = 5
+KEY_ID = re.compile(r"kid_[A-Za-z0-9_-]{1,36}", re.ASCII)  # as create_key() makes them
 LAST_USE_EVERY = dt.timedelta(minutes=1)
 
 
@@ -76,16 +78,19 @@ def hmac_key(key: AcmeAccountKey) -> bytes:
 
 
 def binding_key(key_id: Any) -> AcmeAccountKey:
-    """The EAB key by this id if it can still make an account; else `unauthorized`."""
-    key = AcmeAccountKey.objects.filter(key_id=key_id).select_related("team").first()
-    if key is None or not isinstance(key_id, str):
+    """The EAB key by this id; `unauthorized` when there is none."""
+    # Only what create_key() writes is looked up: anything else (a NUL byte, which
+    # PostgreSQL refuses in a query, or a JSON object) is no key id.
+    known = isinstance(key_id, str) and KEY_ID.fullmatch(key_id)
+    key = (
+        AcmeAccountKey.objects.filter(key_id=key_id).select_related("team").first()
+        if known
+        else None
+    )
+    if key is None:
         raise AcmeRefused("unauthorized", "The External Account Binding key ID is not known.")
-    if key.used_at is not None:
-        raise AcmeRefused(
-            "unauthorized",
-            "This External Account Binding key was used already: make a new one on the "
-            "team's ACME page.",
-        )
+    # Whether it was used is register()'s to say, under the key's lock: a look here would
+    # refuse the same newAccount sent twice at once, which gets its account.
     return key
 
 
@@ -116,29 +121,46 @@ def clean_contact(contact: Any) -> list[str]:
     return cleaned
 
 
-def register(key: AcmeAccountKey, *, jwk: dict, thumbprint: str, contact: list[str]) -> AcmeAccount:
-    """The account made with this EAB key (once: the key is used up), in the key's team."""
+def register(
+    key: AcmeAccountKey, *, jwk: dict, thumbprint: str, contact: list[str]
+) -> tuple[AcmeAccount, bool]:
+    """The account made with this EAB key (once: the key is used up), in the key's team, and
+    whether this call made it: a request racing another with the same account key gets the
+    account the other made (the thumbprint's unique index decides, not a look-up)."""
     with transaction.atomic():
         locked = AcmeAccountKey.objects.select_for_update().get(pk=key.pk)
         if locked.used_at is not None:
-            raise AcmeRefused("unauthorized", "This External Account Binding key was used already.")
+            made = AcmeAccount.objects.filter(binding=locked, thumbprint=thumbprint).first()
+            if made is not None:  # the same newAccount sent twice at once
+                return made, False
+            raise AcmeRefused(
+                "unauthorized",
+                "This External Account Binding key was used already: make a new one on the "
+                "team's ACME page.",
+            )
         if not may(Membership.objects.role_of(locked.created_by, locked.team_id), MANAGE_ACME):
             raise AcmeRefused(
                 "unauthorized",
                 "The member who made this External Account Binding key can no longer make "
                 "ACME accounts in the team.",
             )
-        account = AcmeAccount.objects.create(
-            team_id=locked.team_id,
-            binding=locked,
-            jwk=jwk,
-            thumbprint=thumbprint,
-            contact=contact,
-            last_used_at=timezone.now(),
-        )
+        try:
+            with transaction.atomic():
+                account = AcmeAccount.objects.create(
+                    team_id=locked.team_id,
+                    binding=locked,
+                    jwk=jwk,
+                    thumbprint=thumbprint,
+                    contact=contact,
+                    last_used_at=timezone.now(),
+                )
+        except IntegrityError:
+            # Another request registered this account key meanwhile, with another EAB key:
+            # its account is the answer, and this EAB key stays unused.
+            return AcmeAccount.objects.get(thumbprint=thumbprint), False
         AcmeAccountKey.objects.filter(pk=locked.pk).update(used_at=timezone.now())
         record(account, "acme_account_created", f"With key ID {locked.key_id}")
-    return account
+    return account, True
 
 
 def record(account: AcmeAccount, action: str, detail: str, certificate: Any = None) -> None:
@@ -198,11 +220,17 @@ def change_key(account: AcmeAccount, *, jwk: dict, thumbprint: str, location: st
     """Roll the account over to a new key (RFC 8555 §7.3.5); `conflict` when another account
     has that key (`location` names it)."""
     with transaction.atomic():
-        other = AcmeAccount.objects.filter(thumbprint=thumbprint).exclude(pk=account.pk).first()
-        if other is not None:
+        try:
+            with transaction.atomic():
+                AcmeAccount.objects.filter(pk=account.pk).update(jwk=jwk, thumbprint=thumbprint)
+        except IntegrityError:
+            # The thumbprint's unique index decides: a look-up first would miss an account
+            # that takes the key while this request runs.
+            other = AcmeAccount.objects.filter(thumbprint=thumbprint).first()
             raise AcmeRefused(
-                "conflict", "Another account uses this key.", location=location.format(other.pk)
-            )
-        AcmeAccount.objects.filter(pk=account.pk).update(jwk=jwk, thumbprint=thumbprint)
+                "conflict",
+                "Another account uses this key.",
+                location=location.format(other.pk) if other else None,
+            ) from None
         account.jwk, account.thumbprint = jwk, thumbprint
         record(account, "acme_key_changed", f"New key thumbprint {thumbprint}")

@@ -72,8 +72,8 @@ def _organization(
         return True, chosen
     if not (submitting or org_form.has_changed()):
         return True, None
-    if org_form.is_valid():
-        return True, org_form.save()
+    if org_form.is_valid() and (saved := org_form.save_new()) is not None:
+        return True, saved
     return False, None
 
 

@@ -19,7 +19,7 @@ def acme_world(team, member, owner) -> tuple:
     unused, unused_hmac = acme_accounts.create_key(team, by=member)
     bound, bound_hmac = acme_accounts.create_key(team, by=owner)
     key = new_key().public_key()
-    account = acme_accounts.register(
+    account, _ = acme_accounts.register(
         bound,
         jwk=key.to_json(),
         thumbprint=jose.b64encode(key.thumbprint()).decode(),
