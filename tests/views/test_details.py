@@ -213,6 +213,12 @@ def test_owner_renames_a_certificate(alice_client, alice):
     assert "Shop frontend" in alice_client.get("/certificates/").text
 
 
+def test_the_rename_page_says_the_name_is_the_teams(alice_client, alice):
+    page = alice_client.get(f"{detail(CertificateFactory(owner=alice))}rename/").text
+    assert "only you see it" not in page  # the whole team sees it
+    assert "for your team to tell its certificates apart" in page
+
+
 @pytest.mark.parametrize(
     ("name", "message"),
     [("", "This field is required"), ("x" * 65, "at most 64"), ("bad\x00name", "Null characters")],
