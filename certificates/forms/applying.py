@@ -83,8 +83,12 @@ class ApplicationForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="One per line.",
     )
+    # An ACME order's CSR comes from its client, never from this form.
     csr_source = forms.ChoiceField(
-        label="CSR", choices=CsrSource.choices, widget=forms.RadioSelect, initial=CsrSource.SYSTEM
+        label="CSR",
+        choices=[(s.value, s.label) for s in (CsrSource.SYSTEM, CsrSource.OWN)],
+        widget=forms.RadioSelect,
+        initial=CsrSource.SYSTEM,
     )
     key_algorithm = forms.ChoiceField(label="Key algorithm", choices=KeyAlgorithm.choices)
     csr_text = forms.CharField(

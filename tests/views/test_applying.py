@@ -98,6 +98,19 @@ def test_the_key_wording_names_who_may_download_it(alice_client, alice):
     assert "every FullAccess member and Administrator of alice can download it" in page
 
 
+def test_the_form_offers_no_acme_csr(alice_client, alice):
+    """An ACME order's CSR comes from its client: the console's form offers only the two
+    sources an applicant has, and refuses the third."""
+    certificate = fresh(alice)
+    assert 'value="acme"' not in alice_client.get(url(certificate)).text
+    response = alice_client.post(
+        url(certificate), form(primary_domain="www.example.com", csr_source="acme")
+    )
+    assert response.status_code == 400 and "Select a valid choice" in response.text
+    certificate.refresh_from_db()
+    assert certificate.status == Status.PENDING_APPLICATION
+
+
 def test_submit_with_a_pasted_csr(alice_client, alice):
     certificate = fresh(alice)
     pem = make_csr(["www.example.com"], "rsa2048")
