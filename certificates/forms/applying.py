@@ -136,7 +136,7 @@ class ApplicationForm(forms.ModelForm):
                 csr_source=certificate.csr_source,
                 key_algorithm=certificate.key_algorithm,
                 csr_text=certificate.csr_pem if certificate.csr_source == CsrSource.OWN else "",
-                organization=certificate.organization_id,
+                organization=certificate.organization_id or self._verified_organization(),
             )
         if self.wildcard:
             self.fields["primary_domain"].help_text = "A wildcard name such as *.example.com."
@@ -170,6 +170,14 @@ class ApplicationForm(forms.ModelForm):
                 "hx-include": f"{fill['hx-include']},[name=csr_file]",
             },
         )
+
+    def _verified_organization(self) -> int | None:
+        """The team's most recently verified organization, which a new OV/EV application
+        most likely is (and whose verification it may reuse); None without one."""
+        if not self.needs_organization:
+            return None
+        verified = self.instance.team.organizations.exclude(verified_at=None)
+        return verified.order_by("-verified_at").values_list("pk", flat=True).first()
 
     def _typed(self, raw: str) -> str:
         """The domain in what was typed; a pasted address is read, and the note says so."""
