@@ -184,5 +184,7 @@ class Server(models.TextChoices):
     APACHE = "apache", "Apache"
     NGINX = "nginx", "Nginx"
     IIS = "iis", "IIS"
+    # The same PFX encrypted as Windows Server 2016 and older can import it (3DES, SHA-1).
+    IIS_LEGACY = "iis-legacy", "IIS (Windows Server 2016 and older)"
     TOMCAT = "tomcat", "Tomcat"
     OTHER = "other", "Other"

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/", details.certificate_detail, name="detail"),
     path("<int:pk>/apply/", applying.certificate_apply, name="apply"),
     path("<int:pk>/apply/check/", applying.certificate_apply_check, name="apply-check"),
+    path("<int:pk>/apply/csr/", applying.certificate_apply_csr, name="apply-csr"),
     path("<int:pk>/rename/", steps.certificate_rename, name="rename"),
     path("<int:pk>/renew/", steps.certificate_renew, name="renew"),
     path("<int:pk>/verify/", details.certificate_verify_now, name="verify"),

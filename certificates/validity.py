@@ -33,3 +33,11 @@ def validity_period(
     days = min(TEST_CERTIFICATE_DAYS, limit) if is_test else limit
     # not_after is inclusive (RFC 5280), so the period ends one second before the full days.
     return issued_at, issued_at + dt.timedelta(days=days) - dt.timedelta(seconds=1)
+
+
+def days_valid(not_before: dt.datetime, not_after: dt.datetime) -> int:
+    """The validity period in days as X.509 counts it (RFC 5280 §4.1.2.5, BR §6.3.2): from
+    not_before to not_after inclusive, so 199 days less a second lasts 199 days; a part of a
+    day counts as a day, so a certificate is never said to be shorter than it is."""
+    span = not_after - not_before + dt.timedelta(seconds=1)
+    return span.days + bool(span.seconds or span.microseconds)

@@ -86,9 +86,8 @@ def follow_up(certificate: Certificate, name: str, by: Any) -> None:
 
 
 def _mark_domains_verified(certificate: Certificate, by: Any) -> None:
-    """A staff override also settles the domains still pending."""
-    if by is None:
-        return
+    """Domains verified means each of them: a staff override (or the demo's seed, which
+    skips the checks) also settles the domains still pending."""
     now = timezone.now()
     certificate.domains.filter(status=DomainStatus.PENDING).update(
         status=DomainStatus.VERIFIED,

@@ -6,6 +6,7 @@ import warnings
 from pathlib import Path
 
 import dj_database_url
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -230,6 +231,15 @@ FILE_UPLOAD_HANDLERS = [
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # a form's fields, files aside: 400 beyond this
 
 PHONENUMBER_DEFAULT_FORMAT = "INTERNATIONAL"
+# The names people use where django-countries keeps the ISO list's ("Naoero", "Bahamas
+# (The)"): in the organization form, the details page and the admin alike.
+COUNTRIES_OVERRIDE = {
+    "BS": gettext_lazy("Bahamas"),
+    "NR": gettext_lazy("Nauru"),
+    "FK": gettext_lazy("Falkland Islands"),
+    "VG": gettext_lazy("British Virgin Islands"),
+    "VI": gettext_lazy("U.S. Virgin Islands"),
+}
 
 # Web security. Content-Security-Policy without 'unsafe-inline': every script and style
 # is a file of ours (htmx's own indicator styles are off, see base.html, and live in

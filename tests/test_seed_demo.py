@@ -188,3 +188,28 @@ def test_seeded_issuance_took_as_long_as_each_type_takes(db):
     medians = {m["type"]: m for m in team_overview(team).medians}
     assert medians["dv"]["words"].endswith("min"), medians
     assert 7 <= medians["ev"]["seconds"] / 86400 <= 14, medians["ev"]["words"]
+
+
+def test_a_demo_refusal_names_only_what_its_product_checks(db):
+    """Found by a first-time user: a DV refused because the registry record did not match
+    the organization's legal name (a DV has no organization)."""
+    call_command("seed_demo")
+    failed = Certificate.objects.filter(status=Status.APPLICATION_FAILED)
+    dv = failed.filter(certificate_type=CertificateType.DV)
+    assert dv.exists()
+    for certificate in dv:
+        assert "organization" not in certificate.failure_reason.lower()
+        assert "registry" not in certificate.failure_reason.lower()
+    ov = failed.exclude(certificate_type=CertificateType.DV)
+    assert all("legal name" in certificate.failure_reason for certificate in ov)
+
+
+def test_demo_certificates_past_domain_verification_have_every_domain_verified(db):
+    """Found by a first-time user: issued and failed demo certificates listed their domains
+    as Pending (the seed's verify_domains left the domain rows as they were)."""
+    from certificates.models import Domain
+
+    call_command("seed_demo")
+    past = Certificate.objects.exclude(domains_verified_at=None)
+    assert past.filter(status=Status.ISSUED).exists()
+    assert not Domain.objects.filter(certificate__in=past).exclude(status="verified").exists()

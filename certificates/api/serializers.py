@@ -153,10 +153,8 @@ class Certificate(serializers.Serializer):
 
     @extend_schema_field(strict.IntegerField(allow_null=True))
     def get_validity_period(self, certificate) -> int | None:
-        """Days from not_before to not_after, once issued."""
-        if certificate.not_after is None or getattr(certificate, "not_before", None) is None:
-            return None
-        return (certificate.not_after - certificate.not_before).days
+        """Days from not_before to not_after inclusive (X.509's count), once issued."""
+        return certificate.validity_days
 
     @extend_schema_field(serializers.ChoiceField(choices=list(SCM_STATUS.values())))
     def get_status(self, certificate) -> str:

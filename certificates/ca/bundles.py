@@ -5,17 +5,22 @@ import secrets
 import zipfile
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from django.views.decorators.debug import sensitive_variables
 
 from certificates.choices import Server
 from certificates.exceptions import BundleRefused
 
+KEYSTORES = (Server.IIS, Server.IIS_LEGACY, Server.TOMCAT)
+# Windows Server 2016 and older import no PFX but one encrypted with 3DES under a SHA-1 MAC
+# (PKCS#12's old PBES1); everything newer reads AES-256 under PBKDF2 with a SHA-256 MAC.
+PFX_ROUNDS = 50_000
+
 
 def needs_key(server: Server) -> bool:
     """IIS and Tomcat load a keystore that must hold the private key."""
-    return server in (Server.IIS, Server.TOMCAT)
+    return server in KEYSTORES
 
 
 @sensitive_variables("key_pem", "password", "files", "store")
@@ -37,7 +42,7 @@ def build(
             files = {"server.crt": leaf + chain}
         case Server.OTHER:
             files = {"server.pem": leaf, "chain.pem": chain}
-        case Server.IIS | Server.TOMCAT:
+        case Server.IIS | Server.IIS_LEGACY | Server.TOMCAT:
             password = secrets.token_urlsafe(18)
             store = _pkcs12(
                 leaf,
@@ -45,8 +50,9 @@ def build(
                 key_pem,
                 password,
                 alias=b"tomcat" if server == Server.TOMCAT else name.encode(),
+                legacy=server == Server.IIS_LEGACY,
             )
-            filename = "server.pfx" if server == Server.IIS else "keystore.p12"
+            filename = "keystore.p12" if server == Server.TOMCAT else "server.pfx"
             files = {filename: store, "keystorePass.txt": f"{password}\n".encode()}
     if key_pem is not None and not needs_key(server):
         files["server.key"] = key_pem
@@ -58,14 +64,25 @@ def build(
 
 
 @sensitive_variables("key_pem", "password", "key")
-def _pkcs12(leaf: bytes, chain: bytes, key_pem: bytes, password: str, alias: bytes) -> bytes:
+def _pkcs12(
+    leaf: bytes, chain: bytes, key_pem: bytes, password: str, alias: bytes, *, legacy: bool
+) -> bytes:
     key = serialization.load_pem_private_key(key_pem, None)
+    builder = serialization.PrivateFormat.PKCS12.encryption_builder().kdf_rounds(PFX_ROUNDS)
+    if legacy:
+        builder = builder.key_cert_algorithm(pkcs12.PBES.PBESv1SHA1And3KeyTripleDESCBC).hmac_hash(
+            hashes.SHA1()
+        )  # SHA-1 here only: what Windows Server 2016 imports
+    else:
+        builder = builder.key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC).hmac_hash(
+            hashes.SHA256()
+        )
     return pkcs12.serialize_key_and_certificates(
         name=alias,
         key=key,
         cert=x509.load_pem_x509_certificate(leaf),
         cas=x509.load_pem_x509_certificates(chain),
-        encryption_algorithm=serialization.BestAvailableEncryption(password.encode()),
+        encryption_algorithm=builder.build(password.encode()),
     )
 
 

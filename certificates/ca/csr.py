@@ -192,6 +192,13 @@ def stored_key_in_words(certificate_pem: str, csr_pem: str) -> str | None:
     return None
 
 
+def stored_key_algorithm(certificate_pem: str, csr_pem: str) -> KeyAlgorithm | None:
+    """The choice among KeyAlgorithm that the issued certificate's key (else the CSR's) is,
+    or None without either or for a key the choices do not name (RSA 8192)."""
+    words = stored_key_in_words(certificate_pem, csr_pem)
+    return next((choice for choice in KeyAlgorithm if choice.label == words), None)
+
+
 def describe_key(csr: x509.CertificateSigningRequest) -> str:
     """The CSR's key in words (RSA 2048, EC P-256), or raise CSRError if it is not allowed."""
     with unreadable_as(

@@ -104,8 +104,12 @@ class ApplicationForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="One per line.",
     )
+    # An ACME order's CSR comes from its client, never from this form.
     csr_source = forms.ChoiceField(
-        label="CSR", choices=CsrSource.choices, widget=forms.RadioSelect, initial=CsrSource.SYSTEM
+        label="CSR",
+        choices=[(s.value, s.label) for s in (CsrSource.SYSTEM, CsrSource.OWN)],
+        widget=forms.RadioSelect,
+        initial=CsrSource.SYSTEM,
     )
     key_algorithm = forms.ChoiceField(label="Key algorithm", choices=KeyAlgorithm.choices)
     csr_text = forms.CharField(
@@ -153,7 +157,7 @@ class ApplicationForm(forms.ModelForm):
                 csr_source=certificate.csr_source,
                 key_algorithm=certificate.key_algorithm,
                 csr_text=certificate.csr_pem if certificate.csr_source == CsrSource.OWN else "",
-                organization=certificate.organization_id,
+                organization=certificate.organization_id or self._verified_organization(),
             )
         if self.wildcard:
             self.fields["primary_domain"].help_text = "A wildcard name such as *.example.com."
@@ -168,6 +172,33 @@ class ApplicationForm(forms.ModelForm):
         for name in ("primary_domain", "additional_domains"):
             if name in self.fields:
                 self.fields[name].widget.attrs.update(check)
+        # A CSR pasted or chosen fills in the domains it names (apply.html#domains).
+        fill = {
+            "hx-post": reverse("certificates:apply-csr", args=[certificate.pk]),
+            "hx-target": "#domains",
+            "hx-swap": "outerHTML",
+            "hx-include": "[name=primary_domain],[name=additional_domains],[name=csr_source],"
+            "[name=csr_text]",
+        }
+        self.fields["csr_text"].widget.attrs.update(
+            fill, **{"hx-trigger": "input changed delay:500ms"}
+        )
+        self.fields["csr_file"].widget.attrs.update(
+            fill,
+            **{
+                "hx-trigger": "change",
+                "hx-encoding": "multipart/form-data",
+                "hx-include": f"{fill['hx-include']},[name=csr_file]",
+            },
+        )
+
+    def _verified_organization(self) -> int | None:
+        """The team's most recently verified organization, which a new OV/EV application
+        most likely is (and whose verification it may reuse); None without one."""
+        if not self.needs_organization:
+            return None
+        verified = self.instance.team.organizations.exclude(verified_at=None)
+        return verified.order_by("-verified_at").values_list("pk", flat=True).first()
 
     def _typed(self, raw: str) -> str:
         """The domain in what was typed; a pasted address is read, and the note says so."""
@@ -179,9 +210,7 @@ class ApplicationForm(forms.ModelForm):
     def clean_primary_domain(self) -> str:
         raw = self.cleaned_data["primary_domain"]
         if not raw.strip():
-            if self.submitting:
-                raise forms.ValidationError("Enter the primary domain, such as www.example.com.")
-            return ""
+            return ""  # required to submit, unless an own CSR names it (clean)
         name = normalise(self._typed(raw), wildcard_allowed=self.wildcard)
         if self.wildcard and not name.startswith("*."):
             raise forms.ValidationError(
@@ -208,8 +237,6 @@ class ApplicationForm(forms.ModelForm):
                 f"This certificate covers {slots} additional domain{pluralize(slots)}; "
                 f"remove {len(names) - slots}."
             )
-        if self.submitting and not names:
-            raise forms.ValidationError("Enter at least one additional domain.")
         return names
 
     def clean_csr_file(self):
@@ -242,11 +269,24 @@ class ApplicationForm(forms.ModelForm):
             self.add_error("additional_domains", f"{primary} is already the primary domain.")
         if cleaned.get("csr_source") == CsrSource.OWN:
             cleaned["csr_pem"] = self._clean_own_csr(primary, additional)
+        if self.submitting:
+            self._require_domains()
         if self.submitting and self.needs_organization:
             for name in ("applicant_name", "applicant_email", "applicant_phone"):
                 if name in self.fields and not cleaned.get(name) and name not in self.errors:
                     self.add_error(name, "Required to submit: the CA contacts the applicant.")
         return cleaned
+
+    def _require_domains(self) -> None:
+        """To submit, the domains must be there: typed, or filled in from an own CSR."""
+        if "primary_domain" not in self.errors and not self.cleaned_data.get("primary_domain"):
+            self.add_error("primary_domain", "Enter the primary domain, such as www.example.com.")
+        if (
+            "additional_domains" in self.fields
+            and "additional_domains" not in self.errors
+            and not self.cleaned_data.get("additional_domains")
+        ):
+            self.add_error("additional_domains", "Enter at least one additional domain.")
 
     def _clean_own_csr(self, primary: str, additional: list[str]) -> str:
         upload = self.cleaned_data.get("csr_file")
@@ -258,11 +298,44 @@ class ApplicationForm(forms.ModelForm):
             return ""
         try:
             csr = x509.load_csr(data)
+            primary, additional = self._fill_from_csr(x509.csr_names(csr), primary, additional)
             x509.check_csr(csr, [primary, *additional] if primary else [])
         except CSRError as error:
             self.add_error(field, str(error))
             return ""
         return x509.csr_pem(csr)
+
+    def _fill_from_csr(
+        self, names: list[str], primary: str, additional: list[str]
+    ) -> tuple[str, list[str]]:
+        """The domains with the CSR's names the fields left out filled in, where the
+        certificate has room for all of them (a CSR that names both domains need not be
+        typed again); the note says which. Names that do not fit stay out, and the CSR's
+        check says so."""
+        if {"primary_domain", "additional_domains"} & set(self.errors):
+            return primary, additional
+        missing = [name for name in names if name != primary and name not in additional]
+        try:
+            missing = [normalise(name, wildcard_allowed=self.wildcard) for name in missing]
+        except forms.ValidationError:
+            return primary, additional  # not a name we issue for: check_csr explains
+        filled = []
+        if not primary and missing and (missing[0].startswith("*.") or not self.wildcard):
+            primary = missing.pop(0)
+            filled.append(primary)
+        room = self.instance.additional_domain_slots - len(additional)
+        if missing and "additional_domains" in self.fields and len(missing) <= room:
+            additional = [*additional, *missing]
+            filled += missing
+        if filled:
+            self.cleaned_data.update(primary_domain=primary, additional_domains=additional)
+            # The fields show what is applied for when the form is shown again.
+            self.data = self.data.copy()
+            self.data["primary_domain"] = unicode_form(primary)
+            self.data["additional_domains"] = "\n".join(unicode_form(n) for n in additional)
+            shown = ", ".join(unicode_form(name) for name in filled)
+            self.notes.append(f"Filled in from your CSR: {shown}.")
+        return primary, additional
 
     def application(self, organization: Organization | None) -> Application:
         data = self.cleaned_data

@@ -31,7 +31,10 @@ class RenameForm(forms.ModelForm):
     class Meta:
         model = Certificate
         fields = ["name"]
-        help_texts = {"name": "Up to 64 characters; only you see it."}
+        help_texts = {
+            "name": "Up to 64 characters, for your team to tell its certificates apart; it "
+            "is not written into the certificate."
+        }
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

@@ -3,17 +3,40 @@ validation emails sent for it."""
 
 import base64
 import secrets
+from typing import NamedTuple
 
 from django.db import models
 from django.utils import timezone
 
-from certificates.choices import EMAIL_LOCAL_PARTS, CsrSource, DomainStatus, Method
+from certificates.choices import EMAIL_LOCAL_PARTS, CsrSource, DomainStatus, Method, Status
 from certificates.domains import registrable, unicode_form
 
 
 def new_token() -> str:
     """A random validation token: 160 bits, in lower-case base32 (safe in DNS and files)."""
     return base64.b32encode(secrets.token_bytes(20)).decode("ascii").lower()
+
+
+class ShownStatus(NamedTuple):
+    """A domain's status as its certificate's page shows it: `code` for the badge's style and
+    for scripts, `label` in words."""
+
+    code: str
+    label: str
+
+
+NOT_VERIFIED = ShownStatus("not-verified", "Not verified")
+# States a certificate reaches only once every domain was verified.
+PAST_DOMAIN_VERIFICATION = frozenset(
+    {
+        Status.PENDING_ORG_VERIFICATION,
+        Status.TO_BE_ISSUED,
+        Status.ISSUED,
+        Status.REVOKING,
+        Status.REVOKED,
+        Status.EXPIRED,
+    }
+)
 
 
 class Domain(models.Model):
@@ -63,6 +86,22 @@ class Domain(models.Model):
     def unicode_name(self) -> str:
         """How an internationalised name reads (bücher.example for xn--bcher-kva.example)."""
         return unicode_form(self.name)
+
+    @property
+    def shown_status(self) -> ShownStatus:
+        """What is true of this domain now, read with its certificate's state: a domain still
+        marked pending was verified with its certificate once that passed domain verification
+        (rows from before the CA's override settled them), and is no longer being checked
+        once the application failed, was withdrawn or reopened before that."""
+        status = DomainStatus(self.status)
+        if status != DomainStatus.PENDING:
+            return ShownStatus(status.value, status.label)
+        certificate = self.certificate
+        if certificate.status in PAST_DOMAIN_VERIFICATION or certificate.domains_verified_at:
+            return ShownStatus(DomainStatus.VERIFIED.value, DomainStatus.VERIFIED.label)
+        if certificate.status == Status.PENDING_DOMAIN_VERIFICATION:
+            return ShownStatus(status.value, status.label)
+        return NOT_VERIFIED
 
     @property
     def base_name(self) -> str:

@@ -24,7 +24,7 @@ from certificates.choices import (
 from certificates.domains import unicode_form
 from certificates.models.audit import ContactAttempt, DownloadRecord, TransitionLog
 from certificates.permissions import ACT, may
-from certificates.validity import validity_period
+from certificates.validity import days_valid, validity_period
 from certificates.workdays import add_working_days
 
 # What of an ACME order's operation records its timeline shows.
@@ -112,6 +112,14 @@ class Presentation:
     def expires_on(self) -> dt.date | None:
         """The local date not_after falls on (what the list shows as the expiry)."""
         return timezone.localdate(self.not_after) if self.not_after else None
+
+    @property
+    def validity_days(self) -> int | None:
+        """How many days the certificate is valid, not_before to not_after inclusive as X.509
+        counts them (199 for a certificate of 199 days); None before issuance."""
+        if self.not_before is None or self.not_after is None:
+            return None
+        return days_valid(self.not_before, self.not_after)
 
     def days_left(self, now: Any = None) -> int | None:
         """Whole days until not_after, or None before issuance."""

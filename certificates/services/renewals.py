@@ -1,17 +1,41 @@
 """Renewal (SPEC §6): a new application with the same domains, organization, key choice
 and name; a test certificate's renewal is a new test certificate within the quota."""
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 
-from certificates.choices import CsrSource
+from certificates.ca import csr as csr_tools
+from certificates.choices import CsrSource, KeyAlgorithm
 from certificates.exceptions import NotRenewable
 from certificates.models import Certificate, Record
 from certificates.services.applications import CONTACT_FIELDS
 from certificates.services.purchases import take_test_certificate
 
 NOT_RENEWABLE = "Only issued or expired certificates can be renewed."
+
+
+class RenewedKey(NamedTuple):
+    """How the renewal's key is made: the key choice of the certificate it renews."""
+
+    csr_source: CsrSource
+    key_algorithm: KeyAlgorithm
+    csr_pem: str  # an own CSR's, carried over; "" for a key the system generates at submit
+
+    @property
+    def own(self) -> bool:
+        return self.csr_source == CsrSource.OWN
+
+
+def renewed_key(certificate: Certificate) -> RenewedKey:
+    """The key choice a renewal of this certificate starts with: the applicant's own CSR
+    stays theirs (the same CSR, so the same key, until they paste a new one); a key the
+    system generated is generated again, of the algorithm and size the certificate has."""
+    algorithm = csr_tools.stored_key_algorithm(certificate.certificate_pem, certificate.csr_pem)
+    algorithm = algorithm or KeyAlgorithm(certificate.key_algorithm)
+    if certificate.csr_source == CsrSource.OWN:
+        return RenewedKey(CsrSource.OWN, algorithm, certificate.csr_pem)
+    return RenewedKey(CsrSource.SYSTEM, algorithm, "")
 
 
 def renew(certificate: Certificate, *, by: Any) -> Certificate:
@@ -29,12 +53,12 @@ def renew(certificate: Certificate, *, by: Any) -> Certificate:
         "certificate_type",
         "domain_type",
         "brand",
-        "key_algorithm",
         "is_test",
         "additional_domain_slots",
         "organization",
         *CONTACT_FIELDS,
     ]
+    key = renewed_key(certificate)
     with transaction.atomic():
         if certificate.is_test:
             take_test_certificate(certificate.team_id)
@@ -43,7 +67,9 @@ def renew(certificate: Certificate, *, by: Any) -> Certificate:
             owner=by,
             name=certificate.name,  # the same certificate to its team, renewed
             renewal_of=certificate,
-            csr_source=CsrSource.SYSTEM,
+            csr_source=key.csr_source,
+            key_algorithm=key.key_algorithm,
+            csr_pem=key.csr_pem,
             **{name: getattr(certificate, name) for name in fields},
         )
         names = certificate.domain_names

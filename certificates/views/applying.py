@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from certificates import uploads
 from certificates.choices import Status
@@ -130,3 +130,22 @@ def certificate_apply_check(request: HttpRequest, pk: int) -> HttpResponse:
     form.is_valid()
     context = {"certificate": certificate, "form": form}
     return render(request, "certificates/apply.html#domain-check", context)
+
+
+@login_required
+@require_POST
+def certificate_apply_csr(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx, once a CSR is pasted or chosen: the domains section with the CSR's names filled
+    in (and said so), or what is wrong with the CSR; saves nothing."""
+    certificate = certificate_for(request, pk, ACT)
+    if not certificate.is_editable:
+        return refused(request, certificate, NOT_EDITABLE, 409)
+    form = ApplicationForm(
+        request.POST,
+        request.FILES or None,
+        instance=certificate,
+        too_large=uploads.too_large(request),
+    )
+    form.is_valid()
+    context = {"certificate": certificate, "form": form, "csr_check": True}
+    return render(request, "certificates/apply.html#domains", context)

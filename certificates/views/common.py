@@ -56,7 +56,7 @@ def detail_context(certificate: Certificate) -> dict:
         "verifying": certificate.status == Status.PENDING_DOMAIN_VERIFICATION,
         "acme_account": _acme_account(certificate),
         "deadline_days": settings.SCM_VERIFICATION_DEADLINE_DAYS,
-        "servers": [(server, _unavailable(certificate, server)) for server in Server],
+        "servers": _servers(certificate),
         "may_act": may(certificate.viewer_role, ACT),
         "may_key": may(certificate.viewer_role, DOWNLOAD_KEY),
         "downloads": certificate.downloads.select_related("user"),
@@ -73,6 +73,14 @@ def _acme_account(certificate: Certificate) -> AcmeAccount | None:
     if certificate.csr_source != CsrSource.ACME:
         return None
     return AcmeAccount.objects.filter(orders__certificate=certificate).first()
+
+
+def _servers(certificate: Certificate) -> list[tuple[Server, str]]:
+    """(server, why it is unavailable to the viewer, or "") of each bundle the details page
+    offers. A keystore is not offered at all for a key the applicant kept: no one can have
+    it from the console (the page says how to build one)."""
+    offered = [(server, _unavailable(certificate, server)) for server in Server]
+    return [(server, why) for server, why in offered if why != "own key"]
 
 
 def _unavailable(certificate: Certificate, server: Server) -> str:

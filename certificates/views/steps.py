@@ -23,7 +23,8 @@ from certificates.forms import ActionForm, RenameForm
 from certificates.permissions import ACT, DOWNLOAD, DOWNLOAD_KEY, may
 from certificates.services.downloads import bundle
 from certificates.services.purchases import test_certificates_left
-from certificates.services.renewals import renew
+from certificates.services.renewals import renew, renewed_key
+from certificates.validity import days_valid
 from certificates.views.common import certificate_for, refused, too_soon
 
 
@@ -93,13 +94,13 @@ def certificate_renew(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(certificate.detail_url)
         messages.success(request, f"Renewal of {certificate.name}: check the application.")
         return redirect("certificates:apply", pk=renewal.pk)
-    now = timezone.now()
-    _, new_end = certificate.renewal_validity(now)
+    new_start, new_end = certificate.renewal_validity(timezone.now())
     context = {
         "certificate": certificate,
         "test_left": test_certificates_left(certificate.team_id),
         "new_end": new_end,
-        "new_days": round((new_end - now).total_seconds() / 86400),
+        "new_days": days_valid(new_start, new_end),
+        "key": renewed_key(certificate),
         "time_zone": settings.TIME_ZONE,
     }
     return render(request, "certificates/renew.html", context)

@@ -81,3 +81,16 @@ document.addEventListener("htmx:afterSwap", () => {
     setTimeout(() => { announcer.textContent = changed.join(". "); }, 100);
   }
 });
+
+// A message says what just happened to the certificate in the state the page was loaded
+// in ("Withdrawal requested"); once the live part shows it in another state, the message
+// would contradict the page, so it goes.
+document.addEventListener("DOMContentLoaded", () => {
+  const shown = () => document.querySelector("#live [data-status]")?.dataset.status;
+  const loaded = shown();
+  if (!loaded) return;
+  document.addEventListener("htmx:afterSettle", () => {
+    if (shown() === loaded) return;
+    document.querySelectorAll("main .messages").forEach((list) => list.remove());
+  });
+});

@@ -173,3 +173,23 @@ def test_domain_verification_moves_the_row_live(browser, live_server, people, dn
     call_command("db_worker", batch=True, startup_delay=False, reload=False, interval=0.01)
     wait_for_progress(listing, by_worker, 90)
     assert listing.evaluate("window.__loadedOnce") == "same page"
+
+
+def test_a_message_leaves_once_the_live_part_shows_another_state(browser, live_server, people):
+    """Found by a first-time user: "Withdrawal requested" stayed after the live refresh
+    showed the CA had completed the withdrawal."""
+    alice, _ = people
+    certificate = CertificateFactory(owner=alice, domain=True)
+    page = log_in(browser, live_server, "alice")
+    page.goto(f"{live_server.url}/certificates/{certificate.pk}/withdraw/")
+    page.get_by_role("button", name="Withdraw").click()
+    message = page.locator(".messages", has_text="Withdrawal requested")
+    message.wait_for()
+    page.wait_for_timeout(1000)  # polls that bring nothing new leave the message alone
+    assert message.count() == 1
+
+    certificate.refresh_from_db()
+    certificate.run_transition("complete_withdrawal", by=None)
+    page.locator('#live [data-status="pending_application"]').wait_for()
+    message.wait_for(state="detached")
+    assert page.locator(".messages").count() == 0

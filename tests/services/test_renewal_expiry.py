@@ -48,11 +48,12 @@ def test_renew_starts_a_prefilled_application(alice_client, alice):
     assert response.url == f"/certificates/{renewal.pk}/apply/"
     assert renewal.status == Status.PENDING_APPLICATION
     assert renewal.domain_names == ["www.example.com", "api.example.com"]
-    assert (renewal.certificate_type, renewal.brand, renewal.key_algorithm) == (
+    assert (renewal.certificate_type, renewal.brand) == (
         original.certificate_type,
         original.brand,
-        original.key_algorithm,
     )
+    # The key as it is (the CSR's EC P-256), not the purchase's default (RSA 2048).
+    assert (renewal.csr_source, renewal.key_algorithm) == ("own", "ec_p256")
     assert renewal.renewal_of == original
     assert 'value="www.example.com"' in alice_client.get(response.url).text
 

@@ -90,6 +90,27 @@ def test_submit_with_a_generated_key_reaches_40_percent(alice_client, alice):
     assert 'aria-valuenow="40"' in alice_client.get("/certificates/").text
 
 
+def test_the_key_wording_names_who_may_download_it(alice_client, alice):
+    """Found by a first-time user: "only you can download it", where every FullAccess
+    member and Administrator of the team can."""
+    page = alice_client.get(url(fresh(alice))).text
+    assert "only you" not in page
+    assert "every FullAccess member and Administrator of alice can download it" in page
+
+
+def test_the_form_offers_no_acme_csr(alice_client, alice):
+    """An ACME order's CSR comes from its client: the console's form offers only the two
+    sources an applicant has, and refuses the third."""
+    certificate = fresh(alice)
+    assert 'value="acme"' not in alice_client.get(url(certificate)).text
+    response = alice_client.post(
+        url(certificate), form(primary_domain="www.example.com", csr_source="acme")
+    )
+    assert response.status_code == 400 and "Select a valid choice" in response.text
+    certificate.refresh_from_db()
+    assert certificate.status == Status.PENDING_APPLICATION
+
+
 def test_submit_with_a_pasted_csr(alice_client, alice):
     certificate = fresh(alice)
     pem = make_csr(["www.example.com"], "rsa2048")

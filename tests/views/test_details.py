@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -211,6 +213,12 @@ def test_owner_renames_a_certificate(alice_client, alice):
     assert "Shop frontend" in alice_client.get("/certificates/").text
 
 
+def test_the_rename_page_says_the_name_is_the_teams(alice_client, alice):
+    page = alice_client.get(f"{detail(CertificateFactory(owner=alice))}rename/").text
+    assert "only you see it" not in page  # the whole team sees it
+    assert "for your team to tell its certificates apart" in page
+
+
 @pytest.mark.parametrize(
     ("name", "message"),
     [("", "This field is required"), ("x" * 65, "at most 64"), ("bad\x00name", "Null characters")],
@@ -296,3 +304,37 @@ def test_a_revocation_request_names_what_it_touches(alice_client, alice):
     assert "www.example.com, api.example.com" in page
     assert f"{certificate.not_after:%Y-%m-%d %H:%M} UTC" in page
     assert '<button class="danger" type="submit">Request revocation</button>' in page
+
+
+def shown_domains(html: str) -> list[str]:
+    """The domains' badges in the Domains card, by their code."""
+    return re.findall(r'data-domain-shown="([^"]+)"', html)
+
+
+def test_domains_show_what_was_verified_in_the_certificates_state(alice_client, alice, validator):
+    """Found by a first-time user: issued and failed certificates listed their domains as
+    Pending."""
+    checking = CertificateFactory(owner=alice, domain=True, domains=["api.example.com"])
+    assert shown_domains(alice_client.get(detail(checking)).text) == ["pending", "pending"]
+
+    # Rows a certificate left pending once it got past domain verification (an override
+    # before it settled them): verified, as the certificate was.
+    issued = CertificateFactory(owner=alice, issued=True, domains=["api.example.com"])
+    html = alice_client.get(detail(issued)).text
+    assert shown_domains(html) == ["verified", "verified"]
+    assert ">Pending<" not in html
+
+    # Refused while its domains were checked: they are no longer checked, not "Pending".
+    refused = CertificateFactory(owner=alice, domain=True, domains=["api.example.com"])
+    refused.domains.filter(name="api.example.com").update(status="failed")
+    refused.run_transition("reject", by=validator, reason="Not proven in time.")
+    html = alice_client.get(detail(refused)).text
+    assert shown_domains(html) == ["not-verified", "failed"]
+    assert "Not verified</span>" in html and ">Pending<" not in html
+
+
+def test_the_cas_override_settles_every_domain(alice_client, alice, validator):
+    certificate = CertificateFactory(owner=alice, ov=True, domain=True, domains=["api.example.com"])
+    certificate.run_transition("verify_domains", by=validator, reason="TXT checked by hand.")
+    assert set(certificate.domains.values_list("status", flat=True)) == {"verified"}
+    assert shown_domains(alice_client.get(detail(certificate)).text) == ["verified", "verified"]

@@ -70,6 +70,14 @@ STAFF = "staff"
 # The CA staff who work the demo traffic: grace (demo_traffic.STAFF), not the visitors' staff.
 TRAFFIC_STAFF = {demo_traffic.STAFF: ["Validation", "Issuance"]}
 
+# Why the CA refused the failed demo applications: what its checks of that product look at
+# (a DV's check is of the domains alone: it has no organization to find in a registry).
+ORGANIZATION_REFUSAL = "The registry record does not match the organization's legal name."
+DOMAIN_REFUSAL = (
+    "The domain is on the CA's high-risk list (reported for phishing): the CA does not "
+    "issue certificates for it."
+)
+
 # The steps from "Pending application" to each state; "owner", "staff" or None (the system)
 # acts, so every demo certificate has the timeline a real one would have.
 SUBMIT = [("submit", "owner", "")]
@@ -85,7 +93,7 @@ PATHS: dict[Status, list[tuple[str, str | None, str]]] = {
     Status.WITHDRAWING: [*SUBMIT, ("withdraw", "owner", "")],
     Status.APPLICATION_FAILED: [
         *DOMAINS,
-        ("reject", "staff", "The registry record does not match the organization's legal name."),
+        ("reject", "staff", ORGANIZATION_REFUSAL),
     ],
     Status.REVOKING: [*ISSUED, ("request_revocation", "owner", "The server was decommissioned.")],
     Status.REVOKED: [
@@ -323,6 +331,8 @@ class Command(BaseCommand):
                     continue  # DV skips 70%
                 if transition_name == "issue":
                     actor = None  # DV without manual review is issued automatically
+                if transition_name == "reject":
+                    reason = DOMAIN_REFUSAL
             if transition_name == "verify_organization":
                 certificate.org_registry_checked = certificate.org_phone_checked = True
                 certificate.org_address_checked = True
