@@ -58,7 +58,7 @@ def test_spraying_twenty_usernames_from_one_address_locks_that_address(db, setti
         assert login(sprayer, "user19", "Summer2026!").status_code == 429  # the 20th
         locked = login(sprayer, "zoe", "right-horse-battery")
         assert locked.status_code == 429
-        assert "Too many failed logins" in locked.text
+        assert "Too many failed sign-ins" in locked.text
         assert login(sprayer, "user99", "Summer2026!", path="/admin/login/").status_code == 429
         assert login(elsewhere, "zoe", "right-horse-battery").status_code == 302
         clock.shift(dt.timedelta(minutes=16))  # the cool-off (SCM_LOGIN_COOLOFF_HOURS)
