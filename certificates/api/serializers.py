@@ -168,7 +168,11 @@ class Authentification(serializers.Serializer):
     """How one domain is being proven: the record to create (SCM's spelling)."""
 
     domain = serializers.CharField(source="name")
-    status = serializers.CharField(help_text="pending, verified or failed")
+    status = serializers.CharField(
+        source="shown_status.code",
+        help_text="pending, verified, failed, or not-verified once the application stopped "
+        "before its domains were proven (as the console's Domains card says)",
+    )
     record_type = serializers.SerializerMethodField()
     record_name = serializers.SerializerMethodField()
     record_value = serializers.SerializerMethodField()

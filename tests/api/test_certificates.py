@@ -114,6 +114,23 @@ def test_detail_shows_the_records_to_create_and_the_timeline(alice, api):
     assert "timeline" in body and body["not_after"] is None
 
 
+def test_domains_status_says_what_the_consoles_domains_card_says(alice, api, validator):
+    """Issued certificates' domains are verified, a stopped application's not-verified,
+    never a lasting "pending"."""
+    issued = CertificateFactory(owner=alice, issued=True, domains=["api.example.com"])
+    statuses = [d["status"] for d in api.get(one(issued.pk)).json()["authentification"]]
+    assert statuses == ["verified", "verified"]
+
+    refused = CertificateFactory(owner=alice, domain=True, domains=["api.example.com"])
+    refused.domains.filter(name="api.example.com").update(status="failed")
+    refused.run_transition("reject", by=validator, reason="Not proven in time.")
+    body = api.get(one(refused.pk)).json()["authentification"]
+    assert {d["domain"]: d["status"] for d in body} == {
+        refused.primary_domain: "not-verified",
+        "api.example.com": "failed",
+    }
+
+
 def test_another_teams_certificate_is_404_in_scms_shape(bob, api):
     theirs = CertificateFactory(owner=bob, issued=True)
     for answer in (
