@@ -29,7 +29,7 @@ class IntegerField(serializers.IntegerField):
     def to_internal_value(self, data: Any) -> int:
         if isinstance(data, float) and data.is_integer():
             data = int(data)  # 5.0 is the integer JSON Schema calls 5; 5.5 is not
-        found = number(data, lowest=-MAX_ID)
+        found = None if isinstance(data, str) else number(data, lowest=-MAX_ID)
         if found is None:
             self.fail("invalid")
         return super().to_internal_value(found)  # min_value and max_value

@@ -177,6 +177,9 @@ def _total(team_id: int, filters: dict, ours) -> tuple[int, bool]:
     return pagination.bounded_count(ours), False
 
 
+MAX_KEPT_QUERY = 4000
+
+
 def _first_page_instead(request: HttpRequest) -> HttpResponse:
     """An old link's numbered page (?page=2): pages go by ?after= now, which a number cannot
     name, so the first page of the same filters, saying so instead of ignoring it."""
@@ -186,7 +189,10 @@ def _first_page_instead(request: HttpRequest) -> HttpResponse:
             request, "Pages have no numbers here: this is the first page; Next goes on from it."
         )
     url = reverse("certificates:list")
-    return redirect(f"{url}?{kept.urlencode()}" if kept else url)
+    query = kept.urlencode()
+    # A query too long to send back (Django refuses to redirect past 16 KB) is not a filter
+    # anyone typed: the plain first page.
+    return redirect(f"{url}?{query}" if query and len(query) <= MAX_KEPT_QUERY else url)
 
 
 @require_GET

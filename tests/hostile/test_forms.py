@@ -150,7 +150,12 @@ def test_the_list_with_any_query_string(alice_client, alice, params, htmx):
     response = alice_client.get(
         "/certificates/", params, headers={"HX-Request": "true"} if htmx else {}
     )
-    assert response.status_code in (200, 204)
+    if "page" in params and response.status_code == 302:
+        # An old numbered page link: the first page, with the rest of the query kept.
+        assert response.url.startswith("/certificates/") and "page=" not in response.url
+        assert alice_client.get(response.url).status_code == 200
+    else:
+        assert response.status_code in (200, 204)
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=FIXTURES)
