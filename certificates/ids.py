@@ -14,13 +14,16 @@ DIGITS = re.compile(r"-?[0-9]+", re.ASCII)  # a whole number, however long
 
 
 def number(value: object, lowest: int = 1, highest: int = MAX_ID) -> int | None:
-    """The whole number `value` writes in ASCII digits (or is, as a JSON integer), when it lies
-    within lowest..highest; None for anything else."""
+    """The whole number `value` writes in ASCII digits (or is, as a JSON integer: 5.0 is the
+    integer JSON Schema calls 5, 5.5 is not), when it lies within lowest..highest; None for
+    anything else."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         found = value
-    elif isinstance(value, str) and _NUMBER.fullmatch(value):
+    elif (isinstance(value, float) and value.is_integer() and abs(value) <= MAX_ID) or (
+        isinstance(value, str) and _NUMBER.fullmatch(value)
+    ):
         found = int(value)
     else:
         return None

@@ -27,8 +27,6 @@ class IntegerField(serializers.IntegerField):
     default_error_messages = {"invalid": "Must be a whole number (a JSON number, not a string)."}
 
     def to_internal_value(self, data: Any) -> int:
-        if isinstance(data, float) and data.is_integer():
-            data = int(data)  # 5.0 is the integer JSON Schema calls 5; 5.5 is not
         found = None if isinstance(data, str) else number(data, lowest=-MAX_ID)
         if found is None:
             self.fail("invalid")
