@@ -62,11 +62,10 @@ def choose_method(domain: Domain, method: Method, email_address: str = "", *, by
             email_sent_at=domain.email_sent_at,
         )
         sent = f", link sent to {domain.email_address}" if method == Method.EMAIL else ""
-        Record.write(
-            team_id=domain.certificate.team_id,
-            action="method",
+        Record.note(
+            domain.certificate,
+            "method",
             actor=by,
-            certificate=domain.certificate,
             detail=f"{domain.name}: {Method(method).label}{sent}",
         )
     if method == Method.EMAIL:

@@ -196,10 +196,9 @@ def _record(domain: Domain, result: CheckResult, now: dt.datetime) -> None:
         Domain.objects.filter(pk=domain.pk).update(checking_until=None)
         return
     if acme:  # each result of an ACME challenge is in the timeline and the records
-        Record.write(
-            team_id=certificate.team_id,
-            action="acme_challenge",
-            certificate=certificate,
+        Record.note(
+            certificate,
+            "acme_challenge",
             detail=_fitting(f"{domain.name}, {domain.method}: {result.message}"),
         )
     if result.ok:

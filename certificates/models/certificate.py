@@ -303,7 +303,7 @@ class Certificate(Presentation, Lifecycle):
                     for name, value in changes.items()
                 ),
             )
-            Record.of_step(entry, self.team_id).save()
+            Record.of_step(entry).save()
         for name, value in changes.items():
             setattr(self, name, value)
         self.updated_at = now
@@ -316,11 +316,10 @@ class Certificate(Presentation, Lifecycle):
             before = Certificate.objects.values_list("name", flat=True).get(pk=self.pk)
             Certificate.objects.filter(pk=self.pk).update(name=name, updated_at=self.updated_at)
             SearchKey.rewrite([self])
-            Record.write(
-                team_id=self.team_id,
-                action="rename",
+            Record.note(
+                self,
+                "rename",
                 actor=by,
-                certificate=self,
                 detail=f"{before} → {name}",
             )
 

@@ -78,7 +78,7 @@ class Lifecycle(ConcurrentTransitionMixin, models.Model):
             super().save(*args, **kwargs)
             TransitionLog.objects.bulk_create(pending)
             # …and in the team's operation records.
-            Record.objects.bulk_create(Record.of_step(entry, self.team_id) for entry in pending)
+            Record.objects.bulk_create(Record.of_step(entry) for entry in pending)
 
     def refresh_from_db(
         self, using: str | None = None, fields: Any = None, from_queryset: Any = None

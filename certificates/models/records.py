@@ -85,17 +85,16 @@ class Record(models.Model):
         return record_label(self.action)
 
     @classmethod
-    def of_step(cls, entry: Any, team_id: int) -> "Record":
+    def of_step(cls, entry: Any) -> "Record":
         """The record of a state change (a TransitionLog entry, not yet saved): the member
         who took an owner's step, or the CA for everything else (which staff member is the
         CA's business, kept in the transition log)."""
         action = ACTIONS.get(entry.transition)
         by_member = action is not None and action.owner and entry.actor is not None
-        return cls.build(
-            team_id=team_id,
-            action=entry.transition,
+        return cls.of_certificate(
+            entry.certificate,
+            entry.transition,
             actor=entry.actor if by_member else None,
-            certificate=entry.certificate,
             source=entry.source,
             target=entry.target,
             detail=entry.reason,
@@ -131,6 +130,30 @@ class Record(models.Model):
             target=target,
             detail=detail,
         )
+
+    @classmethod
+    def of_certificate(
+        cls, certificate: Any, action: str, *, actor: Any = None, detail: str = "", **facts: Any
+    ) -> "Record":
+        """A record of something done to `certificate`, in its team's records, not yet
+        saved (for bulk_create); `actor` is the member who did it, None for the CA."""
+        return cls.build(
+            team_id=certificate.team_id,
+            action=action,
+            actor=actor,
+            certificate=certificate,
+            detail=detail,
+            **facts,
+        )
+
+    @classmethod
+    def note(
+        cls, certificate: Any, action: str, *, actor: Any = None, detail: str = "", **facts: Any
+    ) -> "Record":
+        """Record something done to `certificate`, in the transaction that did it."""
+        record = cls.of_certificate(certificate, action, actor=actor, detail=detail, **facts)
+        record.save()
+        return record
 
     @classmethod
     def write(cls, **facts: Any) -> "Record":

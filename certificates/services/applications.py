@@ -74,11 +74,10 @@ def save_application(
                 certificate.set_domains(application.primary_domain, application.additional_domains)
             if not submit:
                 names = ", ".join(certificate.domain_names) or "no domains yet"
-                Record.write(
-                    team_id=certificate.team_id,
-                    action="apply_saved",
+                Record.note(
+                    certificate,
+                    "apply_saved",
                     actor=by,
-                    certificate=certificate,
                     detail=f"Draft saved: {names}",
                 )
     except ConcurrentTransition:

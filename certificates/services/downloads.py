@@ -56,13 +56,7 @@ def _record(
         DownloadRecord.objects.create(
             certificate=certificate, user=user, server=server, with_key=with_key
         )
-        Record.write(
-            team_id=certificate.team_id,
-            action=action,
-            actor=user,
-            certificate=certificate,
-            detail=detail,
-        )
+        Record.note(certificate, action, actor=user, detail=detail)
 
 
 @dataclass

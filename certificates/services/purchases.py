@@ -42,11 +42,10 @@ def buy(team: Team, by: Any, purchase: Purchase) -> list[Certificate]:
         certificates = Certificate.objects.bulk_create(certificates)
         SearchKey.rewrite(certificates, domains={}, fresh=True)
         Record.objects.bulk_create(
-            Record.build(
-                team_id=team.pk,
-                action="buy",
+            Record.of_certificate(
+                certificate,
+                "buy",
                 actor=by,
-                certificate=certificate,
                 detail=f"{certificate.brand_label} {certificate.product.label}, "
                 f"{certificate.domain_type_label}",
             )
@@ -85,11 +84,5 @@ def buy_test_certificate(team: Team, by: Any, brand: str) -> Certificate:
             brand=brand,
             is_test=True,
         )
-        Record.write(
-            team_id=team.pk,
-            action="buy",
-            actor=by,
-            certificate=certificate,
-            detail="Free test certificate",
-        )
+        Record.note(certificate, "buy", actor=by, detail="Free test certificate")
         return certificate

@@ -74,11 +74,10 @@ def renew(certificate: Certificate, *, by: Any) -> Certificate:
         )
         names = certificate.domain_names
         renewal.set_domains(names[0], names[1:])
-        Record.write(
-            team_id=certificate.team_id,
-            action="renew",
+        Record.note(
+            renewal,
+            "renew",
             actor=by,
-            certificate=renewal,
             detail=f"Renewal of {certificate.name} (ID {certificate.pk})",
         )
     return renewal
