@@ -10,7 +10,7 @@ import pytest
 
 from certificates.choices import CsrSource, Status
 from certificates.models import Certificate
-from certificates.services.acme_accounts import create_key
+from tests.acme.test_certbot import key_with_a_leading_dash
 from tests.factories import UserFactory, team_of
 from tests.live.test_api_walkthrough import demo_dns  # noqa: F401 (a fixture)
 from tests.processes import Gunicorn, Visitor, certbot_bin, free_port, readme_block, task_workers
@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
 def test_the_readmes_certbot_commands_issue_renew_and_revoke(demo_dns, tmp_path):  # noqa: F811
     certbot = certbot_bin()
     alice = UserFactory(username="alice")
-    key, hmac = create_key(team_of(alice), by=alice)
+    key, hmac = key_with_a_leading_dash(team_of(alice), alice)
     http_port = free_port()
     env = {"SCM_DNS_RESOLVER": demo_dns, "SCM_CHECK_CAA": "1", "SCM_ACME_RETRY_SECONDS": "1"}
     # The block's own default puts certbot's files in var/certbot/ of the directory it runs

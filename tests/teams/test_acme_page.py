@@ -22,7 +22,7 @@ def test_a_key_is_shown_once_and_kept_encrypted(alice_client, alice):
     key_id = page.text.split("data-key-id>")[1].split("<")[0]
     hmac = page.text.split("data-hmac-key>")[1].split("<")[0]
     assert key_id.startswith("kid_") and len(hmac) == 43
-    assert f"--eab-kid {key_id} --eab-hmac-key {hmac}" in page.text
+    assert f"--eab-kid {key_id} --eab-hmac-key={hmac}" in page.text
     assert page["Cache-Control"] == "private, no-store"
     stored = AcmeAccountKey.objects.get()
     assert hmac not in str(AcmeAccountKey.objects.values().get())

@@ -24,6 +24,6 @@ class Command(BaseCommand):
             raise CommandError(str(refusal)) from None
         self.stderr.write(
             f"An ACME key for {membership.team.name}; the HMAC key is shown only now. "
-            "Pass both to the ACME client (certbot: --eab-kid KEY_ID --eab-hmac-key HMAC_KEY):"
+            "Pass both to the ACME client (certbot: --eab-kid KEY_ID --eab-hmac-key=HMAC_KEY):"
         )
         self.stdout.write(f"{key.key_id} {hmac}")
