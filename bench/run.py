@@ -28,14 +28,14 @@ from seeding import FAMILY_DOMAIN, ROOT, log, prepare
 def session_cookie(user) -> str:
     from django.conf import settings
 
-    from tests.processes import session_cookie as session_key
+    from tests.support.processes import session_cookie as session_key
 
     return f"{settings.SESSION_COOKIE_NAME}={session_key(user)}"
 
 
 def gunicorn(workers: int):
-    """gunicorn (tests/processes.py) on 127.0.0.1 with this process's environment."""
-    from tests.processes import Gunicorn
+    """gunicorn (tests/support/processes.py) on 127.0.0.1 with this process's environment."""
+    from tests.support.processes import Gunicorn
 
     return Gunicorn(workers, env=dict(os.environ))
 

@@ -6,9 +6,9 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from certificates.staff_groups import ensure_staff_groups
-from tests.browsing import browser, no_csp_violations, people  # noqa: F401 - fixtures
 from tests.factories import UserFactory
-from tests.follow_ups import follow_ups  # noqa: F401 - fixture
+from tests.support.browsing import browser, no_csp_violations, people  # noqa: F401 - fixtures
+from tests.support.follow_ups import follow_ups  # noqa: F401 - fixture
 
 
 @pytest.fixture(autouse=True)
@@ -107,7 +107,7 @@ def _no_outside_lookups(settings):
 
 @pytest.fixture(scope="session")
 def _dns_server():
-    from tests.servers import start_dns
+    from tests.support.servers import start_dns
 
     zone, server, port = start_dns()
     yield zone, port
@@ -116,7 +116,7 @@ def _dns_server():
 
 @pytest.fixture(scope="session")
 def _web_server():
-    from tests.servers import Site, start_http
+    from tests.support.servers import Site, start_http
 
     site = Site()
     server, port = start_http(site)

@@ -6,7 +6,7 @@ import re
 
 from certificates.api.serializers import SCM_STATUS
 from certificates.choices import Status
-from tests.processes import ROOT
+from tests.support.processes import ROOT
 
 DOCS = ROOT / "docs"
 PAGES = ["README.md", "states.md", "applying.md", "issuance.md", "teams.md", "api.md", "acme.md"]

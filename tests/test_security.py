@@ -21,7 +21,7 @@ from django.views.debug import ExceptionReporter
 
 from certificates.ca import bundles, keystore
 from tests.ca.helpers import issued
-from tests.processes import ROOT
+from tests.support.processes import ROOT
 from tests.test_authorization import routes, url_for, world  # noqa: F401 (fixture)
 
 PRODUCTION = {

@@ -72,7 +72,7 @@ def test_reset_starts_over_after_acme_orders_too(db):
     from django.contrib.auth import get_user_model
 
     from certificates.models import AcmeAccount, AcmeOrder
-    from tests.acme.client import csr_for, register
+    from tests.support.acme_client import csr_for, register
 
     call_command("seed_demo")
     dave = get_user_model().objects.get(username="dave")

@@ -5,7 +5,7 @@ import pytest
 
 from certificates.choices import Status
 from tests.factories import CertificateFactory
-from tests.follow_ups import CERTIFICATE_CLASSES, as_class, queued
+from tests.support.follow_ups import CERTIFICATE_CLASSES, as_class, queued
 
 
 @pytest.mark.parametrize("model", CERTIFICATE_CLASSES, ids=lambda m: m.__name__)

@@ -8,7 +8,7 @@ from certificates import workflow
 from certificates.choices import Status
 from certificates.models import Certificate, TransitionLog
 from tests.factories import CertificateFactory, OrganizationFactory
-from tests.follow_ups import (
+from tests.support.follow_ups import (
     CERTIFICATE_CLASSES,
     REASON,
     TRANSITIONS,

@@ -7,8 +7,8 @@ from axe_playwright_python.sync_playwright import Axe
 
 from certificates.models import Record
 from tests.accessibility.pages import admin_pages, console_pages
-from tests.browsing import CSP_REPORTS, log_in, note_csp
 from tests.factories import CertificateFactory, MembershipFactory, UserFactory, team_of
+from tests.support.browsing import CSP_REPORTS, log_in, note_csp
 
 pytestmark = [
     pytest.mark.browser,

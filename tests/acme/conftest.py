@@ -4,7 +4,7 @@ serves http-01 answers for HOST."""
 import pytest
 from django.test import Client
 
-from tests.acme.client import HOST
+from tests.support.acme_client import HOST
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ to which a console session is nothing."""
 import josepy as jose
 
 from certificates.services import acme_accounts
-from tests.acme.client import new_key
 from tests.api.matrix import MEMBERS
+from tests.support.acme_client import new_key
 
 ACME_PAGES = {"teams:acme", "teams:acme-key-delete", "teams:acme-account-deactivate"}
 # ACME resources anyone may GET (the rest are signed POSTs).

@@ -6,11 +6,9 @@ certificate is checked with `openssl verify` against the brand's root, and its r
 console list."""
 
 import json
-import secrets
 import subprocess
 import urllib.request
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from cryptography import x509
@@ -18,9 +16,9 @@ from cryptography.hazmat.primitives import serialization
 
 from certificates.choices import CsrSource, Status
 from certificates.models import Certificate
-from certificates.services.acme_accounts import create_key
 from tests.factories import UserFactory, team_of
-from tests.processes import Gunicorn, Visitor, certbot_bin, free_port, task_workers
+from tests.support.acme_client import key_with_a_leading_dash
+from tests.support.processes import Gunicorn, Visitor, certbot_bin, free_port, task_workers
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
 
@@ -115,17 +113,6 @@ def serial_of(live: Path) -> str:
 def listed(server: Gunicorn, user, certificate: Certificate) -> bool:
     page = Visitor(server.port, user).get("/certificates/").body
     return certificate.name in page
-
-
-def key_with_a_leading_dash(team, by):
-    """An EAB key whose HMAC key starts with "-", as one in 64 do (base64url of a first byte
-    0xf8-0xfb): certbot read "--eab-hmac-key -…" as a missing argument (found by a CI run),
-    so the commands the console gives say --eab-hmac-key=…, and the tests use such a key."""
-    real = secrets.token_bytes
-    with mock.patch.object(secrets, "token_bytes", lambda n: b"\xf8" + real(n - 1)):
-        key, hmac = create_key(team, by=by)
-    assert hmac.startswith("-")
-    return key, hmac
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import pytest
 from cryptography import x509
 
 from certificates.models import Certificate
-from tests.acme.client import issued, register
-from tests.follow_ups import on_served_crl
+from tests.support.acme_client import issued, register
+from tests.support.follow_ups import on_served_crl
 
 pytestmark = pytest.mark.django_db
 

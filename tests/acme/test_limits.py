@@ -5,7 +5,7 @@ import pytest
 from acme import challenges
 
 from certificates.models import Certificate
-from tests.acme.client import HOST, challenge_of, csr_for, post_jws, register, run_tasks
+from tests.support.acme_client import HOST, challenge_of, csr_for, post_jws, register, run_tasks
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from certificates.choices import DomainStatus, Status
 from certificates.models import Certificate, Domain, Record
-from tests.acme.client import (
+from tests.support.acme_client import (
     BASE,
     HOST,
     b64_der,
@@ -271,7 +271,7 @@ def test_a_csr_that_does_not_match_the_order_is_bad(alice, site, web, dns_zone):
     )
     assert garbage.problem == "badCSR"
     assert Certificate.objects.get().csr_pem == ""
-    from tests.acme.client import csr_with_key
+    from tests.support.acme_client import csr_with_key
 
     assert finalize(csr_with_key([HOST], client.key.key)).problem == "badCSR"  # the account's
     right, _ = csr_for([HOST])

@@ -16,7 +16,8 @@ from django.utils import timezone
 from certificates.models import AcmeAccount, AcmeNonce, Record
 from teams.models import Membership
 from teams.roles import Role
-from tests.acme.client import (
+from tests.factories import UserFactory
+from tests.support.acme_client import (
     BASE,
     DIRECTORY,
     eab_for,
@@ -25,7 +26,6 @@ from tests.acme.client import (
     post_jws,
     register,
 )
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from cryptography.x509 import ocsp
 from certificates.choices import Status
 from certificates.models import Record, Revocation
 from certificates.services.issuance import answer_ocsp
-from tests.acme.client import issued, new_key, post_jws, register
+from tests.support.acme_client import issued, new_key, post_jws, register
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,5 @@
 """Staff work in the Django admin: transitions through FSMAdminMixin's buttons."""
 
-from html.parser import HTMLParser
-
 import pytest
 from django.db import connection
 from django.test import Client
@@ -11,42 +9,7 @@ from certificates.choices import Status
 from certificates.exceptions import EditRefused
 from certificates.models import Certificate, TransitionLog
 from tests.factories import CertificateFactory
-
-
-class FormInputs(HTMLParser):
-    """The values a browser would submit from the admin's change form (no button)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.data: dict[str, str] = {}
-        self.in_form = False
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        attrs = dict(attrs)
-        if tag == "form" and attrs.get("id", "").endswith("_form"):
-            self.in_form = True
-        elif self.in_form and tag == "input" and attrs.get("name"):
-            checkbox = attrs.get("type") == "checkbox"
-            if checkbox and "checked" not in attrs:
-                return
-            self.data[attrs["name"]] = attrs.get("value") or ("on" if checkbox else "")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self.in_form = False
-
-
-def change_url(certificate) -> str:
-    return f"/admin/certificates/certificate/{certificate.pk}/change/"
-
-
-def press(client: Client, certificate, transition: str):
-    """Press a transition button on the change page, as a browser would."""
-    page = client.get(change_url(certificate))
-    assert page.status_code == 200
-    parser = FormInputs()
-    parser.feed(page.text)
-    return client.post(change_url(certificate), {**parser.data, "_fsm_transition_to": transition})
+from tests.support.admin_forms import FormInputs, change_url, press
 
 
 def client_for(user) -> Client:

@@ -11,8 +11,15 @@ from django.test import Client
 from certificates.actions import ACTIONS, CONFIRM_REVOCATION_FORM, REASON_FORM
 from certificates.choices import Status
 from certificates.models import CertificateAuthority, RevocationRequest, TransitionLog
-from tests.admin.test_certificates import FormInputs, client_for
-from tests.follow_ups import CERTIFICATE_CLASSES, REASON, effect_of, on_served_crl, ready_for
+from tests.admin.test_certificates import client_for
+from tests.support.admin_forms import FormInputs
+from tests.support.follow_ups import (
+    CERTIFICATE_CLASSES,
+    REASON,
+    effect_of,
+    on_served_crl,
+    ready_for,
+)
 
 STAFF_STEPS = sorted(
     name for name, action in ACTIONS.items() if not action.owner and not action.system_only

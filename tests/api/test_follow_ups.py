@@ -4,7 +4,7 @@ API has its domain checks queued; a withdrawal, a revocation request, a deletion
 from certificates.choices import Status
 from certificates.models import Certificate
 from tests.factories import CertificateFactory
-from tests.follow_ups import effect_of
+from tests.support.follow_ups import effect_of
 
 LIST = "/v3/scm/certificates"
 

@@ -3,8 +3,8 @@ they link included (it was a 404)."""
 
 import pytest
 
-from tests.browsing import log_in
 from tests.factories import CertificateFactory
+from tests.support.browsing import log_in
 
 pytestmark = [
     pytest.mark.browser,

@@ -5,7 +5,7 @@ works against the API at once."""
 
 import pytest
 
-from tests.browsing import log_in, note_csp
+from tests.support.browsing import log_in, note_csp
 
 pytestmark = [
     pytest.mark.browser,

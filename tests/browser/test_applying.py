@@ -3,8 +3,8 @@
 import pytest
 
 from certificates.choices import DomainType, Status
-from tests.browsing import log_in
 from tests.factories import CertificateFactory, make_csr
+from tests.support.browsing import log_in
 
 pytestmark = [
     pytest.mark.browser,

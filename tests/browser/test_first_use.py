@@ -11,9 +11,9 @@ from axe_playwright_python.sync_playwright import Axe
 
 from certificates.choices import CsrSource, Status
 from certificates.models import Certificate
-from tests.browsing import log_in, note_csp
 from tests.ca.helpers import issued
 from tests.factories import CertificateFactory, OrganizationFactory, make_csr
+from tests.support.browsing import log_in, note_csp
 
 pytestmark = [
     pytest.mark.browser,

@@ -5,8 +5,8 @@ and the live region tells a screen reader what changed, once, and nothing that d
 import pytest
 
 from certificates.choices import CsrSource, Status
-from tests.browsing import log_in, note_csp
 from tests.factories import CertificateFactory
+from tests.support.browsing import log_in, note_csp
 
 pytestmark = [
     pytest.mark.browser,

@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 
 from certificates.choices import Status
-from tests.browsing import log_in, note_csp, progress_of, wait_for_progress
 from tests.factories import CertificateFactory
+from tests.support.browsing import log_in, note_csp, progress_of, wait_for_progress
 
 # serialized_rollback restores what the migrations created (the staff groups) after the
 # flush that ends every transactional test.

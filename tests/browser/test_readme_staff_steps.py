@@ -8,8 +8,8 @@ import pytest
 
 from certificates.choices import Status
 from certificates.models import Certificate
-from tests.browsing import log_in, wait_for_progress
-from tests.processes import RunDemo
+from tests.support.browsing import log_in, wait_for_progress
+from tests.support.processes import RunDemo
 
 pytestmark = [
     pytest.mark.browser,

@@ -10,8 +10,8 @@ import zipfile
 import pytest
 
 from certificates.choices import Status
-from tests.browsing import log_in, progress_of, wait_for_progress
 from tests.factories import CertificateFactory, UserFactory
+from tests.support.browsing import log_in, progress_of, wait_for_progress
 
 pytestmark = [
     pytest.mark.browser,

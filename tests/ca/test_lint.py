@@ -16,8 +16,8 @@ from cryptography.x509 import ocsp
 from certificates.choices import Brand, CAKind, CertificateType, DomainType, RevocationReason
 from certificates.models import Certificate, CertificateAuthority
 from certificates.services import issuance
-from tests import pki
 from tests.ca.helpers import KEYS, issued
+from tests.support import pki
 
 pytestmark = pytest.mark.django_db
 
@@ -81,8 +81,8 @@ def test_the_exception_is_only_the_loopback_url(alice, settings):
 
 
 def test_test_certificates_renewals_and_acme_orders_are_clean(alice, settings, web_site, dns_zone):
-    from tests.acme.client import HOST, register
-    from tests.acme.client import issued as acme_issued
+    from tests.support.acme_client import HOST, register
+    from tests.support.acme_client import issued as acme_issued
 
     test = issued(alice, is_test=True)
     renewal = issued(alice, renewal_of=issued(alice))

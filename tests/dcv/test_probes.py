@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from certificates import exceptions
 from certificates.dcv import caa, http, lookup, txt
 from certificates.models import Domain
-from tests.servers import RawServer
+from tests.support.servers import RawServer
 
 TOKEN = "abcdefghijklmnopqrstuvwxyz234567abcdefgh"
 FILE = "/.well-known/pki-validation/fileauth.txt"

@@ -12,8 +12,8 @@ from django.test import Client
 
 from certificates.choices import CertificateType, Status
 from certificates.models import Record
-from tests.acme.client import BASE, HOST, csr_for, issued, post_jws, register
 from tests.ca.helpers import issued as issued_in_console
+from tests.support.acme_client import BASE, HOST, csr_for, issued, post_jws, register
 
 pytestmark = pytest.mark.django_db
 

@@ -20,8 +20,8 @@ from certificates.ca import csr as x509
 from certificates.ca import profiles, status
 from certificates.choices import Brand, CertificateType, DomainType, KeyAlgorithm
 from certificates.models import CertificateAuthority
-from tests import der
 from tests.factories import CertificateFactory, submitted
+from tests.support import der
 from tests.views.test_applying import form as application
 from tests.views.test_applying import fresh, url
 

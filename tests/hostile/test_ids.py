@@ -21,10 +21,10 @@ from certificates.api import fields as api_fields
 from certificates.dcv import http
 from certificates.models.querysets import id_in
 from teams.roles import Role
-from tests.acme.client import BASE, new_key, post_jws, register
 from tests.api.conftest import token_for
 from tests.factories import CertificateFactory
-from tests.servers import RawServer
+from tests.support.acme_client import BASE, new_key, post_jws, register
+from tests.support.servers import RawServer
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [

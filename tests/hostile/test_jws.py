@@ -12,7 +12,8 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.acme.client import (
+from tests.acme.test_protocol import binding
+from tests.support.acme_client import (
     BASE,
     csr_for,
     eab_for,
@@ -22,7 +23,6 @@ from tests.acme.client import (
     post_jws,
     register,
 )
-from tests.acme.test_protocol import binding
 
 pytestmark = pytest.mark.django_db
 

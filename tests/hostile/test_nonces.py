@@ -13,7 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from certificates.models import AcmeNonce
-from tests.acme.client import BASE, fresh_nonce, post_jws, register
+from tests.support.acme_client import BASE, fresh_nonce, post_jws, register
 
 RACERS = 8
 

@@ -16,10 +16,9 @@ from cryptography import x509
 from certificates.choices import Status
 from certificates.models import Certificate
 from certificates.services.acme_accounts import create_key
-from tests.acme.client import csr_for, jose_sign, new_key
 from tests.factories import UserFactory, team_of
-from tests.live.test_races import at_once
-from tests.processes import Gunicorn, task_workers
+from tests.support.acme_client import csr_for, jose_sign, new_key
+from tests.support.processes import Gunicorn, at_once, task_workers
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
 CLIENTS = 20

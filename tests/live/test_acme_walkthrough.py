@@ -10,10 +10,16 @@ import pytest
 
 from certificates.choices import CsrSource, Status
 from certificates.models import Certificate
-from tests.acme.test_certbot import key_with_a_leading_dash
 from tests.factories import UserFactory, team_of
-from tests.live.test_api_walkthrough import demo_dns  # noqa: F401 (a fixture)
-from tests.processes import Gunicorn, Visitor, certbot_bin, free_port, readme_block, task_workers
+from tests.support.acme_client import key_with_a_leading_dash
+from tests.support.processes import (
+    Gunicorn,
+    Visitor,
+    certbot_bin,
+    free_port,
+    readme_block,
+    task_workers,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
 

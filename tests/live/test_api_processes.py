@@ -13,8 +13,7 @@ from certificates.models import Certificate
 from teams.roles import Role
 from teams.tokens import create_token
 from tests.factories import UserFactory, team_of
-from tests.live.test_races import at_once
-from tests.processes import Gunicorn
+from tests.support.processes import Gunicorn, at_once
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
 LIMIT = 10

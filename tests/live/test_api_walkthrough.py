@@ -6,7 +6,6 @@ exported chain verifies with openssl."""
 import os
 import shutil
 import subprocess
-import sys
 
 import pytest
 
@@ -15,32 +14,14 @@ from certificates.models import Certificate
 from teams.roles import Role
 from teams.tokens import create_token
 from tests.factories import UserFactory, team_of
-from tests.processes import (
-    ROOT,
+from tests.support.processes import (
     Gunicorn,
     Visitor,
-    child_env,
-    free_port,
     readme_block,
     task_workers,
 )
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
-
-
-@pytest.fixture
-def demo_dns():
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "demo_dns", "--port", str(port), "--delay", "0"],
-        cwd=ROOT,
-        env=child_env(DEBUG="1"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    yield f"127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=10)
 
 
 @pytest.mark.skipif(

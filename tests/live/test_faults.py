@@ -14,8 +14,8 @@ from certificates import tasks
 from certificates.choices import DomainStatus, Status
 from certificates.models import Certificate, Domain, TransitionLog
 from tests.factories import CertificateFactory
-from tests.live.test_races import change_form
-from tests.processes import Gunicorn, Visitor, task_workers, wait_until
+from tests.support.admin_forms import change_form
+from tests.support.processes import Gunicorn, Visitor, task_workers, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
 # Short clocks: a dead checker's lease and a dead worker's job are noticed in seconds.

@@ -22,8 +22,8 @@ from django_tasks_db.models import DBTaskResult
 from certificates.choices import DomainStatus, Status
 from certificates.models import Certificate, Domain
 from tests.factories import CertificateFactory, UserFactory, submitted
-from tests.live.test_races import change_form
-from tests.processes import ROOT, Gunicorn, Visitor, task_workers, wait_until
+from tests.support.admin_forms import change_form
+from tests.support.processes import ROOT, Gunicorn, Visitor, task_workers, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
 

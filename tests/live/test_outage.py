@@ -16,7 +16,7 @@ from certificates import tasks
 from certificates.choices import DomainStatus
 from certificates.models import Domain
 from tests.factories import CertificateFactory
-from tests.processes import Gunicorn, Visitor, task_workers, wait_until
+from tests.support.processes import Gunicorn, Visitor, task_workers, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
 
@@ -84,7 +84,7 @@ def test_a_task_worker_started_while_the_database_is_away_waits_for_it(tmp_path)
     not die on its first database query; it waits and carries on once the database is back."""
     import sys
 
-    from tests.processes import ROOT, child_env
+    from tests.support.processes import ROOT, child_env
 
     env = child_env(SQLITE_PATH=str(tmp_path / "missing" / "db.sqlite3"))
     env.pop("DATABASE_URL", None)  # a database that cannot be opened, on either engine

@@ -1,50 +1,19 @@
-"""Races through HTTP against gunicorn with several worker processes (tests/processes.py): the
+"""Races through HTTP against gunicorn with several worker processes (tests/support/processes.py): the
 same step requested 20 times at once. Exactly one request does it, the others are told why
 not (a message on the page a browser is sent back to, or a 409 page), nobody gets a server
 error, and the log has one row per change.
 Runs on SQLite and on PostgreSQL, like the rest of the suite."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 
 from certificates.choices import DomainStatus, Status
 from certificates.models import Certificate, TransitionLog
-from tests.admin.test_certificates import FormInputs
 from tests.factories import CertificateFactory, UserFactory, submitted
-from tests.processes import Gunicorn, Visitor, task_workers, wait_until
+from tests.support.admin_forms import change_form
+from tests.support.processes import Visitor, at_once, task_workers, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
 CROWD = 20
-
-
-@pytest.fixture
-def server(settings):
-    running = Gunicorn(workers=4)
-    yield running
-    running.stop()
-
-
-def at_once(calls: list) -> list:
-    """Run the calls in threads released together, so their requests overlap."""
-    gate = threading.Barrier(len(calls))
-
-    def run(call):
-        gate.wait()
-        return call()
-
-    with ThreadPoolExecutor(len(calls)) as pool:
-        return list(pool.map(run, calls))
-
-
-def change_form(visitor: Visitor, certificate) -> tuple[str, dict]:
-    url = f"/admin/certificates/certificate/{certificate.pk}/change/"
-    page = visitor.get(url)
-    assert page.status == 200
-    parser = FormInputs()
-    parser.feed(page.body)
-    return url, parser.data
 
 
 def logged(certificate, transition: str) -> int:

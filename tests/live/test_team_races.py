@@ -9,18 +9,10 @@ from certificates.models import Record
 from teams.models import Membership
 from teams.roles import Role
 from tests.factories import MembershipFactory, UserFactory, team_of
-from tests.live.test_races import at_once
-from tests.processes import Gunicorn, Visitor
+from tests.support.processes import Visitor, at_once
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
 ROUNDS = 5
-
-
-@pytest.fixture
-def server(settings):
-    running = Gunicorn(workers=4)
-    yield running
-    running.stop()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.processes import RunDemo, wait_until
+from tests.support.processes import RunDemo, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.live]
 

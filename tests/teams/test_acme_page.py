@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 from certificates.ca import keystore
 from certificates.models import AcmeAccount, AcmeAccountKey, Record
 from teams.roles import Role
-from tests.acme.client import new_key, post_jws, register
 from tests.factories import MembershipFactory, UserFactory, team_of
+from tests.support.acme_client import new_key, post_jws, register
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +106,7 @@ def test_the_command_prints_key_id_and_hmac_key_on_its_last_line(alice):
     from acme import client as acme_client
     from acme import messages
 
-    from tests.acme.client import DIRECTORY, network
+    from tests.support.acme_client import DIRECTORY, network
 
     key = new_key()
     net = network(key)

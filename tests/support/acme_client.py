@@ -3,7 +3,9 @@ uses) talking to the console through Django's test client, with accounts made fr
 as a team member makes them, and the task worker's jobs run in-process on demand."""
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
+from unittest import mock
 
 import josepy as jose
 import requests
@@ -241,3 +243,14 @@ def ready_order(client, site):
         client.acme.answer_challenge(challenge, response)
     run_tasks()
     return client.acme.poll_authorizations(order, deadline())
+
+
+def key_with_a_leading_dash(team, by):
+    """An EAB key whose HMAC key starts with "-", as one in 64 do (base64url of a first byte
+    0xf8-0xfb): certbot read "--eab-hmac-key -…" as a missing argument (found by a CI run),
+    so the commands the console gives say --eab-hmac-key=…, and the tests use such a key."""
+    real = secrets.token_bytes
+    with mock.patch.object(secrets, "token_bytes", lambda n: b"\xf8" + real(n - 1)):
+        key, hmac = acme_service.create_key(team, by=by)
+    assert hmac.startswith("-")
+    return key, hmac
