@@ -10,8 +10,8 @@ class CertificatesConfig(AppConfig):
     verbose_name = "Certificates"
 
     def ready(self) -> None:
-        # Imported for their side effects: system checks and the demo's state_entered receiver.
-        from certificates import checks, simulated_ca  # noqa: F401
+        # Imported for its side effect: the system checks.
+        from certificates import checks  # noqa: F401
 
         post_migrate.connect(_staff_groups, sender=self)
 

@@ -69,7 +69,7 @@ FOLLOW_UPS: dict[str, Callable[[Certificate, Any], None]] = {
     "verify_organization": issue_if_automatic,
     "issue": nothing,
     "reject": nothing,
-    "withdraw": nothing,  # the CA stops; the demo's simulated CA listens (simulated_ca.py)
+    "withdraw": nothing,  # the CA stops; the demo's simulated CA listens (demo/simulated_ca.py)
     "complete_withdrawal": nothing,
     "edit": nothing,
     "request_revocation": nothing,  # the Revocation group decides in its queue

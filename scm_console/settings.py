@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",  # Swagger UI served from the console itself, no CDN
     "teams",
     "certificates",
+    "demo",  # seed_demo, demo_dns, run_demo; the simulated CA and the traffic (SCM_SIMULATED_CA…)
 ]
 
 MIDDLEWARE = [
@@ -313,12 +314,11 @@ SCM_CAA_IDENTITIES = env_list("SCM_CAA_IDENTITIES", "scm-console.example")
 SCM_CHECK_CAA = env_bool("SCM_CHECK_CAA", True)
 # DV certificates without manual review are issued as soon as their domains are verified.
 SCM_AUTO_ISSUE_DV = env_bool("SCM_AUTO_ISSUE_DV", True)
-# Demo: the worker plays the CA completing withdrawals after this delay (organizations
-# wait for staff). Off unless SCM_SIMULATED_CA is set; `make run` sets it.
+# The demo's settings, read in demo/ only. The simulated CA (demo/simulated_ca.py): the
+# worker completes withdrawals after this delay; off unless set (`make run` sets it).
 SCM_SIMULATED_CA = env_bool("SCM_SIMULATED_CA", False)
 SCM_SIMULATED_CA_DELAY_SECONDS = int(os.environ.get("SCM_SIMULATED_CA_DELAY_SECONDS", "20"))
-# Demo traffic (certificates/services/demo_traffic.py): a new application from the demo
-# teams every this many seconds, and the CA keeping up. 0 (off) unless `make run` sets it.
+# Demo traffic (demo/traffic.py): an application every this many s; 0 (off) but in `make run`.
 SCM_DEMO_TRAFFIC_SECONDS = int(os.environ.get("SCM_DEMO_TRAFFIC_SECONDS", "0"))
 # How long the traffic's OV and EV wait at 70% and at 90% before the demo's CA staff
 # member takes them: long enough for a person to see and take them first.

@@ -31,21 +31,35 @@ def test_the_import_contract_holds():
     assert "0 broken" in done.stdout
 
 
-def test_the_contract_notices_a_pure_helper_that_imports_a_model(tmp_path):
+def copy_of_the_house(tmp_path: Path) -> Path:
     copy = tmp_path / "house"
-    for package in ("certificates", "teams"):
+    for package in ("certificates", "demo", "teams"):
         shutil.copytree(
             ROOT / package,
             copy / package,
             ignore=shutil.ignore_patterns("__pycache__", "migrations"),
         )
     shutil.copy(ROOT / "pyproject.toml", copy)
+    return copy
+
+
+def test_the_contract_notices_a_pure_helper_that_imports_a_model(tmp_path):
+    copy = copy_of_the_house(tmp_path)
     with (copy / "certificates" / "choices.py").open("a") as choices:
         choices.write("\nfrom certificates.models import Certificate  # a hole\n")
     done = lint_imports(copy)
     assert done.returncode != 0
     assert "Pure helpers import no Django models BROKEN" in done.stdout
     assert "Layers: entry points, follow-ups, services, models, pure helpers BROKEN" in done.stdout
+
+
+def test_the_contract_notices_the_core_importing_the_demo(tmp_path):
+    copy = copy_of_the_house(tmp_path)
+    with (copy / "certificates" / "tasks.py").open("a") as tasks:
+        tasks.write("\nfrom demo import traffic  # the core knowing the demo\n")
+    done = lint_imports(copy)
+    assert done.returncode != 0
+    assert "The core imports nothing of the demo BROKEN" in done.stdout
 
 
 def import_circles(graph: grimp.ImportGraph) -> list[list[str]]:
@@ -85,7 +99,7 @@ def import_circles(graph: grimp.ImportGraph) -> list[list[str]]:
 
 
 def test_no_module_imports_itself_round_a_circle():
-    graph = grimp.build_graph("certificates", "teams")
+    graph = grimp.build_graph("certificates", "demo", "teams")
     assert import_circles(graph) == []
 
 
@@ -102,7 +116,7 @@ def test_the_circle_finder_finds_a_circle():
 def test_no_source_module_is_over_400_lines():
     sources = [
         path
-        for folder in ("certificates", "teams", "scm_console", "tests", "bench", "scripts")
+        for folder in ("certificates", "demo", "teams", "scm_console", "tests", "bench", "scripts")
         for path in (ROOT / folder).rglob("*.py")
         if "migrations" not in path.parts
     ]

@@ -1,5 +1,6 @@
 """The verification workflow: re-checks with backoff, deadline, workers, email links, and
-what follows (organization reuse, automatic DV issuance, CAA, the simulated CA)."""
+what follows (organization reuse, automatic DV issuance, CAA); the simulated CA is the
+demo's (tests/demo/test_simulated_ca.py)."""
 
 import datetime as dt
 import threading
@@ -266,34 +267,6 @@ def test_staff_approval_records_the_organization_as_verified(alice, validator):
     certificate.run_transition("verify_organization", by=validator)
     certificate.organization.refresh_from_db()
     assert certificate.organization.verified_at == certificate.org_verified_at
-
-
-def test_simulated_ca_completes_withdrawals_and_leaves_organizations_to_staff(
-    alice, dns_zone, settings
-):
-    settings.SCM_SIMULATED_CA = True
-    settings.SCM_SIMULATED_CA_DELAY_SECONDS = 20
-    certificate = submitted(alice, ov=True)
-    publish(dns_zone, certificate)
-    dcv.check_domain(certificate.domains.get().pk, force=True)
-    assert tasks.simulated_ca.call(certificate.pk) == "nothing to decide"
-    certificate.refresh_from_db()
-    assert certificate.status == Status.PENDING_ORG_VERIFICATION  # in the review queue
-
-    second = submitted(alice, ov=True)
-    second.run_transition("withdraw", by=alice)
-    job = max(queued("simulated_ca"), key=lambda queued_job: queued_job.run_after)
-    assert dt.timedelta(seconds=15) < job.run_after - timezone.now() <= dt.timedelta(seconds=20)
-    tasks.simulated_ca.call(second.pk)
-    second.refresh_from_db()
-    assert second.status == Status.PENDING_APPLICATION
-
-
-def test_simulated_ca_is_off_by_default(alice):
-    certificate = CertificateFactory(owner=alice, ov=True, org=True)
-    assert tasks.simulated_ca.call(certificate.pk) == "simulated CA is off"
-    certificate.refresh_from_db()
-    assert certificate.status == Status.PENDING_ORG_VERIFICATION
 
 
 def test_caa_for_another_ca_fails_an_automatic_issue(alice, dns_zone, settings):

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from certificates.management.processes import Child, stop, stop_on_sigterm, supervise, task_worker
-from certificates.tasks import schedule_demo_traffic
+from demo.tasks import schedule_demo_traffic
 
 
 class Command(BaseCommand):

@@ -13,7 +13,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from certificates.choices import Brand, CertificateType, CsrSource, DomainType, KeyAlgorithm, Status
-from certificates.management import demo_timeline
 from certificates.models import (
     AcmeAccount,
     AcmeAccountKey,
@@ -24,17 +23,17 @@ from certificates.models import (
     SearchKey,
     TransitionLog,
 )
-from certificates.services import demo_traffic
 from certificates.services.applications import Application, save_application
-from certificates.services.demo_traffic import contacts
 from certificates.services.issuance import init_ca, refresh_crl
 from certificates.staff_groups import STAFF_GROUPS, ensure_staff_groups
 from certificates.validity import max_validity_days
+from demo import simulated_ca, timeline, traffic
+from demo.traffic import contacts
 from teams.models import Membership, Team
 from teams.roles import Role
 
 # Each demo team: its members and roles; the first member applies for its certificates.
-# erin and frank are the demo traffic's applicants (services/demo_traffic.py), so that
+# erin and frank are the demo traffic's applicants (demo/traffic.py), so that
 # the records never show alice or bob doing what they never did.
 TEAMS = {
     "Northwind Traders": {
@@ -67,8 +66,8 @@ ORGANIZATIONS = {
     },
 }
 STAFF = "staff"
-# The CA staff who work the demo traffic: grace (demo_traffic.STAFF), not the visitors' staff.
-TRAFFIC_STAFF = {demo_traffic.STAFF: ["Validation", "Issuance"]}
+# The CA staff who work the demo traffic: grace (traffic.STAFF), not the visitors' staff.
+TRAFFIC_STAFF = {traffic.STAFF: ["Validation", "Issuance"]}
 
 # Why the CA refused the failed demo applications: what its checks of that product look at
 # (a DV's check is of the domains alone: it has no organization to find in a registry).
@@ -131,11 +130,11 @@ class Command(BaseCommand):
         # seed must work offline. Only this command's own issuances skip the check. Nor
         # does the simulated CA decide a seeded certificate (a withdrawal): visitors do.
         checking, settings.SCM_CHECK_CAA = settings.SCM_CHECK_CAA, False
-        simulating, settings.SCM_SIMULATED_CA = settings.SCM_SIMULATED_CA, False
         try:
-            self.seed_all(password, reset)
+            with simulated_ca.deciding_nothing():
+                self.seed_all(password, reset)
         finally:
-            settings.SCM_CHECK_CAA, settings.SCM_SIMULATED_CA = checking, simulating
+            settings.SCM_CHECK_CAA = checking
 
     def seed_all(self, password: str, reset: bool) -> None:
         for authority in init_ca():
@@ -232,11 +231,11 @@ class Command(BaseCommand):
                 team, owner, staff, plan.name, plan.product, plan.state, PATHS[plan.state], domain
             )
             if plan.issued:
-                demo_timeline.place(certificate, plan)
+                timeline.place(certificate, plan)
             created += 1
         return created
 
-    def every_state(self) -> list[demo_timeline.Plan]:
+    def every_state(self) -> list[timeline.Plan]:
         """A certificate of each type in each state; those issued were issued in the past
         (a DV 12 days from its end, the expired ones past theirs), after the time their
         type takes."""
@@ -248,22 +247,22 @@ class Command(BaseCommand):
                 name = f"demo-{product.value.replace('_', '-')}-{list(PATHS).index(state) + 1:02d}"
                 if state == Status.PENDING_ORG_VERIFICATION and not product.needs_org_verification:
                     continue
-                plan = demo_timeline.Plan(name, product, state)
+                plan = timeline.Plan(name, product, state)
                 if state == Status.ISSUED and product == CertificateType.DV:
                     plan.issued = now - lifetime + dt.timedelta(days=12)  # "Expires in 12 days"
                 elif state == Status.EXPIRED:
                     plan.issued = now - lifetime - dt.timedelta(days=3 + 5 * order)
-                elif state in demo_timeline.ISSUED_AGO:
-                    plan.issued = now - demo_timeline.ISSUED_AGO[state] - dt.timedelta(days=order)
+                elif state in timeline.ISSUED_AGO:
+                    plan.issued = now - timeline.ISSUED_AGO[state] - dt.timedelta(days=order)
                 if plan.issued:
                     if product.needs_org_verification:
-                        plan.issued = demo_timeline.on_a_working_day(plan.issued, turn)
-                    plan.took = demo_timeline.took(product, turn, plan.issued)
-                    plan.later = demo_timeline.AFTER_ISSUE.get(state, {})
+                        plan.issued = timeline.on_a_working_day(plan.issued, turn)
+                    plan.took = timeline.took(product, turn, plan.issued)
+                    plan.later = timeline.AFTER_ISSUE.get(state, {})
                 plans.append(plan)
         return plans
 
-    def history(self) -> list[demo_timeline.Plan]:
+    def history(self) -> list[timeline.Plan]:
         """What the team had issued in the year before the demo, so that its overview has
         months to show: a DV (issued minutes after submission) and an OV (after 1–3 working
         days of organization checks) a month; those past their end have expired."""
@@ -272,9 +271,9 @@ class Command(BaseCommand):
             for turn, product in enumerate((CertificateType.DV, CertificateType.OV)):
                 issued = now - dt.timedelta(days=30 * month + 9 * turn)
                 if product.needs_org_verification:
-                    issued = demo_timeline.on_a_working_day(issued, month)
-                plan = demo_timeline.Plan(f"{HISTORY}{month:02d}{turn}", product, Status.ISSUED)
-                plan.issued, plan.took = issued, demo_timeline.took(product, month, issued)
+                    issued = timeline.on_a_working_day(issued, month)
+                plan = timeline.Plan(f"{HISTORY}{month:02d}{turn}", product, Status.ISSUED)
+                plan.issued, plan.took = issued, timeline.took(product, month, issued)
                 plans.append(plan)
         return plans
 

@@ -11,14 +11,13 @@ from django.core.management import call_command
 from django.utils import timezone
 from dnslib.server import DNSLogger, DNSServer
 
-from certificates import tasks
 from certificates.choices import CertificateType, Status
 from certificates.dcv import workflow as dcv
-from certificates.management.commands import demo_dns
-from certificates.management.commands.demo_dns import DemoZone
 from certificates.models import Certificate, Record
-from certificates.services import demo_traffic
 from certificates.services.overview import failure_kind
+from demo import tasks, traffic
+from demo.management.commands import demo_dns
+from demo.management.commands.demo_dns import DemoZone
 
 
 @pytest.fixture
@@ -27,7 +26,7 @@ def demo(db):
 
 
 def test_applications_arrive_in_turn_from_the_demo_members(demo):
-    arrived = [demo_traffic.arrive(turn) for turn in range(6)]
+    arrived = [traffic.arrive(turn) for turn in range(6)]
     assert [c.certificate_type for c in arrived] == [
         CertificateType.DV,
         CertificateType.OV,
@@ -56,7 +55,7 @@ def test_applications_arrive_in_turn_from_the_demo_members(demo):
 @pytest.mark.django_db(transaction=True)
 def test_the_demo_dns_serves_the_misspelt_record_wrong(settings):
     call_command("seed_demo")
-    right, typo = demo_traffic.arrive(0), demo_traffic.arrive(5)
+    right, typo = traffic.arrive(0), traffic.arrive(5)
     server = DNSServer(
         DemoZone(delay=0), address="127.0.0.1", port=0, logger=DNSLogger("-request,-reply")
     )
@@ -88,7 +87,7 @@ def test_the_demo_dns_publishes_nothing_for_the_seeded_applications(demo, monkey
     for certificate in seeded:
         for domain in certificate.domains.filter(method="dns"):
             assert zone.tokens(domain.base_name) == [], certificate.name
-    arrived = demo_traffic.arrive(0)
+    arrived = traffic.arrive(0)
     [domain] = arrived.domains.all()
     assert zone.tokens(domain.base_name) == [domain.token]
 
@@ -97,12 +96,12 @@ def test_the_ca_keeps_up_with_the_traffic_only(demo):
     staff_decides = Certificate.objects.filter(
         name__startswith="demo-", status=Status.TO_BE_ISSUED
     ).count()
-    waiting = demo_traffic.arrive(1)
+    waiting = traffic.arrive(1)
     Certificate.objects.filter(pk=waiting.pk).update(status=Status.TO_BE_ISSUED)
-    stuck = demo_traffic.arrive(5)
+    stuck = traffic.arrive(5)
     later = timezone.now() + dt.timedelta(minutes=4)
 
-    done = demo_traffic.work_the_queues(later)
+    done = traffic.work_the_queues(later)
 
     assert len(done) == 2
     waiting.refresh_from_db()
@@ -115,14 +114,14 @@ def test_the_ca_keeps_up_with_the_traffic_only(demo):
         Certificate.objects.filter(name__startswith="demo-", status=Status.TO_BE_ISSUED).count()
         == staff_decides
     )
-    assert demo_traffic.work_the_queues(later) == []  # nothing twice
+    assert traffic.work_the_queues(later) == []  # nothing twice
 
 
 def test_the_traffics_ov_and_ev_wait_at_70_and_90_long_enough_for_a_person(demo, settings):
     """Found following the README as staff: the CA verified them 20 s after 70%, so the
     review queue showed none by the time a person got there."""
     settings.SCM_DEMO_REVIEW_SECONDS, settings.SCM_DEMO_ISSUE_SECONDS = 240, 120
-    ev = demo_traffic.arrive(3)
+    ev = traffic.arrive(3)
     ev.domains.update(status="verified")
     ev.run_transition("verify_domains", by=None)
     at_70 = timezone.now()
@@ -132,10 +131,10 @@ def test_the_traffics_ov_and_ev_wait_at_70_and_90_long_enough_for_a_person(demo,
     waiting_seeded = seeded.count()
     assert waiting_seeded
 
-    assert demo_traffic.work_the_queues(at_70 + dt.timedelta(seconds=230)) == []
+    assert traffic.work_the_queues(at_70 + dt.timedelta(seconds=230)) == []
     ev.refresh_from_db()
     assert ev.status == Status.PENDING_ORG_VERIFICATION
-    done = demo_traffic.work_the_queues(at_70 + dt.timedelta(seconds=250))
+    done = traffic.work_the_queues(at_70 + dt.timedelta(seconds=250))
     ev.refresh_from_db()
     assert done == [f"{ev.name}: verify_organization"]
     assert ev.status == Status.TO_BE_ISSUED
@@ -145,8 +144,8 @@ def test_the_traffics_ov_and_ev_wait_at_70_and_90_long_enough_for_a_person(demo,
     assert ev.organization.verified_at is None
 
     at_90 = ev.updated_at
-    assert demo_traffic.work_the_queues(at_90 + dt.timedelta(seconds=110)) == []
-    assert demo_traffic.work_the_queues(at_90 + dt.timedelta(seconds=130)) == [f"{ev.name}: issue"]
+    assert traffic.work_the_queues(at_90 + dt.timedelta(seconds=110)) == []
+    assert traffic.work_the_queues(at_90 + dt.timedelta(seconds=130)) == [f"{ev.name}: issue"]
     assert seeded.count() == waiting_seeded  # the seeded ones wait for staff
 
 
@@ -163,13 +162,13 @@ def test_the_seeded_and_a_visitors_applications_wait_for_staff(demo, settings):
     assert withdrawing.exists()  # the seed queued no decision of the simulated CA for them
     from django_tasks_db.models import DBTaskResult
 
-    assert not DBTaskResult.objects.filter(task_path="certificates.tasks.simulated_ca").exists()
+    assert not DBTaskResult.objects.filter(task_path="demo.tasks.simulated_ca").exists()
 
 
 def test_the_traffic_is_off_unless_asked_for(demo, settings):
     from django_tasks_db.models import DBTaskResult
 
-    queued = DBTaskResult.objects.filter(task_path="certificates.tasks.demo_traffic_tick")
+    queued = DBTaskResult.objects.filter(task_path="demo.tasks.demo_traffic_tick")
     assert settings.SCM_DEMO_TRAFFIC_SECONDS == 0
     assert not tasks.schedule_demo_traffic()
     assert tasks.demo_traffic_tick.call(0) == "demo traffic is off"

@@ -15,7 +15,7 @@ from dnslib.server import BaseResolver, DNSLogger, DNSServer
 from certificates.choices import DomainStatus, Method, Status
 from certificates.dcv.workflow import dns01_value
 from certificates.models import Domain
-from certificates.services import demo_traffic
+from demo import traffic
 
 PREFIX = "_dnsauth."
 ACME_PREFIX = "_acme-challenge."
@@ -67,7 +67,7 @@ class DemoZone(BaseResolver):
             tokens = list(tokens)
         finally:
             close_old_connections()
-        if base.startswith(f"{demo_traffic.MISCONFIGURED}-"):
+        if base.startswith(f"{traffic.MISCONFIGURED}-"):
             # The demo traffic's applicant who copied the record with a typo.
             return [token[:-1] + ("x" if token[-1:] != "x" else "y") for token in tokens]
         return tokens
