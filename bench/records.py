@@ -10,14 +10,14 @@ PAGES = ("records_first", "records_member", "records_deep")
 
 def kinds(base: str, cookie: str, seeded: dict) -> dict:
     """The records pages to time, as bench/run.py's kinds."""
-    from certificates import pagination
     from certificates.models import Record
+    from certificates.views.records import NEWEST_FIRST
 
-    ours = Record.objects.filter(team=seeded["team"]).order_by("-at", "-id")
+    ours = NEWEST_FIRST.order(Record.objects.filter(team=seeded["team"]))
     total = ours.count()
     # 80 % in, with a full page of 50 after it at every size.
     deep_row = ours[min(int(total * 0.8), total - 51)]
-    deep = pagination.encode_key(deep_row, ["at", "id"])
+    deep = NEWEST_FIRST.encode(deep_row)
     url = f"{base}/records/"
     return {
         "records_first": (url, cookie, None),

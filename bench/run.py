@@ -137,11 +137,10 @@ def _run_requests(size: int, seeded: dict, requests: int) -> dict:
     tenant = seeded["tenant"]
     mine = Certificate.objects.of_team(seeded["team"].pk, tenant.pk).for_list()
     # 80 % in, with a full page of 20 after it at every size.
-    deep_row = mine.sorted_by("created")[
-        min(int(seeded["tenant_rows"] * 0.8), seeded["tenant_rows"] - 21)
-    ]
-    deep = pagination.encode(deep_row, "created")
-    first = pagination.page(mine, "created", 20).rows
+    newest = pagination.LIST_KEYSETS["created"]
+    deep_row = newest.order(mine)[min(int(seeded["tenant_rows"] * 0.8), seeded["tenant_rows"] - 21)]
+    deep = newest.encode(deep_row)
+    first = pagination.read(mine, newest, 20).rows
     common = "example3.com"  # in one of 97 certificates of everyone
     server = gunicorn(workers=1)
     base = f"http://127.0.0.1:{server.port}"

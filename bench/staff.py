@@ -30,7 +30,7 @@ def kinds(base: str, staff_cookie: str, tenant_cookie: str, term: str) -> dict:
     total = Certificate.objects.count()
     # 80 % in, newest first, as the stock admin's page number below.
     deep_id = Certificate.objects.order_by("-id").values_list("id", flat=True)[int(total * 0.8)]
-    deep = pagination.encode_key(SimpleNamespace(id=deep_id), ["id"])
+    deep = pagination.Keyset(Certificate, [("id", True)]).encode(SimpleNamespace(id=deep_id))
     stock_deep_page = max(int(total / 100 * 0.8), 1)
     admin = f"{base}/admin/certificates"
     ours, stock = f"{admin}/certificate/", f"{base}/bench/admin/certificates/certificate/"

@@ -67,7 +67,7 @@ def main() -> None:
         tenant = seeded["tenant"]
         cookie = session_cookie(tenant)
         ours = Certificate.objects.of_team(seeded["team"].pk, tenant.pk)
-        first = pagination.page(ours, "created", 20).rows
+        first = pagination.read(ours, pagination.LIST_KEYSETS["created"], 20).rows
         kinds = {
             "list page": ("/certificates/", {"Cookie": cookie}),
             "unchanged poll": (

@@ -39,12 +39,12 @@ class BoundedChangeList(ChangeList):
 
     def get_results(self, request: HttpRequest) -> None:
         queryset = self.queryset
-        keys = pagination.column_key(self.model, queryset.query.order_by)
-        if keys is None:  # an ordering no index range follows: newest first
-            keys = [(self.model._meta.pk.attname, True)]
-        page = pagination.column_page(queryset, keys, self.list_per_page, **self.cursor)
+        keyset = pagination.Keyset.of(self.model, queryset.query.order_by)
+        if keyset is None:  # an ordering no index range follows: newest first
+            keyset = pagination.Keyset(self.model, [(self.model._meta.pk.attname, True)])
+        page = pagination.read(queryset, keyset, self.list_per_page, **self.cursor)
         total = pagination.bounded_count(queryset)
-        start = pagination.column_start(queryset, keys, page)
+        start = pagination.start_of(queryset, keyset, page)
         self.result_list = page.rows
         self.result_count = min(total, pagination.COUNT_LIMIT)
         self.count_capped = total > pagination.COUNT_LIMIT

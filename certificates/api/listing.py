@@ -17,24 +17,10 @@ from certificates.api.serializers import SCM_STATUS, STATUS_OF_CODE
 from certificates.ca import csr as csr_tools
 from certificates.choices import CsrSource, KeyAlgorithm
 from certificates.models import Certificate, Domain
-from certificates.models.querysets import SORTS
 
-# What an API row shows and its cursor reads: not the console list's contacts and checklist
-# (which its buttons need), nor the certificate itself.
-FIELDS = (
-    "name",
-    "certificate_type",
-    "domain_type",
-    "brand",
-    "is_test",
-    "primary_domain",
-    "domain_count",
-    "status",
-    "csr_source",
-    "key_algorithm",
-    "not_before",
-    "not_after",
-)  # and the sort's own keys (listing reads only those of the sort asked for)
+# What an API row shows besides a list's row (models/querysets.ROW_FIELDS): not the console
+# list's contacts and checklist (which its buttons need), nor the certificate itself.
+ALSO = ("key_algorithm", "not_before")
 
 # SCM's sort keys, as the console's sorts and the direction each reads naturally (a
 # sort_dir the other way reads the same index backwards).
@@ -44,6 +30,12 @@ SORT_KEYS = {
     "certUpdateTime": ("updated", "DESC"),
 }
 DEFAULT = ("created", "DESC")
+# Each sort both ways: (sort, backwards) → its keyset (the same cursors either way).
+ORDERS = {
+    (sort, backwards): keyset.reversed() if backwards else keyset
+    for sort, keyset in pagination.LIST_KEYSETS.items()
+    for backwards in (False, True)
+}
 
 
 class Query(serializers.Serializer):
@@ -96,25 +88,22 @@ def page(request: Request, certificates) -> Found:
     if (status := query.get("status") or "ALL") != "ALL":
         found = found.filter(status=STATUS_OF_CODE[status])
     found = found.search(query.get("search", ""), team=request.auth.team_id)
-    keys = [name for name, _ in SORTS[sort] if name != "id"]
-    rows = found.only(*FIELDS, *keys).annotate(listed_total=_bounded_count(found))
-    cursor = pagination.decode(query.get("cursor", ""), sort)
-    if cursor is not None:
-        rows = rows.before_row(sort, cursor) if backwards else rows.after_row(sort, cursor)
-    start, limit = query["offset"], query["limit"]
-    rows = list(rows.sorted_by(sort, backwards=backwards)[start : start + limit + 1])
-    following = pagination.encode(rows[limit - 1], sort) if len(rows) > limit else None
-    rows = rows[:limit]
+    rows = found.for_rows(*ALSO).annotate(listed_total=_bounded_count(found))
+    keyset, start = ORDERS[sort, backwards], query["offset"]
+    page = pagination.read(
+        rows, keyset, query["limit"], after=query.get("cursor", ""), offset=start
+    )
+    rows = page.rows
     _attach_domains(rows)
     _attach_keys(rows)
     if rows:
         total = rows[0].listed_total
-    elif cursor is None and not start:
+    elif page.at_start:
         total = 0
     else:  # past the end: the count has no row to come with
         total = pagination.bounded_count(found)
     capped = total > pagination.COUNT_LIMIT
-    return Found(rows, min(total, pagination.COUNT_LIMIT), capped, following)
+    return Found(rows, min(total, pagination.COUNT_LIMIT), capped, page.next_cursor)
 
 
 def _bounded_count(found) -> RawSQL:

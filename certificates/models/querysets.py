@@ -21,14 +21,14 @@ NO_EXPIRY = dt.datetime(9999, 12, 31, tzinfo=dt.UTC)
 # [0-9], not \d, which takes any script's digits ("١٢" is no ID 12).
 _ID = re.compile(r"^\s*(?:id\s*)?([0-9]+)\s*$", re.IGNORECASE | re.ASCII)  # "1234", "ID 1234"
 
-# Each sort: (field, descending) pairs, ending with the primary key so the order is total.
+# Each sort of the list: (field, descending) pairs, ending with the primary key so the order
+# is total (pagination.LIST_KEYSETS pages through them).
 SORTS: dict[str, list[tuple[str, bool]]] = {
     "created": [("id", True)],
     "updated": [("updated_at", True), ("id", True)],
     "expiry": [("expiry_key", False), ("id", True)],
     "status": [("status_rank", False), ("id", True)],
 }
-DEFAULT_SORT = "created"
 
 
 def id_in(text: str) -> int | None:
@@ -37,32 +37,10 @@ def id_in(text: str) -> int | None:
     return ids.number(number.group(1)) if number else None
 
 
-def beyond(keys: list[tuple[str, bool]], values: list, *, backwards: bool) -> Q:
-    """Rows strictly after (or before) the row with these sort values: a keyset condition,
-    (a > x) or (a = x and b > y) …, each comparison in its key's direction. With several
-    keys it also says a >= x on its own: an OR is no range an index can start at, so without
-    that bound SQLite and PostgreSQL walk the index from the top to the cursor (the records'
-    deep page took 2.1x as long at 100k rows as at 1k in make bench)."""
-    condition = Q()
-    for position in reversed(range(len(keys))):
-        name, descending = keys[position]
-        after = "lt" if descending != backwards else "gt"
-        step = Q(**{f"{name}__{after}": values[position]})
-        condition = (
-            step
-            if position == len(keys) - 1
-            else step | (Q(**{name: values[position]}) & condition)
-        )
-    if len(keys) > 1:
-        name, descending = keys[0]
-        condition &= Q(**{f"{name}__{'lte' if descending != backwards else 'gte'}": values[0]})
-    return condition
-
-
-# What a list row shows, what the conditions of the transitions open to it read (is_complete,
-# org_checklist_done, has_expired, not_acme in models/rules.py) and the sort keys of its
-# cursor. A field missing here costs a query per row, which the list's query-count tests catch.
-LIST_FIELDS = (
+# What a row of a list shows, the console's and the API's, and the keys of every sort
+# (pagination reads them for its cursors). A field missing here costs a query per row,
+# which the lists' query-count tests catch.
+ROW_FIELDS = (
     "name",
     "certificate_type",
     "domain_type",
@@ -71,13 +49,23 @@ LIST_FIELDS = (
     "primary_domain",
     "domain_count",
     "status",
+    "csr_source",
+    "not_after",
+    "updated_at",
+    "status_rank",
+    "expiry_key",
+)
+# The console's list also reads what the conditions of the transitions open to a row read
+# (is_complete, org_checklist_done, has_expired, not_acme in models/rules.py) for its
+# buttons, and the dates it shows; not the issued certificate, the kept key or the
+# technical contacts (kilobytes a row, and fields to convert).
+LIST_FIELDS = (
+    *ROW_FIELDS,
     "manual_review",
     "failure_reason",
     "revocation_reason",
-    "not_after",
     "domains_verified_at",
     "csr_pem",
-    "csr_source",
     "organization_id",
     "applicant_name",
     "applicant_email",
@@ -86,9 +74,6 @@ LIST_FIELDS = (
     "org_phone_checked",
     "org_address_checked",
     "created_at",
-    "updated_at",
-    "status_rank",
-    "expiry_key",
 )
 
 
@@ -131,19 +116,9 @@ class CertificateQuerySet(models.QuerySet):
         return self.filter(found)
 
     def for_list(self) -> "CertificateQuerySet":
-        """The columns the list's rows read: not the issued certificate, the kept key,
-        contacts or dates that the list never shows (kilobytes a row, and fields to convert)."""
+        """The columns the console list's rows read (LIST_FIELDS)."""
         return self.only(*LIST_FIELDS)
 
-    def sorted_by(self, key: str, *, backwards: bool = False) -> "CertificateQuerySet":
-        keys = SORTS.get(key, SORTS[DEFAULT_SORT])
-        return self.order_by(
-            *(f"{'-' if descending != backwards else ''}{name}" for name, descending in keys)
-        )
-
-    def after_row(self, key: str, values: list) -> "CertificateQuerySet":
-        """Keyset pagination: the rows after one whose sort values are known."""
-        return self.filter(beyond(SORTS[key], values, backwards=False))
-
-    def before_row(self, key: str, values: list) -> "CertificateQuerySet":
-        return self.filter(beyond(SORTS[key], values, backwards=True))
+    def for_rows(self, *also: str) -> "CertificateQuerySet":
+        """The columns a list's row shows (ROW_FIELDS), and `also` these."""
+        return self.only(*ROW_FIELDS, *also)

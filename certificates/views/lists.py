@@ -141,18 +141,18 @@ def _poll_queries(
     values = dict(filters)
     where = {"after": values["after"], "before": values["before"]}
     ours = _ours(team_id, user_id, values)
-    return pagination.state_queries(ours, values["sort"], size, **where)
+    return pagination.state_queries(ours, pagination.LIST_KEYSETS[values["sort"]], size, **where)
 
 
 def _page(team_id: int, user_id: int, filters: dict, size: int) -> pagination.Page:
     """A page of rows, each with the member's role (`viewer_role`) for its buttons."""
     where = {"after": filters["after"], "before": filters["before"]}
+    keyset = pagination.LIST_KEYSETS[filters["sort"]]
     ours = _ours(team_id, user_id, filters)
     if filters["q"]:
         rows = Certificate.objects.with_role(team_id, user_id).for_list()
-        return pagination.page(ours, filters["sort"], size, fetch=pagination.by_ids(rows), **where)
-    rows = ours.with_role(team_id, user_id).for_list()
-    return pagination.page(rows, filters["sort"], size, **where)
+        return pagination.read(ours, keyset, size, fetch=pagination.by_ids(rows), **where)
+    return pagination.read(ours.with_role(team_id, user_id).for_list(), keyset, size, **where)
 
 
 def _total(team_id: int, filters: dict, ours) -> tuple[int, bool]:
@@ -229,7 +229,7 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         return render(request, "certificates/list.html#rows", context)
     ours = _ours(team["id"], request.user.pk, filters)
-    start = pagination.start_of(ours, filters["sort"], rows)
+    start = pagination.start_of(ours, pagination.LIST_KEYSETS[filters["sort"]], rows)
     total, exact = _total(team["id"], filters, ours)
     # The role as the database has it: read with the rows, or just refreshed when none.
     role = rows.rows[0].viewer_role if rows.rows else team["role"]

@@ -25,6 +25,7 @@ PAGE_SIZE = 50
 CSV_COLUMNS = ["time (UTC)", "member", "action", "certificate", "from", "to", "detail"]
 CSV_CHUNK = 2000  # rows fetched at a time: memory stays flat whatever the number of records
 LABELS = {status.value: status.label for status in Status}
+NEWEST_FIRST = pagination.Keyset(Record, [("at", True), ("id", True)])
 
 
 @login_required
@@ -42,7 +43,9 @@ def records(request: HttpRequest) -> HttpResponse:
     # Each row links to its certificate unless that was deleted since (one join, no query
     # per row).
     shown = found.annotate(certificate_status=F("certificate__status"))
-    page = pagination.records_page(shown, PAGE_SIZE, form.cleaned_data.get("after", ""))
+    # Older pages only: there is no way back but to the newest (records grow at the top).
+    after = form.cleaned_data.get("after", "")
+    page = pagination.read(shown, NEWEST_FIRST, PAGE_SIZE, after=after)
     context = {
         "team": team,
         "form": form,
@@ -70,7 +73,7 @@ def _cell(value: str) -> str:
 
 def _csv(found, team_name: str) -> StreamingHttpResponse:
     writer = csv.writer(_Line())
-    rows = found.order_by("-at", "-id").values_list(
+    rows = NEWEST_FIRST.order(found).values_list(
         "at", "actor_name", "action", "certificate_label", "source", "target", "detail"
     )
 

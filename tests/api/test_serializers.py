@@ -34,7 +34,7 @@ def rows(alice):
     )
     multi.set_domains(multi.primary_domain, ["a.example.com", "*.b.example.com"])
     multi.save()
-    found = list(Certificate.objects.filter(team=multi.team).only(*listing.FIELDS))
+    found = list(Certificate.objects.filter(team=multi.team).for_rows(*listing.ALSO))
     listing._attach_domains(found)
     listing._attach_keys(found)
     return found

@@ -238,18 +238,19 @@ def test_a_poll_reads_exactly_the_rows_of_the_page_it_came_from(alice, sort):
     for index in range(7):
         CertificateFactory(owner=alice, issued=index % 2 == 0)
     mine = Certificate.objects.of_team(team_of(alice).pk, alice.pk)
-    first = pagination.page(mine, sort, 3)
-    second = pagination.page(mine, sort, 3, after=first.next_cursor)
-    back = pagination.page(mine, sort, 3, before=second.previous_cursor)
-    short_back = pagination.page(mine, sort, 3, before=pagination.encode(first.rows[1], sort))
+    keyset = pagination.LIST_KEYSETS[sort]
+    first = pagination.read(mine, keyset, 3)
+    second = pagination.read(mine, keyset, 3, after=first.next_cursor)
+    back = pagination.read(mine, keyset, 3, before=second.previous_cursor)
+    short_back = pagination.read(mine, keyset, 3, before=keyset.encode(first.rows[1]))
     for page, where in [
         (first, {}),
         (second, {"after": first.next_cursor}),
         (back, {"before": second.previous_cursor}),
-        (short_back, {"before": pagination.encode(first.rows[1], sort)}),
+        (short_back, {"before": keyset.encode(first.rows[1])}),
     ]:
         expected = [(c.pk, c.status, stamp(c.updated_at)) for c in page.rows]
-        states = pagination.page_states(mine, sort, 3, **where)
+        states = pagination.page_states(mine, keyset, 3, **where)
         assert [(pk, status, stamp(at)) for pk, status, at in states] == expected
 
 

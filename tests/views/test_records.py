@@ -220,16 +220,14 @@ def test_a_deep_page_starts_its_index_scan_at_the_cursor(alice):
     records would be walked first)."""
     from django.db import connection
 
-    from certificates import pagination
+    from certificates.views.records import NEWEST_FIRST
 
     team = team_of(alice)
     rows = many(team, 300)
     many(team_of(UserFactory(username="zed")), 300)  # another team's, in the same range
     cursor_row = rows[100]
-    values = pagination.decode_key(pagination.encode_key(cursor_row, ["at", "id"]), ["at", "id"])
-    deep = Record.objects.filter(team=team).filter(
-        pagination.beyond(pagination.RECORD_KEY, values, backwards=False)
-    )
+    values = NEWEST_FIRST.decode(NEWEST_FIRST.encode(cursor_row))
+    deep = Record.objects.filter(team=team).filter(NEWEST_FIRST.beyond(values))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE certificates_record")
