@@ -1,7 +1,7 @@
-"""Races through HTTP against gunicorn with several worker processes (tests/support/processes.py): the
-same step requested 20 times at once. Exactly one request does it, the others are told why
-not (a message on the page a browser is sent back to, or a 409 page), nobody gets a server
-error, and the log has one row per change.
+"""Races through HTTP against gunicorn with several worker processes
+(tests/support/processes.py): the same step requested 20 times at once. Exactly one request
+does it, the others are told why not (a message on the page a browser is sent back to, or a
+409 page), nobody gets a server error, and the log has one row per change.
 Runs on SQLite and on PostgreSQL, like the rest of the suite."""
 
 import pytest
