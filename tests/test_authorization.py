@@ -3,7 +3,10 @@ added), requested with GET and POST as seven people: anonymous, a stranger to th
 (another applicant, in a team of their own), the team's ReadOnly, FullAccess and
 Administrator members, staff without any permission and a superuser. Each gets the designed
 answer (404 for a certificate of another team, 403 for what the role may not do), none gets
-a server error, and nothing private of the team's shows up where it must not."""
+a server error, nothing private of the team's shows up where it must not, and nothing anyone
+outside the team sends changes the team's certificate, domains, members or records. (This is
+the one "a stranger gets 404" test: view tests keep only the pattern's example,
+tests/views/test_details.py.)"""
 
 import base64
 import io
@@ -20,7 +23,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from certificates.ca import csr as x509_tools
 from certificates.ca import keystore
 from certificates.choices import CertificateType, CsrSource, Status
-from certificates.models import Certificate, CertificateAuthority, TransitionLog
+from certificates.models import Certificate, CertificateAuthority, Domain, Record, TransitionLog
+from teams.models import Membership
 from teams.roles import Role
 from teams.tokens import create_token
 from tests.acme import matrix as acme
@@ -287,6 +291,21 @@ def designed(route: Route, role: str, method: str, status: int, location: str) -
     return status in allowed
 
 
+def team_state(world: dict) -> tuple:
+    """What a request from outside the team must leave as it was: the certificate, its
+    domains, the team's members and its operation records."""
+    certificate = world["certificate"]
+    return (
+        Certificate.objects.filter(pk=certificate.pk).values().get(),
+        list(Domain.objects.filter(certificate=certificate).order_by("pk").values()),
+        list(Membership.objects.filter(team_id=certificate.team_id).order_by("pk").values()),
+        Record.objects.filter(team_id=certificate.team_id).count(),
+    )
+
+
+OUTSIDERS = ("anonymous", "stranger")  # outside the team: they change nothing of it
+
+
 def readable(response) -> str:
     """What a response shows, a zip's files included (a bundle is compressed: its key would
     not show in the raw bytes)."""
@@ -307,7 +326,7 @@ def test_every_url_gives_each_person_the_designed_answer_and_leaks_nothing(world
         clients[role] = Client(raise_request_exception=False)
         if user:
             clients[role].force_login(user)
-    holes, leaks = [], []
+    holes, leaks, changes = [], [], []
     for route in all_routes:
         url = url_for(route, world)
         for method in METHODS:
@@ -318,12 +337,15 @@ def test_every_url_gives_each_person_the_designed_answer_and_leaks_nothing(world
                         client.force_login(world["users"][role])
                 else:
                     client = clients[role]
+                before = team_state(world) if role in OUTSIDERS else None
                 if route.area == "api":
                     response = call_api(client, method, url, world["tokens"].get(role))
                 elif method == "delete":
                     continue  # the console's forms POST
                 else:
                     response = getattr(client, method)(url)
+                if before is not None and team_state(world) != before:
+                    changes.append(f"{method.upper()} {url} as {role} changed the team's data")
                 location = response.headers.get("Location", "")
                 if not designed(route, role, method, response.status_code, location):
                     holes.append(f"{method.upper()} {url} as {role}: {response.status_code}")
@@ -343,6 +365,7 @@ def test_every_url_gives_each_person_the_designed_answer_and_leaks_nothing(world
                             leaks.append(f"{method.upper()} {url} as {role} shows the {what}")
     assert not holes, "\n".join(holes)
     assert not leaks, "\n".join(leaks)
+    assert not changes, "\n".join(changes)
 
 
 def test_the_matrix_notices_a_hole(world):
@@ -372,6 +395,17 @@ def test_the_matrix_notices_a_hole(world):
     assert not designed(api_one, "member", "delete", 500, "")
     assert designed(api_revoke, "reader", "post", 403, "")
     assert designed(detail, "administrator", "get", 200, "")
+
+
+def test_the_matrix_notices_a_change(world):
+    """The outsiders' check is not vacuous: a request that renamed the team's certificate, or
+    wrote a record of the team, would be reported."""
+    before = team_state(world)
+    Certificate.objects.filter(pk=world["certificate"].pk).update(name="changed-by-a-stranger")
+    assert team_state(world) != before
+    before = team_state(world)
+    Record.note(world["certificate"], "download", actor=None, detail="not theirs")
+    assert team_state(world) != before
 
 
 def test_staff_see_contacts_only_with_the_permission_to_view_certificates(world):

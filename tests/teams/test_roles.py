@@ -150,12 +150,6 @@ def test_a_role_taken_away_counts_at_once(alice, team, dave):
     assert certificate.status == Status.PENDING_DOMAIN_VERIFICATION
 
 
-def test_strangers_get_404_for_every_certificate_page(alice, bob_client):
-    certificate = CertificateFactory(owner=alice, issued=True)
-    for url in ("", "withdraw/", "rename/", "renew/", "download/nginx/", "apply/"):
-        assert bob_client.get(f"/certificates/{certificate.pk}/{url}").status_code == 404, url
-
-
 def test_the_poll_refreshes_readonly_members_like_the_buyer(alice, team, carol, htmx_headers):
     certificate = CertificateFactory(owner=alice, domain=True)
     page = carol.get(LIST).text

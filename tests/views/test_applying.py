@@ -46,14 +46,10 @@ def form(*, submit: bool = True, **fields) -> dict:
     return data
 
 
-def test_owner_sees_the_form_and_strangers_get_404(alice_client, bob_client, client, alice):
+def test_owner_sees_the_form(alice_client, alice):
+    # Strangers (404) and anonymous visitors (the login): tests/test_authorization.py.
     certificate = fresh(alice)
     assert alice_client.get(url(certificate)).status_code == 200
-    assert bob_client.get(url(certificate)).status_code == 404
-    assert (
-        bob_client.post(url(certificate), form(primary_domain="x.example.com")).status_code == 404
-    )
-    assert client.get(url(certificate)).url.startswith("/accounts/login/")
 
 
 def test_draft_saves_what_is_entered_without_submitting(alice_client, alice):

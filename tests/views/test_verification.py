@@ -133,13 +133,6 @@ def test_the_validation_email_names_the_organization_and_the_consoles_own_addres
     assert "attacker.example" not in body
 
 
-def test_other_peoples_domains_are_404(bob_client, alice):
-    certificate = submitted(alice, ov=True)
-    domain = certificate.domains.get()
-    url = f"{detail(certificate)}domains/{domain.pk}/method/"
-    assert bob_client.post(url, {"method": "dns"}).status_code == 404
-
-
 def test_the_cas_calls_are_shown_to_the_applicant(alice_client, alice, validator):
     certificate = CertificateFactory(
         owner=alice, ov=True, org=True, applicant_phone="+442079460000"
