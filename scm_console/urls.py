@@ -17,9 +17,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-# 503 with Retry-After while the database is unreachable (certificates/server_errors.py).
-handler500 = "certificates.server_errors.server_error"
-handler404 = "certificates.server_errors.not_found"
+# 503 with Retry-After while the database is unreachable (scm_console/server_errors.py).
+handler500 = "scm_console.server_errors.server_error"
+handler404 = "scm_console.server_errors.not_found"
 
 
 if settings.SCM_BENCH_VIEWS:
