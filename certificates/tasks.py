@@ -1,7 +1,9 @@
 """Background jobs (Django's tasks API, database backend). Each is idempotent and safe to
-retry: it re-reads the state and does nothing when there is nothing left to do."""
+retry: it re-reads the state and does nothing when there is nothing left to do; so a job
+whose worker died is simply run again (requeue_abandoned)."""
 
 import datetime as dt
+import logging
 
 from django.conf import settings
 from django.utils import timezone
@@ -15,6 +17,8 @@ from certificates.services import acme, demo_traffic, issuance
 from certificates.services.expiry import expire_and_warn
 
 RETRY_ISSUE_AFTER = dt.timedelta(minutes=10)
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -116,6 +120,22 @@ def schedule_daily_maintenance(after: dt.timedelta = dt.timedelta(0)) -> bool:
         return False
     daily_maintenance.using(run_after=timezone.now() + after).enqueue()
     return True
+
+
+def requeue_abandoned() -> int:
+    """Put back in the queue the jobs marked running for longer than any job takes
+    (SCM_TASK_TIMEOUT_SECONDS): their worker died. Returns how many. (Not a job itself:
+    every task worker runs it on a timer, manage.py task_worker.)"""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    limit = timezone.now() - dt.timedelta(seconds=settings.SCM_TASK_TIMEOUT_SECONDS)
+    count = DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING, started_at__lt=limit
+    ).update(status=TaskResultStatus.READY, started_at=None)
+    if count:
+        logger.warning("Re-queued %d job(s) left running by a worker that stopped.", count)
+    return count
 
 
 @task()
