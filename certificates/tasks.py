@@ -10,10 +10,10 @@ from django.utils import timezone
 from django_tasks import task
 
 from certificates.choices import Status
-from certificates.dcv import workflow as dcv
 from certificates.exceptions import CAAForbids, CAAUnavailable, TransitionRefused
 from certificates.models import AcmeNonce, Certificate, Domain
-from certificates.services import acme, demo_traffic, issuance
+from certificates.services import acme, demo_traffic, domain_checks, issuance
+from certificates.services.domain_checks import Outcome
 from certificates.services.expiry import expire_and_warn
 
 RETRY_ISSUE_AFTER = dt.timedelta(minutes=10)
@@ -27,11 +27,11 @@ def check_domain(domain_pk: int, token: str) -> str:
     domain = Domain.objects.filter(pk=domain_pk, token=token).first()
     if domain is None:
         return "superseded"  # verification restarted: a newer chain owns this domain
-    outcome = dcv.check_domain(domain_pk)
-    if outcome in (dcv.Outcome.CHECKED, dcv.Outcome.NOT_DUE, dcv.Outcome.BUSY):
+    outcome = domain_checks.check_domain(domain_pk)
+    if outcome in (Outcome.CHECKED, Outcome.NOT_DUE, Outcome.BUSY):
         domain.refresh_from_db(fields=["status", "next_check_at", "checking_until"])
         due = domain.next_check_at
-        if outcome == dcv.Outcome.BUSY:
+        if outcome == Outcome.BUSY:
             # Another checker holds the lease; if it died, the lease runs out: look then.
             due = max(filter(None, [due, domain.checking_until]), default=None)
         # One chain per domain: a job run twice, or two jobs for the same domain, queue

@@ -13,11 +13,10 @@ from dnslib.server import DNSLogger, DNSServer
 
 from certificates import tasks
 from certificates.choices import CertificateType, Status
-from certificates.dcv import workflow as dcv
 from certificates.management.commands import demo_dns
 from certificates.management.commands.demo_dns import DemoZone
 from certificates.models import Certificate, Record
-from certificates.services import demo_traffic
+from certificates.services import demo_traffic, domain_checks
 from certificates.services.overview import failure_kind
 
 
@@ -65,7 +64,7 @@ def test_the_demo_dns_serves_the_misspelt_record_wrong(settings):
         settings.SCM_DNS_RESOLVER = f"127.0.0.1:{server.server.server_address[1]}"
         settings.SCM_DNS_TIMEOUT = 5
         for certificate in (right, typo):
-            dcv.check_domain(certificate.domains.get().pk, force=True)
+            domain_checks.check_domain(certificate.domains.get().pk, force=True)
     finally:
         server.stop()
     right.refresh_from_db()
