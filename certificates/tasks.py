@@ -1,19 +1,24 @@
 """Background jobs (Django's tasks API, database backend). Each is idempotent and safe to
-retry: it re-reads the state and does nothing when there is nothing left to do."""
+retry: it re-reads the state and does nothing when there is nothing left to do; so a job
+whose worker died is simply run again (requeue_abandoned)."""
 
 import datetime as dt
+import logging
 
+from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
 from certificates.choices import Status
-from certificates.dcv import workflow as dcv
 from certificates.exceptions import CAAForbids, CAAUnavailable, TransitionRefused
 from certificates.models import AcmeNonce, Certificate, Domain
-from certificates.services import acme, issuance
+from certificates.services import acme, domain_checks, issuance
+from certificates.services.domain_checks import Outcome
 from certificates.services.expiry import expire_and_warn
 
 RETRY_ISSUE_AFTER = dt.timedelta(minutes=10)
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -22,11 +27,11 @@ def check_domain(domain_pk: int, token: str) -> str:
     domain = Domain.objects.filter(pk=domain_pk, token=token).first()
     if domain is None:
         return "superseded"  # verification restarted: a newer chain owns this domain
-    outcome = dcv.check_domain(domain_pk)
-    if outcome in (dcv.Outcome.CHECKED, dcv.Outcome.NOT_DUE, dcv.Outcome.BUSY):
+    outcome = domain_checks.check_domain(domain_pk)
+    if outcome in (Outcome.CHECKED, Outcome.NOT_DUE, Outcome.BUSY):
         domain.refresh_from_db(fields=["status", "next_check_at", "checking_until"])
         due = domain.next_check_at
-        if outcome == dcv.Outcome.BUSY:
+        if outcome == Outcome.BUSY:
             # Another checker holds the lease; if it died, the lease runs out: look then.
             due = max(filter(None, [due, domain.checking_until]), default=None)
         # One chain per domain: a job run twice, or two jobs for the same domain, queue
@@ -98,3 +103,19 @@ def schedule_daily_maintenance(after: dt.timedelta = dt.timedelta(0)) -> bool:
         return False
     daily_maintenance.using(run_after=timezone.now() + after).enqueue()
     return True
+
+
+def requeue_abandoned() -> int:
+    """Put back in the queue the jobs marked running for longer than any job takes
+    (SCM_TASK_TIMEOUT_SECONDS): their worker died. Returns how many. (Not a job itself:
+    every task worker runs it on a timer, manage.py task_worker.)"""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    limit = timezone.now() - dt.timedelta(seconds=settings.SCM_TASK_TIMEOUT_SECONDS)
+    count = DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING, started_at__lt=limit
+    ).update(status=TaskResultStatus.READY, started_at=None)
+    if count:
+        logger.warning("Re-queued %d job(s) left running by a worker that stopped.", count)
+    return count

@@ -13,14 +13,13 @@ from django.utils import timezone
 
 from certificates import tasks
 from certificates.choices import DomainStatus, Status
-from certificates.dcv import workflow as dcv
 from certificates.models import Certificate
-from certificates.services import issuance
+from certificates.services import domain_checks, issuance
 
 
 def start_domain_checks(certificate: Certificate, by: Any) -> None:
     """Fresh tokens for every domain, and the worker's first check of each."""
-    for domain in dcv.restart(certificate):
+    for domain in domain_checks.restart(certificate):
         if domain.next_check_at:  # an ACME order's wait for their client to ask
             tasks.check_domain.using(run_after=domain.next_check_at).enqueue(
                 domain.pk, domain.token

@@ -59,7 +59,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "certificates.middleware.private_pages",
+    "scm_console.middleware.private_pages",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -176,7 +176,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "redact_tokens": {"()": "certificates.log_filters.RedactTokens"},
+        "redact_tokens": {"()": "scm_console.log_filters.RedactTokens"},
         "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
     "handlers": {
@@ -352,7 +352,7 @@ SCM_ORG_VERIFICATION_REUSE_DAYS = 395  # 13 months
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A job still running after this long was left by a dead worker and runs again (every job
-# is idempotent); workers look for such jobs this often (certificates/jobs.py).
+# is idempotent); workers look for such jobs this often (certificates/tasks.py requeue_abandoned).
 SCM_TASK_TIMEOUT_SECONDS = int(os.environ.get("SCM_TASK_TIMEOUT_SECONDS", "300"))
 SCM_TASK_SWEEP_SECONDS = float(os.environ.get("SCM_TASK_SWEEP_SECONDS", "30"))
 SCM_TASK_POLL_SECONDS = float(os.environ.get("SCM_TASK_POLL_SECONDS", "1"))

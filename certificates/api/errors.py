@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -36,6 +36,12 @@ def body(status_code: int, message: str = "", fields: dict | None = None) -> dic
     if fields:
         found["fields"] = fields
     return found
+
+
+def no_endpoint(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """A path under /v3/ that no endpoint serves: SCM's JSON 404 (the last of the API's URLs,
+    and scm_console/server_errors.py's handler404 there)."""
+    return JsonResponse(body(404, f"There is no endpoint {request.path}."), status=404)
 
 
 class Conflict(exceptions.APIException):
@@ -77,7 +83,7 @@ def handler(exc: Exception, context: dict) -> Response | None:
         return Response(body(403, str(exc) if exc.args else ""), status=403)
     response = exception_handler(exc, context)
     if response is None:
-        return None  # a bug: Django's 500 (server_errors.py), never for bad input
+        return None  # a bug: Django's 500 (scm_console/server_errors.py), never for bad input
     detail = response.data
     if isinstance(exc, exceptions.ValidationError):
         fields = _fields(detail)

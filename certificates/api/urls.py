@@ -6,8 +6,7 @@ from django.urls import path, re_path
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from certificates import server_errors
-from certificates.api import views
+from certificates.api import errors, views
 
 app_name = "api"
 
@@ -44,5 +43,5 @@ urlpatterns = [
     # SCM's JSON 404 whatever the method, DEBUG or not (with DEBUG on, Django answers a
     # path no pattern matches with its HTML debug page, not the handler404).
     # (No CSRF check: a token, not a cookie, authenticates here, as in every API view.)
-    re_path(r"", csrf_exempt(server_errors.not_found), name="no-endpoint"),
+    re_path(r"", csrf_exempt(errors.no_endpoint), name="no-endpoint"),
 ]

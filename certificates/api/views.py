@@ -16,11 +16,11 @@ from certificates.api import access, idempotency, listing
 from certificates.api import serializers as shapes
 from certificates.api.errors import Conflict
 from certificates.choices import CsrSource, DomainType, Method
-from certificates.dcv import methods
 from certificates.exceptions import NothingToVerify
 from certificates.forms import ApplicationForm, PurchaseForm
 from certificates.models import acting_as
 from certificates.permissions import ACT, DOWNLOAD, DOWNLOAD_KEY, may
+from certificates.services import domain_methods
 from certificates.services.applications import NOT_EDITABLE, save_application
 from certificates.services.downloads import export
 from certificates.services.purchases import buy, buy_test_certificate
@@ -188,7 +188,7 @@ class Apply(TeamView):
             method = data.get("domain_method")
             if data["submit"] and method:
                 for domain in certificate.domains.filter(status="pending"):
-                    methods.choose_method(domain, Method(method.lower()), by=request.user)
+                    domain_methods.choose_method(domain, Method(method.lower()), by=request.user)
         certificate.refresh_from_db()
         return Response(shapes.CertificateDetail(certificate).data)
 

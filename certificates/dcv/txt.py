@@ -1,6 +1,9 @@
 """The DNS TXT check (SPEC §5): a record `_dnsauth.<domain>` holding the token (or, for
 ACME's dns-01, `_acme-challenge.<domain>` holding the key authorization's digest)."""
 
+import base64
+import hashlib
+
 import dns.exception
 import dns.resolver
 
@@ -26,3 +29,10 @@ def check_txt(name: str, token: str) -> CheckResult:
     return CheckResult(
         False, f"TXT record {name} found but the value differs: it is {found}.", "incorrectResponse"
     )
+
+
+def dns01_value(key_authorization: str) -> str:
+    """The TXT value of a dns-01 challenge (RFC 8555 §8.4): the key authorization's SHA-256,
+    base64url."""
+    digest = hashlib.sha256(key_authorization.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")

@@ -13,7 +13,6 @@ from django.views.decorators.vary import vary_on_headers
 
 from certificates import tasks
 from certificates.choices import DomainStatus, Method, Status
-from certificates.dcv import methods
 from certificates.exceptions import (
     Limited,
     LinkRefused,
@@ -22,6 +21,7 @@ from certificates.exceptions import (
     VerifyingElsewhere,
 )
 from certificates.permissions import ACT
+from certificates.services import domain_methods
 from certificates.services.verifying import verify_now
 from certificates.views.common import certificate_for, detail_context, refused, too_soon
 
@@ -78,7 +78,7 @@ def domain_method(request: HttpRequest, pk: int, domain_pk: int) -> HttpResponse
     try:
         if method not in Method.values:
             raise MethodRefused("Choose DNS, file or email.")
-        methods.choose_method(
+        domain_methods.choose_method(
             domain,
             Method(method),
             request.POST.get("email_address", ""),
@@ -100,7 +100,11 @@ def verify_email_link(request: HttpRequest, token: str) -> HttpResponse:
     """The link emailed to the domain's administrator; no login. GET asks, POST confirms,
     so mail scanners that open links do not confirm anything."""
     try:
-        found = methods.confirm_link if request.method == "POST" else methods.domain_for_link
+        found = (
+            domain_methods.confirm_link
+            if request.method == "POST"
+            else domain_methods.domain_for_link
+        )
         domain = found(token)
     except LinkRefused as refusal:
         context = {"error": str(refusal)}

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from certificates.choices import Status
-from certificates.dcv import workflow as dcv
+from certificates.services import domain_checks as dcv
 from demo import tasks
 from tests.factories import CertificateFactory, submitted
 from tests.support.follow_ups import CERTIFICATE_CLASSES, as_class

@@ -12,8 +12,8 @@ from django.utils import timezone
 from dnslib.server import DNSLogger, DNSServer
 
 from certificates.choices import CertificateType, Status
-from certificates.dcv import workflow as dcv
 from certificates.models import Certificate, Record
+from certificates.services import domain_checks
 from certificates.services.overview import failure_kind
 from demo import tasks, traffic
 from demo.management.commands import demo_dns
@@ -64,7 +64,7 @@ def test_the_demo_dns_serves_the_misspelt_record_wrong(settings):
         settings.SCM_DNS_RESOLVER = f"127.0.0.1:{server.server.server_address[1]}"
         settings.SCM_DNS_TIMEOUT = 5
         for certificate in (right, typo):
-            dcv.check_domain(certificate.domains.get().pk, force=True)
+            domain_checks.check_domain(certificate.domains.get().pk, force=True)
     finally:
         server.stop()
     right.refresh_from_db()

@@ -275,14 +275,14 @@ def test_the_details_page_polls_itself_while_the_certificate_can_move(
 
 
 def test_a_domain_check_result_reaches_the_details_page(alice_client, alice, htmx_headers):
-    from certificates.dcv import workflow as dcv
+    from certificates.services import domain_checks
 
     certificate = CertificateFactory(owner=alice, domain=True, primary_domain="shop.example.com")
     url = poll_url_of(alice_client.get(detail(certificate)).text)
     domain = certificate.domains.get()
-    dcv._record(
+    domain_checks._record(
         domain,
-        dcv.CheckResult(False, "TXT record not found."),
+        domain_checks.CheckResult(False, "TXT record not found."),
         domain.certificate.created_at,
     )
     moved = alice_client.get(url, headers=htmx_headers)

@@ -10,7 +10,7 @@ def test_look_alike_special_words_go_to_manual_review_and_wait_for_staff(
 ):
     from django_tasks_db.models import DBTaskResult
 
-    from certificates.dcv import workflow as dcv
+    from certificates.services import domain_checks
 
     typed = "раy.example.com"  # Cyrillic р and а: reads as "pay"
     certificate = fresh(alice)
@@ -24,7 +24,7 @@ def test_look_alike_special_words_go_to_manual_review_and_wait_for_staff(
     assert certificate.primary_domain.startswith("xn--")
     domain = certificate.domains.get()
     dns_zone.txt(domain.txt_name, domain.token)
-    dcv.check_domain(domain.pk, force=True)
+    domain_checks.check_domain(domain.pk, force=True)
     certificate.refresh_from_db()
     assert certificate.status == Status.TO_BE_ISSUED
     assert not DBTaskResult.objects.filter(task_path__endswith=".issue").exists()

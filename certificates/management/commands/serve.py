@@ -35,7 +35,7 @@ class Command(BaseCommand):
             "-",
             # Access lines without the tokens of emailed validation links.
             "--logger-class",
-            "certificates.log_filters.GunicornLogger",
+            "scm_console.log_filters.GunicornLogger",
         ]
         children = [Child(gunicorn).start()]
         # The daily round (expiry, fresh CRLs, OCSP responders, ACME clean-up) is queued once

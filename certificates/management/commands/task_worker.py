@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import InterfaceError, OperationalError, close_old_connections, connections
 from django_tasks_db.management.commands import db_worker
 
-from certificates.jobs import requeue_abandoned
+from certificates.tasks import requeue_abandoned
 
 RETRY_SECONDS = 2
 

@@ -13,7 +13,7 @@ from dnslib import QTYPE, RR, TXT, A
 from dnslib.server import BaseResolver, DNSLogger, DNSServer
 
 from certificates.choices import DomainStatus, Method, Status
-from certificates.dcv.workflow import dns01_value
+from certificates.dcv.txt import dns01_value
 from certificates.models import Domain
 from demo import traffic
 

@@ -1,6 +1,6 @@
-"""The verification workflow: re-checks with backoff, deadline, workers, email links, and
-what follows (organization reuse, automatic DV issuance, CAA); the simulated CA is the
-demo's (tests/demo/test_simulated_ca.py)."""
+"""The verification workflow (services/domain_checks.py, domain_methods.py): re-checks
+with backoff, deadline, workers, email links, and what follows (organization reuse,
+automatic DV issuance, CAA); the simulated CA is the demo's (tests/demo/test_simulated_ca.py)."""
 
 import datetime as dt
 import threading
@@ -15,10 +15,9 @@ from django_tasks_db.models import DBTaskResult
 
 from certificates import tasks
 from certificates.choices import DomainStatus, Method, Status
-from certificates.dcv import methods
-from certificates.dcv import workflow as dcv
 from certificates.exceptions import TransitionRefused
 from certificates.models import Certificate, Domain
+from certificates.services import domain_checks, domain_methods
 from tests.factories import CertificateFactory, OrganizationFactory, submitted
 
 
@@ -34,7 +33,7 @@ def queued(name: str) -> list[DBTaskResult]:
 def test_backoff_doubles_from_a_minute_up_to_an_hour(settings):
     settings.SCM_RECHECK_FIRST_SECONDS = 60
     settings.SCM_RECHECK_MAX_SECONDS = 3600
-    schedule = [dcv.delay_after(n).total_seconds() for n in range(9)]
+    schedule = [domain_checks.delay_after(n).total_seconds() for n in range(9)]
     assert schedule == [60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]
 
 
@@ -56,9 +55,9 @@ def test_submit_restarts_verification_and_queues_a_check_per_domain(alice):
 def test_check_waits_until_due_unless_forced(alice, dns_zone):
     certificate = submitted(alice)
     domain = certificate.domains.get()
-    assert dcv.check_domain(domain.pk) == dcv.Outcome.NOT_DUE
+    assert domain_checks.check_domain(domain.pk) == domain_checks.Outcome.NOT_DUE
     assert not dns_zone.queries
-    assert dcv.check_domain(domain.pk, force=True) == dcv.Outcome.CHECKED
+    assert domain_checks.check_domain(domain.pk, force=True) == domain_checks.Outcome.CHECKED
     domain.refresh_from_db()
     assert domain.last_result == f"TXT record {domain.txt_name} not found (NXDOMAIN)."
     assert domain.checks == 1
@@ -68,7 +67,7 @@ def test_check_waits_until_due_unless_forced(alice, dns_zone):
 def test_dv_passes_then_is_issued_automatically(alice, dns_zone):
     certificate = submitted(alice)
     publish(dns_zone, certificate)
-    dcv.check_domain(certificate.domains.get().pk, force=True)
+    domain_checks.check_domain(certificate.domains.get().pk, force=True)
     certificate.refresh_from_db()
     assert certificate.status == Status.TO_BE_ISSUED
     assert [entry.actor for entry in certificate.log.filter(transition="verify_domains")] == [None]
@@ -81,7 +80,7 @@ def test_dv_passes_then_is_issued_automatically(alice, dns_zone):
 def test_dv_in_manual_review_waits_for_staff(alice, dns_zone):
     certificate = submitted(alice, manual_review=True)
     publish(dns_zone, certificate)
-    dcv.check_domain(certificate.domains.get().pk, force=True)
+    domain_checks.check_domain(certificate.domains.get().pk, force=True)
     certificate.refresh_from_db()
     assert certificate.status == Status.TO_BE_ISSUED
     assert queued("issue") == []
@@ -92,11 +91,11 @@ def test_every_domain_must_pass(alice, dns_zone):
     primary, extra = certificate.domains.all()
     dns_zone.txt(primary.txt_name, primary.token)
     for domain in (primary, extra):
-        dcv.check_domain(domain.pk, force=True)
+        domain_checks.check_domain(domain.pk, force=True)
     certificate.refresh_from_db()
     assert certificate.status == Status.PENDING_DOMAIN_VERIFICATION
     dns_zone.txt(extra.txt_name, extra.token)
-    dcv.check_domain(extra.pk, force=True)
+    domain_checks.check_domain(extra.pk, force=True)
     certificate.refresh_from_db()
     assert certificate.status == Status.TO_BE_ISSUED
 
@@ -126,7 +125,7 @@ def test_deadline_fails_the_application_with_the_reason(alice, dns_zone, setting
     )
     domain = certificate.domains.get()
     dns_zone.txt(domain.txt_name, "stale-value")
-    dcv.check_domain(domain.pk, force=True)
+    domain_checks.check_domain(domain.pk, force=True)
     certificate.refresh_from_db()
     assert certificate.status == Status.APPLICATION_FAILED
     assert certificate.failure_reason == (
@@ -147,7 +146,7 @@ def test_parallel_workers_check_each_domain_once(alice, dns_zone):
     def worker(domain_pk: int) -> None:
         try:
             barrier.wait()
-            outcomes.append(dcv.check_domain(domain_pk))
+            outcomes.append(domain_checks.check_domain(domain_pk))
         finally:
             connection.close()
 
@@ -157,7 +156,7 @@ def test_parallel_workers_check_each_domain_once(alice, dns_zone):
     for thread in threads:
         thread.join()
 
-    assert outcomes.count(dcv.Outcome.CHECKED) == 3
+    assert outcomes.count(domain_checks.Outcome.CHECKED) == 3
     assert all(dns_zone.queries[(d.txt_name, "TXT")] == 1 for d in domains)
     assert list(Domain.objects.values_list("checks", flat=True)) == [1, 1, 1]
 
@@ -177,7 +176,7 @@ def test_the_db_worker_runs_the_queue(alice, dns_zone, settings):
 
 def switch_to_email(certificate) -> Domain:
     domain = certificate.domains.get()
-    methods.choose_method(domain, Method.EMAIL, f"admin@{domain.name}", by=certificate.owner)
+    domain_methods.choose_method(domain, Method.EMAIL, f"admin@{domain.name}", by=certificate.owner)
     return domain
 
 
@@ -244,7 +243,7 @@ def test_recent_organization_verification_is_reused(alice, dns_zone):
     )
     certificate = submitted(alice, ov=True, organization=organization)
     publish(dns_zone, certificate)
-    dcv.check_domain(certificate.domains.get().pk, force=True)
+    domain_checks.check_domain(certificate.domains.get().pk, force=True)
     certificate.refresh_from_db()
     assert certificate.status == Status.TO_BE_ISSUED
     reused = certificate.log.get(transition="verify_organization")
@@ -257,7 +256,7 @@ def test_organization_verified_over_13_months_ago_is_checked_again(alice, dns_zo
     )
     certificate = submitted(alice, ov=True, organization=organization)
     publish(dns_zone, certificate)
-    dcv.check_domain(certificate.domains.get().pk, force=True)
+    domain_checks.check_domain(certificate.domains.get().pk, force=True)
     certificate.refresh_from_db()
     assert certificate.status == Status.PENDING_ORG_VERIFICATION
 
@@ -307,8 +306,8 @@ def test_a_check_that_fails_unexpectedly_is_recorded_and_tried_again(alice, monk
     def broken(name, token):
         raise RuntimeError("resolver library bug")
 
-    monkeypatch.setattr(dcv, "check_txt", broken)
-    assert dcv.check_domain(domain.pk, force=True) == dcv.Outcome.CHECKED
+    monkeypatch.setattr(domain_checks, "check_txt", broken)
+    assert domain_checks.check_domain(domain.pk, force=True) == domain_checks.Outcome.CHECKED
     domain.refresh_from_db()
     assert domain.status == DomainStatus.PENDING
     assert domain.last_result.startswith("The check could not be completed")
@@ -324,9 +323,9 @@ def test_a_check_that_fails_unexpectedly_is_recorded_and_tried_again(alice, monk
 def test_a_long_result_is_cut_to_fit_its_column(alice, monkeypatch):
     certificate = submitted(alice)
     domain = certificate.domains.get()
-    long = dcv.CheckResult(False, "The server said: " + "x" * 2000)
-    monkeypatch.setattr(dcv, "check_txt", lambda name, token: long)
-    dcv.check_domain(domain.pk, force=True)
+    long = domain_checks.CheckResult(False, "The server said: " + "x" * 2000)
+    monkeypatch.setattr(domain_checks, "check_txt", lambda name, token: long)
+    domain_checks.check_domain(domain.pk, force=True)
     domain.refresh_from_db()
     limit = Domain._meta.get_field("last_result").max_length
     assert len(domain.last_result) == limit and domain.last_result.endswith("…")

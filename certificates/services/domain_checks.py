@@ -1,14 +1,11 @@
 """Domain control validation as a workflow: check, re-check with backoff, give up at the
-deadline, and move the application on when every domain passes (SPEC §5)."""
+deadline, and move the application on when every domain passes (SPEC §5). The probes it
+runs are certificates/dcv/'s; what it records is the domain's and the certificate's."""
 
-import base64
 import contextlib
 import datetime as dt
 import enum
-import hashlib
 import logging
-import time
-from collections.abc import Callable
 
 from django.conf import settings
 from django.db.models import F, Q
@@ -17,7 +14,7 @@ from django.utils import timezone
 from certificates.choices import CsrSource, DomainStatus, Method, Status
 from certificates.dcv.http import check_file, check_http01
 from certificates.dcv.lookup import CheckResult
-from certificates.dcv.txt import check_txt
+from certificates.dcv.txt import check_txt, dns01_value
 from certificates.exceptions import TransitionRefused
 from certificates.models import Certificate, Domain, Record, new_token
 
@@ -132,26 +129,6 @@ def check_domain(
     return Outcome.CHECKED
 
 
-def verify_now(
-    domains: list[Domain], *, hand_over: Callable[[Domain], None]
-) -> tuple[list[Outcome], int]:
-    """ "Verify now": check these pending domains at once, one after the other, for about one
-    check's time limit (SCM_HTTP_TIMEOUT) in all; the ones left when it is spent are handed
-    over (to the worker) instead, so a slow web server never holds the request long. Skips a
-    domain checked within SCM_VERIFY_NOW_SECONDS (pressed in several tabs). Returns the
-    outcomes of the checks made and how many were handed over."""
-    recently = dt.timedelta(seconds=settings.SCM_VERIFY_NOW_SECONDS)
-    budget_ends = time.monotonic() + settings.SCM_HTTP_TIMEOUT
-    outcomes, handed_over = [], 0
-    for domain in domains:
-        if outcomes and time.monotonic() >= budget_ends:
-            hand_over(domain)
-            handed_over += 1
-        else:
-            outcomes.append(check_domain(domain.pk, force=True, unless_checked_within=recently))
-    return outcomes, handed_over
-
-
 def _probe(domain: Domain) -> CheckResult:
     if domain.method == Method.DNS:
         return check_txt(domain.txt_name, domain.token)
@@ -166,13 +143,6 @@ def _probe(domain: Domain) -> CheckResult:
             False, f"Waiting for the link emailed to {domain.email_address} to be used."
         )
     return CheckResult(False, "Choose an address to send the validation email to.")
-
-
-def dns01_value(key_authorization: str) -> str:
-    """The TXT value of a dns-01 challenge (RFC 8555 §8.4): the key authorization's SHA-256,
-    base64url."""
-    digest = hashlib.sha256(key_authorization.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def _record(domain: Domain, result: CheckResult, now: dt.datetime) -> None:

@@ -10,6 +10,8 @@ from django.http import JsonResponse
 from django.template.response import SimpleTemplateResponse
 from django.views import defaults
 
+from certificates.api import errors
+
 RETRY_AFTER_SECONDS = 5
 
 
@@ -30,7 +32,7 @@ def _acme_problem(status: int, kind: str, detail: str) -> JsonResponse:
 
 def not_found(request, exception=None):
     if request.path.startswith(API):
-        return _api_error(404, "SCM.0404", f"There is no endpoint {request.path}.")
+        return errors.no_endpoint(request, exception)
     if request.path.startswith(ACME):
         return _acme_problem(404, "malformed", f"There is no ACME resource {request.path}.")
     return defaults.page_not_found(request, exception)

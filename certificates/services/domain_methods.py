@@ -14,11 +14,11 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from certificates.choices import CsrSource, DomainStatus, Method
-from certificates.dcv.workflow import complete_if_all_verified
 from certificates.domains import registrable
 from certificates.exceptions import LinkRefused, MethodRefused
 from certificates.models import Domain, Record, ValidationEmail
 from certificates.services import limits
+from certificates.services.domain_checks import complete_if_all_verified
 from teams.models import Team
 
 EMAIL_SALT = "scm.dcv-email"
