@@ -34,12 +34,13 @@ def thumbprint_of(key: jose.JWK) -> str:
     return jose.b64encode(key.thumbprint()).decode()
 
 
-def account_of(user, *, contact=("mailto:ops@example.com",)) -> AcmeAccount:
-    """An ACME account made with an EAB key `user` made in their own team."""
-    key, _ = create_key(team_of(user), by=user)
-    public = new_key().public_key()
+def account_of(user, *, key: jose.JWK | None = None, contact=("mailto:ops@example.com",)):
+    """An ACME account (of this account key) made with an EAB key `user` made in their own
+    team."""
+    binding, _ = create_key(team_of(user), by=user)
+    public = (key or new_key()).public_key()
     account, _ = register(
-        key, jwk=public.to_json(), thumbprint=thumbprint_of(public), contact=list(contact)
+        binding, jwk=public.to_json(), thumbprint=thumbprint_of(public), contact=list(contact)
     )
     return account
 
