@@ -18,7 +18,6 @@ from django.test import Client
 from certificates.choices import CertificateType, KeyAlgorithm, Status
 from certificates.exceptions import TransitionRefused
 from certificates.models import Certificate, CertificateAuthority, TransitionLog
-from certificates.services.issuance import init_ca
 from tests.ca.helpers import KEYS, POLICY, ca_files, issued, openssl, system_key_certificate
 from tests.factories import CertificateFactory
 
@@ -297,14 +296,6 @@ def test_ca_keys_are_encrypted_at_rest_and_roots_are_self_signed(db, tmp_path):
     assert "CA:TRUE, pathlen:0" in issuing
     assert "URI:http://127.0.0.1:8000/ca/cedar/root.crl" in issuing  # the root's CRL
     assert "CA Issuers - URI:http://127.0.0.1:8000/ca/cedar/root.der" in issuing
-
-
-def test_init_ca_is_idempotent_and_rotates_on_request(db):
-    before = set(CertificateAuthority.objects.values_list("pk", flat=True))
-    assert init_ca() == []
-    assert len(init_ca(rotate=True)) == 6
-    active = set(CertificateAuthority.objects.filter(active=True).values_list("pk", flat=True))
-    assert len(active) == 6 and not active & before
 
 
 def test_ca_pages_are_public(client, db):

@@ -235,15 +235,6 @@ def test_a_revocation_outlives_the_certificates_row(client, alice, revoker):
         revocation.save()
 
 
-def test_a_revoked_serial_leaves_the_crl_only_after_its_expiry(alice, revoker):
-    certificate = issued(alice)
-    revoke(certificate, alice, revoker)
-    with time_machine.travel(certificate.not_after - dt.timedelta(minutes=1)):
-        assert listed_on_a_new_crl(certificate)
-    with time_machine.travel(certificate.not_after + dt.timedelta(seconds=1)):
-        assert not listed_on_a_new_crl(certificate)
-
-
 def test_existing_revocations_are_published_by_the_migration(alice, revoker):
     kept = issued(alice)
     revoke(kept, alice, revoker, code="superseded")
