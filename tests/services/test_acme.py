@@ -31,10 +31,10 @@ from certificates.services.acme import (
     revoke,
     start_challenge,
 )
-from tests.acme.client import csr_for, csr_with_key, new_key
 from tests.ca.helpers import issued
 from tests.factories import team_of
 from tests.services.test_acme_accounts import account_of
+from tests.support.acme_client import csr_for, csr_with_key, new_key
 
 
 def dns(*names: str) -> list[dict]:

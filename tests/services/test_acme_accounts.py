@@ -26,8 +26,8 @@ from certificates.services.acme_accounts import (
 )
 from teams.models import Membership
 from teams.roles import Role
-from tests.acme.client import new_key
 from tests.factories import MembershipFactory, team_of
+from tests.support.acme_client import new_key
 
 
 def thumbprint_of(key: jose.JWK) -> str:
