@@ -22,7 +22,8 @@ from django.views.debug import ExceptionReporter
 from certificates.ca import bundles, keystore
 from tests.ca.helpers import issued
 from tests.support.processes import ROOT
-from tests.test_authorization import routes, url_for, world  # noqa: F401 (fixture)
+from tests.support.urlconf import routes
+from tests.test_authorization import url_for, world  # noqa: F401 (fixture)
 
 PRODUCTION = {
     "DEBUG": "0",
