@@ -2,6 +2,7 @@
 
 import io
 import secrets
+import string
 import zipfile
 
 from cryptography import x509
@@ -16,6 +17,15 @@ KEYSTORES = (Server.IIS, Server.IIS_LEGACY, Server.TOMCAT)
 # Windows Server 2016 and older import no PFX but one encrypted with 3DES under a SHA-1 MAC
 # (PKCS#12's old PBES1); everything newer reads AES-256 under PBKDF2 with a SHA-256 MAC.
 PFX_ROUNDS = 50_000
+# A keystore password is pasted into command lines (keytool, openssl) and server configs:
+# letters and digits only, so it never starts with "-" (keytool reads "-J…" as a JVM option)
+# and never needs quoting. 24 of 62 characters: about 143 bits.
+PASSWORD_ALPHABET = string.ascii_letters + string.digits
+PASSWORD_LENGTH = 24
+
+
+def keystore_password() -> str:
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(PASSWORD_LENGTH))
 
 
 def needs_key(server: Server) -> bool:
@@ -43,7 +53,7 @@ def build(
         case Server.OTHER:
             files = {"server.pem": leaf, "chain.pem": chain}
         case Server.IIS | Server.IIS_LEGACY | Server.TOMCAT:
-            password = secrets.token_urlsafe(18)
+            password = keystore_password()
             store = _pkcs12(
                 leaf,
                 chain,

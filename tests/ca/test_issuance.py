@@ -180,6 +180,15 @@ def test_pfx_opens_with_its_password(alice_client, alice, tmp_path):
     assert "invalid password" in wrong.lower() or "mac verify failure" in wrong.lower()
 
 
+def test_keystore_passwords_paste_into_any_command_line():
+    """keytool read a password starting with "-J" as a JVM option and failed (CI, stop 35)."""
+    from certificates.ca.bundles import keystore_password
+
+    passwords = {keystore_password() for _ in range(2000)}
+    assert len(passwords) == 2000
+    assert all(p.isascii() and p.isalnum() and len(p) == 24 for p in passwords)
+
+
 def test_tomcat_keystore_loads_with_its_password(alice_client, alice, tmp_path):
     certificate = system_key_certificate(alice)
     files = download(alice_client, certificate, "tomcat")
