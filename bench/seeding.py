@@ -130,7 +130,6 @@ def seed(size: int) -> dict:
         Domain,
         Record,
         SearchKey,
-        TransitionLog,
         domain_facts,
     )
     from certificates.services.issuance import init_ca
@@ -204,12 +203,10 @@ def seed(size: int) -> dict:
         + ["certificate_label", "source", "target", "detail"],
         now=now,
     )
-    logs = RowWriter(
-        TransitionLog, ["certificate_id", "transition", "source", "target", "actor_id"], now=now
-    )
+    usernames = {user.pk: user.username for user in others}
     created = 0
     while created < size:
-        rows, domain_rows, key_rows, log_rows, record_rows = [], [], [], [], []
+        rows, domain_rows, key_rows, record_rows = [], [], [], []
         for index in range(created, min(created + BATCH, size)):
             pk = index + 1
             status = statuses[index % len(statuses)]
@@ -256,15 +253,16 @@ def seed(size: int) -> dict:
                 record_rows += tenant_records(
                     team.pk, pk, name, index, size, now, [tenant, *colleagues]
                 )
-            if status != Status.PENDING_APPLICATION:
-                log_rows.append(
-                    (pk, "submit", "pending_application", "pending_domain_verification", owner)
+            elif status != Status.PENDING_APPLICATION:
+                # Every other team's submission: its record (the staff's transition log).
+                record_rows.append(
+                    (owner_team, now, owner, usernames[owner], "submit", pk, f"{name} (ID {pk})")
+                    + ("pending_application", "pending_domain_verification", "")
                 )
         with transaction.atomic():
             certificates.write(rows)
             domains.write(domain_rows)
             keys.write(key_rows)
-            logs.write(log_rows)
             records.write(record_rows)
         created += len(rows)
         log(f"  seeded {created:>9,} / {size:,} certificates")

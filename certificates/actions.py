@@ -6,6 +6,8 @@ timelines all read this one registry."""
 from dataclasses import dataclass
 from typing import Any
 
+# What a step checks before its transaction opens (it asks DNS): run_transition() calls it.
+CHECK_CAA = "certificates.models.rules.check_caa"
 # The admin's form for a step that asks first.
 REASON_FORM = "certificates.forms.ReasonForm"
 CONFIRM_REVOCATION_FORM = "certificates.forms.ConfirmRevocationForm"
@@ -23,7 +25,15 @@ class Action:
     reason_codes: bool = False  # an RFC 5280 reason code too (revocation)
     dangerous: bool = False  # cannot be undone: its button says so by its look
     admin_form: str = ""  # the admin asks this form first (a reason, a confirmation)
-    system_only: bool = False  # only the system takes it (no button anywhere)
+    system_only: bool = False  # no button anywhere: the system (or an ACME client) takes it
+    prepare: str = ""  # what run_transition() calls first, outside the transaction (a path)
+    client: bool = False  # the team's ACME client takes it: recorded as the team's step
+
+    @property
+    def by_team(self) -> bool:
+        """Taken by the team (in the console, through the API or by their ACME client), so
+        its record names who; else by the CA."""
+        return self.owner or self.client
 
     @property
     def fsm_custom(self) -> dict[str, Any]:
@@ -55,7 +65,7 @@ ACTIONS: dict[str, Action] = {
             admin_form=REASON_FORM,
         ),
         Action("verify_organization", "Organization verified", "Organization verified"),
-        Action("issue", "Issue", "Certificate issued"),
+        Action("issue", "Issue", "Certificate issued", prepare=CHECK_CAA),
         Action("reject", "Reject", "Application rejected", admin_form=REASON_FORM),
         Action(
             "withdraw",
@@ -94,6 +104,14 @@ ACTIONS: dict[str, Action] = {
         ),
         Action("deny_revocation", "Deny revocation", "Revocation denied", admin_form=REASON_FORM),
         Action("expire", "Expire", "Certificate expired", system_only=True),
+        # The team's ACME client finalizes its order with the CSR (services/acme.py reads it).
+        Action(
+            "acme_finalize",
+            "Send the CSR",
+            "CSR sent through ACME",
+            system_only=True,
+            client=True,
+        ),
         Action(
             "discard",
             "Delete",
@@ -147,7 +165,6 @@ OTHER_RECORDS = {
     "acme_account_deactivated": "ACME account deactivated",
     "acme_order": "Ordered through ACME",
     "acme_challenge": "ACME challenge checked",
-    "acme_finalize": "CSR sent through ACME",
 }
 
 

@@ -7,7 +7,7 @@ COMMON = [
     "change_certificate",
     "view_domain",
     "view_contactattempt",  # the calls to the applicant, read-only; Validation adds them
-    "view_transitionlog",
+    "view_statechange",  # the transition log
     "view_record",  # the teams' operation records, for the CA's audits
 ]
 STAFF_GROUPS = {

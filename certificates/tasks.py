@@ -54,12 +54,6 @@ def check_soon(domain: Domain) -> None:
         check_domain.enqueue(domain.pk, domain.token)
 
 
-def check_challenge(domain: Domain) -> None:
-    """Have the worker check the ACME challenge its client just asked for (never the
-    request itself: the client polls)."""
-    check_domain.enqueue(domain.pk, domain.token)
-
-
 @task()
 def issue(certificate_pk: int) -> str:
     """Issue an application at 90% (automatic DV issuance); CAA is checked first."""

@@ -1,19 +1,24 @@
-"""What follows each transition, in one table (FOLLOW_UPS): run_transition() hands the
-certificate to the follow-up named for the transition it applied, in the same transaction.
-A follow-up's tasks are rows of that transaction (the database task backend): the worker
-sees them once it commits, and never for a change that was rolled back. Nothing here asks
-which class the certificate is: a decision taken in a queue (a proxy) is followed up alike."""
+"""What follows each state change, in one table (FOLLOW_UPS) keyed by the step's name:
+run_transition() (models/lifecycle.py) checks the rule, changes the state, writes the
+certificate's Record and hands the certificate to the follow-up named for the transition,
+in the same transaction; a service's step that changes no state (an ACME client asking for
+its challenge) hands it over the same way (Lifecycle.run_follow_up). A follow-up's tasks
+are rows of that transaction (the database task backend): the worker sees them once it
+commits, and never for a change that was rolled back. Nothing here asks which class the
+certificate is: a decision taken in a queue (a proxy) is followed up alike. The
+`state_entered` signal is for the demo only (demo/simulated_ca.py), never for the core."""
 
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.db.models import F
 from django.utils import timezone
 
 from certificates import tasks
 from certificates.choices import DomainStatus, Status
-from certificates.models import Certificate
+from certificates.models import Certificate, Domain
 from certificates.services import domain_checks, issuance
 
 
@@ -51,6 +56,23 @@ def issue_if_automatic(certificate: Certificate, by: Any) -> None:
     maybe_issue(certificate)
 
 
+def check_asked_challenges(certificate: Certificate, by: Any) -> None:
+    """The worker's first check of each ACME challenge its client asked for; once per
+    domain, however often the client asks."""
+    asked = certificate.domains.filter(
+        status=DomainStatus.PENDING, checks=0, next_check_at__isnull=False
+    ).exclude(recheck_queued_for=F("next_check_at"))
+    for domain in asked:
+        # Whoever moves the marker to this ask's time queues its check (tasks.check_domain).
+        marked = (
+            Domain.objects.filter(pk=domain.pk)
+            .exclude(recheck_queued_for=F("next_check_at"))
+            .update(recheck_queued_for=F("next_check_at"))
+        )
+        if marked:
+            tasks.check_domain.enqueue(domain.pk, domain.token)
+
+
 def publish_revocation(certificate: Certificate, by: Any) -> None:
     """A fresh CRL with the serial, signed in the revocation's transaction: served as soon as
     it commits (OCSP reads the Revocation row and needs nothing)."""
@@ -76,6 +98,9 @@ FOLLOW_UPS: dict[str, Callable[[Certificate, Any], None]] = {
     "deny_revocation": nothing,
     "expire": nothing,
     "discard": nothing,
+    "acme_finalize": issue_if_automatic,  # the worker signs it (automatic DV issuance)
+    # Not a transition: the ACME client asked for its challenge (services/acme.py).
+    "acme_challenge": check_asked_challenges,
 }
 
 

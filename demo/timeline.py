@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from certificates.choices import CertificateType, Status
-from certificates.models import Certificate, Record, TransitionLog
+from certificates.models import Certificate, Record
+from certificates.models.records import STEPS
 from certificates.workdays import is_working_day
 
 # The steps that follow issuance, by their distance before now, for the seeded states.
@@ -102,7 +103,7 @@ def place(certificate: Certificate, plan: Plan) -> None:
         "expired_at": "expire",
     }
     created = submitted - dt.timedelta(minutes=20)
-    steps = set(certificate.log.values_list("transition", flat=True))
+    steps = set(certificate.records.filter(STEPS).values_list("action", flat=True))
     Certificate.objects.filter(pk=certificate.pk).update(
         created_at=created,
         updated_at=max(times[name] for name in steps if name in times),
@@ -118,7 +119,6 @@ def place(certificate: Certificate, plan: Plan) -> None:
     )
     for step in steps:
         when = times.get(step, created)
-        TransitionLog.objects.filter(certificate=certificate, transition=step).update(at=when)
         Record.objects.filter(certificate=certificate, action=step).update(at=when)
     Record.objects.filter(certificate=certificate).exclude(action__in=steps).update(at=created)
     certificate.refresh_from_db()
@@ -126,5 +126,4 @@ def place(certificate: Certificate, plan: Plan) -> None:
         certificate.run_transition("expire", by=None)
         when = certificate.not_after + EXPIRY_JOB
         Certificate.objects.filter(pk=certificate.pk).update(expired_at=when, updated_at=when)
-        TransitionLog.objects.filter(certificate=certificate, transition="expire").update(at=when)
         Record.objects.filter(certificate=certificate, action="expire").update(at=when)

@@ -21,7 +21,7 @@ from django.test import Client
 from certificates.ca import csr as x509_tools
 from certificates.ca import keystore
 from certificates.choices import CertificateType, CsrSource, Status
-from certificates.models import Certificate, CertificateAuthority, Domain, Record, TransitionLog
+from certificates.models import Certificate, CertificateAuthority, Domain, Record, StateChange
 from teams.models import Membership
 from teams.roles import Role
 from teams.tokens import create_token
@@ -139,7 +139,7 @@ def url_for(route: Route, world: dict) -> str:
     models = {
         "certificate": certificate.pk,
         "organizationreview": certificate.pk,
-        "transitionlog": TransitionLog.objects.filter(certificate=certificate).first().pk,
+        "statechange": StateChange.objects.filter(certificate=certificate).first().pk,
         "certificateauthority": CertificateAuthority.objects.first().pk,
         "user": world["users"]["administrator"].pk,
         "group": 1,

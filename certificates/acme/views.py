@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from certificates import ids, tasks, workflow
+from certificates import ids
 from certificates.acme import limits, protocol, resources
 from certificates.acme.protocol import Signed, url
 from certificates.ca import csr as csr_tools
@@ -271,9 +271,7 @@ def finalize(request: HttpRequest, signed: Signed, pk: int) -> HttpResponse:
         der = b""
     if not der:
         raise AcmeRefused("badCSR", "csr must be the CSR's DER in base64url.")
-    certificate = acme.finalize(order, der)
-    workflow.maybe_issue(certificate)  # the worker signs it (automatic DV issuance)
-    order.certificate = certificate
+    order.certificate = acme.finalize(order, der)
     return _order_response(request, order)
 
 
@@ -308,8 +306,7 @@ def challenge(request: HttpRequest, signed: Signed, pk: int, kind: str) -> HttpR
         raise Http404("This authorization has no such challenge.")
     if not signed.is_post_as_get:
         signed.json()  # {} asks for the check
-        if acme.start_challenge(domain, method):
-            tasks.check_challenge(domain)
+        acme.start_challenge(domain, method)
         domain.refresh_from_db()
     body = resources.challenge_json(request, domain, method)
     headers = {"Link": f'<{url(request, "authz", domain.pk)}>;rel="up"'}

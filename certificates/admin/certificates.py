@@ -15,7 +15,7 @@ from certificates.admin.log import TRANSITION_NAMES, ReadOnly
 from certificates.admin.scale import BoundedListAdmin
 from certificates.admin.titles import Titled
 from certificates.exceptions import EditRefused, TransitionRefused
-from certificates.models import Certificate, ContactAttempt, Domain, TransitionLog
+from certificates.models import Certificate, ContactAttempt, Domain, StateChange
 from certificates.permissions import STAFF_FIELDS, VALIDATE
 from certificates.templatetags.console import when
 from teams.models import Team
@@ -79,10 +79,11 @@ class ContactAttemptInline(admin.TabularInline):
         return attempt.staff.get_username() if attempt.staff else "the CA"
 
 
-class TransitionLogInline(ReadOnlyInline):
-    model = TransitionLog
+class StateChangeInline(ReadOnlyInline):
+    model = StateChange
     verbose_name_plural = "Transition log"
-    fields = readonly_fields = ("at", "summary", "source", "target", "actor", "reason")
+    fields = readonly_fields = ("at", "summary", "source", "target", "who", "detail")
+    ordering = ("at", "id")
 
 
 @admin.register(Certificate)
@@ -161,7 +162,7 @@ class CertificateAdmin(Titled, FSMAdminMixin, BoundedListAdmin):
         for name in (entry if isinstance(entry, tuple) else (entry,))
         if name not in STAFF_FIELDS
     )
-    inlines = [DomainInline, ContactAttemptInline, TransitionLogInline]
+    inlines = [DomainInline, ContactAttemptInline, StateChangeInline]
 
     @staticmethod
     def get_fsm_block_label(fsm_field_name: str) -> str:
@@ -349,14 +350,12 @@ class CertificateAdmin(Titled, FSMAdminMixin, BoundedListAdmin):
 def _last_step(certificate: Certificate) -> str:
     """' Already done: <step> by <who> at <when> (<reason>).' when the certificate moved on."""
     entry = (
-        TransitionLog.objects.filter(certificate=certificate)
-        .exclude(transition=STAFF_EDIT)
-        .select_related("actor")
+        StateChange.objects.filter(certificate=certificate)
+        .exclude(action=STAFF_EDIT)
         .order_by("-at", "-pk")
         .first()
     )
     if entry is None:
         return ""
-    who = entry.actor.get_username() if entry.actor else "the system"
-    why = f" ({entry.reason})" if entry.reason else ""
-    return f" Already done: {entry.summary} by {who} at {when(entry.at)}{why}."
+    why = f" ({entry.detail})" if entry.detail else ""
+    return f" Already done: {entry.summary} by {entry.who} at {when(entry.at)}{why}."

@@ -1,4 +1,5 @@
-"""The transition log and the operation records in the admin: read-only, for audit."""
+"""The operation records in the admin, and the transition log (their state changes):
+read-only, for audit."""
 
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.http import HttpRequest
 from certificates.actions import RECORD_CHOICES, STAFF_EDIT, done_wording
 from certificates.admin.scale import BoundedListAdmin
 from certificates.admin.titles import Titled
-from certificates.models import Certificate, Record, SearchKey, TransitionLog
+from certificates.models import Certificate, Record, SearchKey, StateChange
 from certificates.models.querysets import id_in
 from teams.models import Team
 
@@ -91,20 +92,22 @@ TRANSITION_NAMES = {
 }
 
 
-@admin.register(TransitionLog)
-class TransitionLogAdmin(AuditListAdmin):
+@admin.register(StateChange)
+class StateChangeAdmin(AuditListAdmin):
+    """The operation records of state changes, with the staff member who took each step."""
+
     list_title = "Transition log: every state change, newest first"
     object_title = "Transition log entry"
-    list_display = ("at", "certificate", "summary", "source", "target", "actor", "reason")
+    list_display = ("at", "certificate", "summary", "source", "target", "who", "detail")
     list_filter = (
         choices_filter(
-            "transition",
+            "action",
             "step",
             [(name, done_wording(name)) for name in (*sorted(TRANSITION_NAMES), STAFF_EDIT)],
         ),
         "target",
     )
-    list_select_related = ("certificate", "actor")
+    list_select_related = ("certificate",)
     search_fields = ("certificate", "actor")  # searched by found_by()
 
 

@@ -5,8 +5,9 @@ authority     CertificateAuthority (root and issuing CA per brand), Revocation
 domain        Domain (and its proof), ValidationEmail
 search        SearchKey (the list's search index)
 stats         StateCount, IssuanceMonth, IssuanceDay: the overviews' counts, kept by triggers
-audit         TransitionLog, ContactAttempt, DownloadRecord
-records       Record: the team's operation records (append-only)
+audit         ContactAttempt (the CA's phone calls)
+records       Record: the one operation log (append-only): the team's records, each
+              certificate's timeline, the staff's transition log (StateChange), downloads
 rules         the transitions' conditions and the CAA check
 lifecycle     the state machine: transitions, run_transition(), state_entered
 presentation  what pages say about a certificate
@@ -24,7 +25,7 @@ from certificates.models.acme import (
     authorization_status,
 )
 from certificates.models.api import ApiUsage, IdempotentRequest
-from certificates.models.audit import ContactAttempt, DownloadRecord, TransitionLog
+from certificates.models.audit import ContactAttempt
 from certificates.models.authority import CertificateAuthority, Revocation
 from certificates.models.certificate import (
     Certificate,
@@ -39,7 +40,7 @@ from certificates.models.domain import Domain, ValidationEmail, new_token
 from certificates.models.lifecycle import Lifecycle, state_entered
 from certificates.models.organization import Organization
 from certificates.models.presentation import StatusNote, TimelineEntry
-from certificates.models.records import Record, acting_as
+from certificates.models.records import Record, StateChange, acting_as
 from certificates.models.search import SearchKey
 from certificates.models.stats import IssuanceDay, IssuanceMonth, StateCount
 
@@ -54,7 +55,6 @@ __all__ = [
     "ContactAttempt",
     "Domain",
     "DomainFacts",
-    "DownloadRecord",
     "IdempotentRequest",
     "IssuanceDay",
     "IssuanceMonth",
@@ -66,10 +66,10 @@ __all__ = [
     "Revocation",
     "RevocationRequest",
     "SearchKey",
+    "StateChange",
     "StateCount",
     "StatusNote",
     "TimelineEntry",
-    "TransitionLog",
     "ValidationEmail",
     "acting_as",
     "authorization_status",

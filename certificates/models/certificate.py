@@ -27,7 +27,6 @@ from certificates.choices import (
 )
 from certificates.domains import special_words_in
 from certificates.exceptions import EditRefused
-from certificates.models.audit import TransitionLog
 from certificates.models.authority import CertificateAuthority
 from certificates.models.domain import Domain
 from certificates.models.lifecycle import Lifecycle
@@ -292,18 +291,17 @@ class Certificate(Presentation, Lifecycle):
                 raise EditRefused(
                     "Someone else changed this certificate first; nothing was changed."
                 )
-            entry = TransitionLog.objects.create(
-                certificate=self,
-                transition=STAFF_EDIT,
+            Record.of_step(
+                self,
+                STAFF_EDIT,
+                by=by,
                 source=self.status,
                 target=self.status,
-                actor=by,
                 reason="; ".join(
                     f"{self._meta.get_field(name).verbose_name}: {'yes' if value else 'no'}"
                     for name, value in changes.items()
                 ),
-            )
-            Record.of_step(entry).save()
+            ).save()
         for name, value in changes.items():
             setattr(self, name, value)
         self.updated_at = now

@@ -1,14 +1,17 @@
 """A certificate's life (SPEC §3): its state, one method per transition with its permission
-and conditions, and run_transition(), which checks state, conditions and permission and saves
-the state, its TransitionLog row and the team's operation record in one transaction, with the
-follow-up named for the transition (certificates/workflow.py FOLLOW_UPS). A refused, stale or
-racing transition changes nothing and raises TransitionRefused with the reason. Each
-transition's label and wording come from the one registry (certificates/actions.py)."""
+and conditions, and run_transition(), the one path of every state change, which reads in
+one screen: it checks the state, the conditions and the permission, runs the action's
+`prepare` (actions.py: the CAA check before issuance) outside the transaction, then in one
+transaction applies the transition, saves the state, writes the certificate's Record (the
+only log, records.py) and hands the certificate to the follow-up named for the transition
+(certificates/workflow.py FOLLOW_UPS), which queues its tasks in that transaction. A
+refused, stale or racing transition changes nothing and raises TransitionRefused with the
+reason. Each transition's label and wording come from the one registry (actions.py)."""
 
 from typing import Any
 
 from django.db import models, transaction
-from django.dispatch import Signal, receiver
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_fsm import (
@@ -18,20 +21,18 @@ from django_fsm import (
     FSMField,
     can_proceed,
     has_transition_perm,
-    post_transition,
     transition,
 )
 
 from certificates.actions import ACTIONS, OWNER_ACTIONS, Action
 from certificates.choices import RevocationReason, Status
 from certificates.exceptions import TransitionRefused, UnknownAction
-from certificates.models.audit import TransitionLog
 from certificates.models.authority import Revocation
 from certificates.models.organization import Organization
 from certificates.models.records import Record
 from certificates.models.rules import (
     after_domain_verification,
-    check_caa,
+    awaits_acme_csr,
     has_csr,
     has_expired,
     is_complete,
@@ -53,9 +54,10 @@ from certificates.validity import validity_period
 # entry per transition); named by its path because models import nothing above them.
 FOLLOW_UP = "certificates.workflow.follow_up"
 
-# For code outside the core (the demo's simulated CA), sent inside the transaction of every
-# applied transition after its follow-up: certificate, source, name, by. The sender is
+# For code outside the core only (the demo's simulated CA), sent inside the transaction of
+# every applied transition after its follow-up: certificate, source, name, by. The sender is
 # Certificate whichever proxy (a staff queue) ran the transition; receivers need not ask.
+# The core's own follow-ups are in FOLLOW_UPS, never receivers of this.
 state_entered = Signal()
 
 
@@ -69,16 +71,6 @@ class Lifecycle(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        # The log entries queued by transitions are written in the same transaction as
-        # the state; a save that fails (a lost race) takes them down with it.
-        pending = self.__dict__.pop("_pending_log", [])
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            TransitionLog.objects.bulk_create(pending)
-            # …and in the team's operation records.
-            Record.objects.bulk_create(Record.of_step(entry) for entry in pending)
 
     def refresh_from_db(
         self, using: str | None = None, fields: Any = None, from_queryset: Any = None
@@ -158,7 +150,7 @@ class Lifecycle(ConcurrentTransitionMixin, models.Model):
         target=Status.ISSUED,
         conditions=[has_csr],
         permission=ISSUE,
-        custom={**ACTIONS["issue"].fsm_custom, "prepare": check_caa},
+        custom=ACTIONS["issue"].fsm_custom,
     )
     def issue(self, by: Any = None, reason: str = "") -> None:
         """Sign the certificate, with the longest validity allowed today, in this transaction."""
@@ -289,6 +281,28 @@ class Lifecycle(ConcurrentTransitionMixin, models.Model):
         """Hide the certificate from the owner's list; the record and its log stay."""
         self.deleted_at = timezone.now()
 
+    @transition(
+        field="status",
+        source=Status.TO_BE_ISSUED,
+        target=Status.TO_BE_ISSUED,
+        conditions=[awaits_acme_csr],
+        permission=member_may_act,
+        custom=ACTIONS["acme_finalize"].fsm_custom,
+    )
+    def acme_finalize(
+        self, by: Any = None, reason: str = "", csr_pem: str = "", key_algorithm: str = ""
+    ) -> None:
+        """The team's ACME client sends the order's CSR (checked by services/acme.py), once:
+        the state stays, so the CSR's empty field decides a race, not the state."""
+        taken = (
+            type(self)
+            .objects.filter(pk=self.pk, status=Status.TO_BE_ISSUED, csr_pem="")
+            .update(csr_pem=csr_pem)
+        )
+        if not taken:
+            raise TransitionRefused("The order was finalized already.")
+        self.csr_pem, self.key_algorithm = csr_pem, key_algorithm or self.key_algorithm
+
     # Running transitions
 
     @staticmethod
@@ -339,17 +353,24 @@ class Lifecycle(ConcurrentTransitionMixin, models.Model):
             raise TransitionRefused(
                 f"You are not allowed to “{self.action(name).label}” this certificate."
             )
-        custom = method._django_fsm.transitions[self.status].custom
-        if prepare := custom.get("prepare"):
-            prepare(self)  # network checks happen before the transaction opens
+        if prepare := self.action(name).prepare:
+            import_string(prepare)(self)  # network checks happen before the transaction opens
         source = self.status
         try:
             with transaction.atomic():
                 method(by=by, **kwargs)
                 self.save()
+                Record.of_step(
+                    self,
+                    name,
+                    by=by,
+                    source=source,
+                    target=self.status,
+                    reason=(kwargs.get("reason") or "").strip(),
+                ).save()
                 # Follow-up work (checks, automatic issuance, the CRL) is done and queued
                 # in the same transaction: it happens if and only if the change does.
-                import_string(FOLLOW_UP)(self, name, by)
+                self.run_follow_up(name, by)
                 state_entered.send(
                     self._meta.concrete_model, certificate=self, source=source, name=name, by=by
                 )
@@ -364,28 +385,8 @@ class Lifecycle(ConcurrentTransitionMixin, models.Model):
             self.refresh_from_db()
             raise
 
-
-@receiver(post_transition)
-def queue_log_entry(
-    sender: type,
-    instance: Any,
-    name: str,
-    source: str,
-    target: str,
-    method_kwargs: dict[str, Any],
-    **kwargs: Any,
-) -> None:
-    """Queue the log entry of an applied transition; Lifecycle.save() writes it in the
-    same transaction as the state."""
-    if not isinstance(instance, Lifecycle):
-        return
-    instance.__dict__.setdefault("_pending_log", []).append(
-        TransitionLog(
-            certificate=instance,
-            transition=name,
-            source=source,
-            target=target,
-            actor=method_kwargs.get("by"),
-            reason=(method_kwargs.get("reason") or "").strip(),
-        )
-    )
+    def run_follow_up(self, name: str, by: Any) -> None:
+        """Hand the certificate to the follow-up named `name` (workflow.FOLLOW_UPS), in the
+        caller's transaction: after a transition, or after a service's step that changes no
+        state (an ACME client asking for its challenge to be checked)."""
+        import_string(FOLLOW_UP)(self, name, by)

@@ -22,13 +22,16 @@ from certificates.choices import (
     Status,
 )
 from certificates.domains import unicode_form
-from certificates.models.audit import ContactAttempt, DownloadRecord, TransitionLog
+from certificates.models.audit import ContactAttempt
+from certificates.models.records import STEPS, Record
 from certificates.permissions import ACT, may
 from certificates.validity import days_valid, validity_period
 from certificates.workdays import add_working_days
 
-# What of an ACME order's operation records its timeline shows.
-ACME_TIMELINE = ("acme_order", "acme_challenge", "acme_finalize")
+# What of a certificate's records its timeline shows: its state changes and staff edits,
+# and an ACME order's own steps (the order, each challenge's result).
+ACME_STEPS = ("acme_order", "acme_challenge", "acme_finalize")
+TIMELINE = STEPS | models.Q(action__in=ACME_STEPS)
 
 
 class StatusNote(NamedTuple):
@@ -233,35 +236,21 @@ class Presentation:
                 or ("", f"{self.renewal_of.name} (ID {self.renewal_of_id})"),
             )
         ]
-        # Who took each step as the records name them: an ACME account, an API token.
-        acting: dict[tuple[str, dt.datetime], str] = {}
         if self.csr_source == CsrSource.ACME:
-            # Ordered by an ACME client: the order, each challenge's result, the CSR.
-            entries = []
-            for record in self.records.all():
-                if record.action in ACME_TIMELINE:
-                    entries.append(
-                        TimelineEntry(
-                            record.at,
-                            record.action,
-                            record.label,
-                            record.actor_name,
-                            "",
-                            record.detail,
-                        )  # fmt: skip
-                    )
-                acting[record.action, record.at] = record.actor_name
-        for entry in self.log.select_related("actor"):
+            entries = []  # the order's own record says who ordered it, and when
+        # Its records: every state change and staff edit, and an ACME order's own steps
+        # (the order, each challenge's result), each with who did it as the team sees them.
+        for record in self.records.filter(TIMELINE).order_by("at", "pk"):
             states = (
                 ""
-                if entry.source == entry.target
-                else (f"{entry.get_source_display()} → {entry.get_target_display()}")
+                if record.source == record.target
+                else f"{record.get_source_display()} → {record.get_target_display()}"
             )
-            actor = entry.actor_display
-            if actor != "the CA":
-                actor = acting.get((entry.transition, entry.at), actor)
+            kind = record.action if record.action in ACME_STEPS else record.target
             entries.append(
-                TimelineEntry(entry.at, entry.target, entry.summary, actor, states, entry.reason)
+                TimelineEntry(
+                    record.at, kind, record.summary, record.actor_name, states, record.detail
+                )
             )
         for renewal in self.renewals.select_related("owner"):
             entries.append(
@@ -285,17 +274,10 @@ class Presentation:
                 "status",
                 "updated_at",
                 models.Subquery(
-                    TransitionLog.objects.filter(certificate=self.pk)
-                    .order_by("-pk")
-                    .values("pk")[:1]
+                    Record.objects.filter(certificate=self.pk).order_by("-pk").values("pk")[:1]
                 ),
                 models.Subquery(
                     ContactAttempt.objects.filter(certificate=self.pk)
-                    .order_by("-pk")
-                    .values("pk")[:1]
-                ),
-                models.Subquery(
-                    DownloadRecord.objects.filter(certificate=self.pk)
                     .order_by("-pk")
                     .values("pk")[:1]
                 ),

@@ -1,5 +1,8 @@
 """Operation records (SPEC §9): everything that changed a team's certificates or its members,
-who did it and when, in one append-only table the team reads at /records/ and exports."""
+who did it and when, in one append-only table, the only log: the team reads it at /records/
+and exports it, a certificate's timeline is its records, the staff's transition log
+(StateChange) is its records of state changes, and the download limit counts its
+downloads."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -10,11 +13,16 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from certificates.actions import ACTIONS, record_label
-from certificates.choices import Status
+from certificates.actions import ACTIONS, STAFF_EDIT, done_wording, record_label
+from certificates.choices import Server, Status
 from certificates.templatetags.console import when
 
 CA = "the CA"  # staff and the system, as a team sees them (one name for the CA)
+# The records of a bundle downloaded (the certificate's page) or exported (the API): the
+# hourly download limit counts them.
+DOWNLOADS = ("download", "export")
+# A state change (a transition, a staff edit of the checks): a record with states.
+STEPS = ~models.Q(target="")
 # Who a member's actions are recorded as while a credential of theirs acts for them (an API
 # token: "API token deploy-bot"); set by the API for the length of a request.
 _acting_as: ContextVar[str] = ContextVar("scm_acting_as", default="")
@@ -37,14 +45,19 @@ class Record(models.Model):
     at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        help_text="Empty when the CA (staff or the system) did it.",
+        help_text="Who did it (a member or a staff member); empty for the system, or once "
+        "the user is deleted.",
     )
-    # Who, as the record shows it: a member's username, "the CA", later "API token <name>".
+    # Who, as the team sees it: a member's username, "the CA" (staff and the system alike),
+    # "API token <name>", an ACME account.
     actor_name = models.CharField(max_length=150)
+    # Who, as the CA's audit needs it: the acting user's username, kept after the user is
+    # deleted; empty for the system.
+    actor_username = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=40)
     certificate = models.ForeignKey(
         "Certificate", on_delete=models.SET_NULL, null=True, blank=True, related_name="records"
@@ -54,6 +67,10 @@ class Record(models.Model):
     source = models.CharField(max_length=40, choices=Status.choices, blank=True)
     target = models.CharField(max_length=40, choices=Status.choices, blank=True)
     detail = models.TextField(blank=True)
+    # A download's (or export's) facts: the bundle's server type, and whether it held the
+    # private key; empty for every other record.
+    server = models.CharField(max_length=10, choices=Server.choices, blank=True)
+    with_key = models.BooleanField(null=True, blank=True)
 
     class Meta:
         verbose_name = "operation record"
@@ -67,6 +84,13 @@ class Record(models.Model):
             models.Index(fields=["team", "action", "-at", "-id"], name="record_action"),
             models.Index(fields=["team", "certificate", "-at", "-id"], name="record_certificate"),
             models.Index(fields=["action", "-at", "-id"], name="record_all_action"),
+            # The staff's transition log (StateChange), newest first: all of it, by step
+            # (record_all_action) or by state reached; the overview's failures.
+            models.Index(fields=["-at", "-id"], name="record_state_change", condition=STEPS),
+            models.Index(fields=["target", "-at", "-id"], name="record_target"),
+            # A certificate's timeline, oldest first; a user's downloads in the last hour.
+            models.Index(fields=["certificate", "at"], name="record_certificate_at"),
+            models.Index(fields=["actor", "action", "at"], name="record_actor_action"),
         ]
 
     def __str__(self) -> str:
@@ -84,21 +108,36 @@ class Record(models.Model):
     def label(self) -> str:
         return record_label(self.action)
 
+    @property
+    def summary(self) -> str:
+        """What the timeline and the transition log say for a state change."""
+        if self.action in ACTIONS or self.action == STAFF_EDIT:
+            return done_wording(self.action)
+        return self.label
+
+    @property
+    def who(self) -> str:
+        """Who acted, for the CA's audit: the user (kept after they are deleted), or the
+        system."""
+        return self.actor_username or "the system"
+
     @classmethod
-    def of_step(cls, entry: Any) -> "Record":
-        """The record of a state change (a TransitionLog entry, not yet saved): the member
-        who took an owner's step, or the CA for everything else (which staff member is the
-        CA's business, kept in the transition log)."""
-        action = ACTIONS.get(entry.transition)
-        by_member = action is not None and action.owner and entry.actor is not None
+    def of_step(
+        cls, certificate: Any, name: str, *, by: Any, source: str, target: str, reason: str = ""
+    ) -> "Record":
+        """The record of a state change (a transition, a staff edit), not yet saved: the
+        team sees the member who took their step (or the credential acting for them), and
+        the CA for everything else; which staff member is kept for the CA's audit."""
+        action = ACTIONS.get(name)
+        by_team = action is not None and action.by_team and by is not None
         return cls.of_certificate(
-            entry.certificate,
-            entry.transition,
-            actor=entry.actor if by_member else None,
-            source=entry.source,
-            target=entry.target,
-            detail=entry.reason,
-            at=entry.at,
+            certificate,
+            name,
+            actor=by,
+            actor_name="" if by_team else CA,
+            source=source,
+            target=target,
+            detail=reason,
         )
 
     @classmethod
@@ -114,21 +153,27 @@ class Record(models.Model):
         target: str = "",
         detail: str = "",
         at: Any = None,
+        server: str = "",
+        with_key: bool | None = None,
     ) -> "Record":
-        """A record, not yet saved (for bulk_create). `actor` is the member who did it;
-        without one, the CA did."""
+        """A record, not yet saved (for bulk_create). `actor` is the user who did it, shown
+        to the team by name unless `actor_name` says otherwise (the CA); without one, the
+        CA did."""
         return cls(
             team_id=team_id,
             at=at or timezone.now(),
             actor=actor,
             actor_name=actor_name
             or (_acting_as.get() or actor.get_username() if actor is not None else CA),
+            actor_username=actor.get_username() if actor is not None else "",
             action=action,
             certificate=certificate,
             certificate_label=f"{certificate.name} (ID {certificate.pk})" if certificate else "",
             source=source,
             target=target,
             detail=detail,
+            server=server,
+            with_key=with_key,
         )
 
     @classmethod
@@ -161,3 +206,28 @@ class Record(models.Model):
         record = cls.build(**facts)
         record.save()
         return record
+
+
+class StateChanges(models.Manager):
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(STEPS)
+
+
+class StateChange(Record):
+    """The staff's transition log: the records of state changes (every transition and staff
+    edit of the checks), read-only in the admin like every record."""
+
+    objects = StateChanges()
+
+    class Meta:
+        proxy = True
+        verbose_name = "transition log entry"
+        verbose_name_plural = "transition log"
+        ordering = ["at", "id"]  # a certificate's, oldest first; the admin lists newest first
+
+    def __str__(self) -> str:
+        # The admin's title for the entry: the step and the states in words, not codes.
+        return (
+            f"{self.summary} at {when(self.at)}: "
+            f"{self.get_source_display()} → {self.get_target_display()}"
+        )

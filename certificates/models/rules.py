@@ -67,6 +67,11 @@ def not_acme(certificate: Any) -> bool:
     return certificate.csr_source != CsrSource.ACME
 
 
+@explains("the order was finalized already: its client sent the CSR")
+def awaits_acme_csr(certificate: Any) -> bool:
+    return certificate.csr_source == CsrSource.ACME and not certificate.csr_pem
+
+
 @explains("its expiry date has not passed yet")
 def has_expired(certificate: Any) -> bool:
     return certificate.not_after is not None and certificate.not_after <= timezone.now()

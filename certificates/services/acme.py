@@ -129,19 +129,22 @@ def new_order(account: AcmeAccount, identifiers: Any) -> AcmeOrder:
 
 
 def start_challenge(domain: Domain, method: Method) -> bool:
-    """The client is ready: check its challenge (the caller hands it to the worker). False
-    when it needs no check (already asked for, passed or failed)."""
+    """The client is ready: the worker checks its challenge (the client polls; the request
+    never waits for the check), through the follow-up of "acme_challenge". False when it
+    needs no check (already asked for, passed or failed)."""
     if method not in domain.allowed_methods():
         raise AcmeRefused("malformed", f"{method} cannot prove {domain.name}.")
-    return bool(
-        Domain.objects.filter(
+    with transaction.atomic():
+        asked = Domain.objects.filter(
             pk=domain.pk,
             status=DomainStatus.PENDING,
             checks=0,
             next_check_at__isnull=True,
             certificate__status=Status.PENDING_DOMAIN_VERIFICATION,
         ).update(method=method, next_check_at=timezone.now())
-    )
+        if asked:
+            domain.certificate.run_follow_up("acme_challenge", by=None)
+    return bool(asked)
 
 
 def finalize(order: AcmeOrder, csr_der: bytes) -> Certificate:
@@ -171,14 +174,17 @@ def finalize(order: AcmeOrder, csr_der: bytes) -> Certificate:
         # wrapper in ca/csr.py): a CSR cryptography cannot read is badCSR, never a 500.
         raise AcmeRefused("badCSR", "The CSR cannot be read: send the CSR's DER.") from None
     algorithm = next((k for k in KeyAlgorithm if k.label == key), certificate.key_algorithm)
-    with transaction.atomic():
-        taken = Certificate.objects.filter(
-            pk=certificate.pk, status=Status.TO_BE_ISSUED, csr_pem=""
-        ).update(csr_pem=csr_tools.csr_pem(csr), key_algorithm=algorithm, updated_at=timezone.now())
-        if not taken:
-            raise AcmeRefused("orderNotReady", "The order was finalized already.")
-        record(order.account, "acme_finalize", f"{key} key", certificate)
-    certificate.refresh_from_db()
+    try:
+        with acting_as(order.account.label):
+            certificate.run_transition(
+                "acme_finalize",
+                by=order.account.owner,
+                reason=f"{key} key",
+                csr_pem=csr_tools.csr_pem(csr),
+                key_algorithm=algorithm,
+            )
+    except TransitionRefused:
+        raise AcmeRefused("orderNotReady", "The order was finalized already.") from None
     return certificate
 
 

@@ -2,14 +2,13 @@
 
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.utils.text import slugify
 from django.views.decorators.debug import sensitive_variables
 
 from certificates.ca import bundles
 from certificates.choices import Server, Status
 from certificates.exceptions import BundleRefused
-from certificates.models import Certificate, DownloadRecord, Record
+from certificates.models import Certificate, Record
 from certificates.services import limits
 from certificates.services.applications import private_key_pem
 
@@ -50,13 +49,9 @@ def bundle(certificate: Certificate, server: Server, user, *, with_key: bool) ->
 def _record(
     certificate: Certificate, user, server: Server, with_key: bool, action: str, detail: str
 ):
-    """A download on the certificate's page (its list of downloads, and the hourly limit's
-    count) and in the team's operation records, in one transaction."""
-    with transaction.atomic():
-        DownloadRecord.objects.create(
-            certificate=certificate, user=user, server=server, with_key=with_key
-        )
-        Record.note(certificate, action, actor=user, detail=detail)
+    """A download in the team's operation records: the certificate's page lists it and the
+    hourly limit counts it."""
+    Record.note(certificate, action, actor=user, detail=detail, server=server, with_key=with_key)
 
 
 @dataclass

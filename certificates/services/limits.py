@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from certificates.choices import DomainStatus
 from certificates.exceptions import Limited
-from certificates.models import Certificate, Domain, DownloadRecord, ValidationEmail
+from certificates.models import Certificate, Domain, Record, ValidationEmail
+from certificates.models.records import DOWNLOADS
 
 
 def _wait(seconds: float) -> str:
@@ -84,7 +85,7 @@ def send_email(domain: Domain, address: str) -> None:
 def download(user) -> None:
     """At most SCM_DOWNLOADS_PER_HOUR bundles per user in any hour."""
     hour_ago = timezone.now() - dt.timedelta(hours=1)
-    recent = DownloadRecord.objects.filter(user=user, at__gt=hour_ago)
+    recent = Record.objects.filter(actor=user, action__in=DOWNLOADS, at__gt=hour_ago)
     limit = settings.SCM_DOWNLOADS_PER_HOUR
     if recent.count() >= limit:
         oldest = recent.order_by("at").values_list("at", flat=True)[0]

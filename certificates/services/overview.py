@@ -17,8 +17,8 @@ from certificates.models import (
     Certificate,
     IssuanceDay,
     IssuanceMonth,
+    Record,
     StateCount,
-    TransitionLog,
 )
 
 EXPIRY_WINDOWS = (7, 30, 60)  # days
@@ -177,9 +177,9 @@ def staff_overview(*, now: dt.datetime | None = None) -> StaffOverview:
 def _failures(since: dt.datetime) -> list[tuple[str, int]]:
     """Why applications failed since then, by kind of reason, most first: the log's
     entries into "Application failed" (one range of its target index)."""
-    entries = TransitionLog.objects.filter(
-        target=Status.APPLICATION_FAILED, at__gte=since
-    ).values_list("actor_id", "reason")
+    entries = Record.objects.filter(target=Status.APPLICATION_FAILED, at__gte=since).values_list(
+        "actor_id", "detail"
+    )
     kinds = Counter(failure_kind(actor, reason) for actor, reason in entries)
     return kinds.most_common()
 

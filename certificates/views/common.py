@@ -15,6 +15,7 @@ from certificates.ca import bundles
 from certificates.choices import CsrSource, Server, Status
 from certificates.exceptions import Limited
 from certificates.models import AcmeAccount, Certificate
+from certificates.models.records import DOWNLOADS
 from certificates.permissions import ACT, DOWNLOAD_KEY, VIEW, may, refusal
 
 
@@ -59,7 +60,7 @@ def detail_context(certificate: Certificate) -> dict:
         "servers": _servers(certificate),
         "may_act": may(certificate.viewer_role, ACT),
         "may_key": may(certificate.viewer_role, DOWNLOAD_KEY),
-        "downloads": certificate.downloads.select_related("user"),
+        "downloads": certificate.records.filter(action__in=DOWNLOADS).order_by("at", "pk"),
         "polling": polling,
         "poll_url": f"{certificate.detail_url}?fp={certificate.live_fingerprint()}"
         if polling

@@ -81,7 +81,7 @@ def admin_pages(base: str, certificate, record_id: int) -> dict[str, str]:
         "organization reviews": "/certificates/organizationreview/",
         "to be issued": "/certificates/issuancequeue/",
         "revocation requests": "/certificates/revocationrequest/",
-        "transition log": "/certificates/transitionlog/",
+        "transition log": "/certificates/statechange/",
         "operation records": "/certificates/record/",
         "operation record": f"/certificates/record/{record_id}/change/",
         "CA certificates": "/certificates/certificateauthority/",

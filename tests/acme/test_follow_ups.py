@@ -1,5 +1,6 @@
-"""An ACME order's steps run their transitions' follow-ups, and a revocation through ACME is
-on the CRL the CA serves at once (not the day-old one it keeps)."""
+"""An ACME order's steps (its challenge and its CSR too) run their follow-ups, and a
+revocation through ACME is on the CRL the CA serves at once (not the day-old one it
+keeps)."""
 
 import pytest
 from cryptography import x509
@@ -21,7 +22,9 @@ def test_an_orders_steps_and_its_revocation_run_their_follow_ups(alice, site, we
     assert on_served_crl(web, certificate)
     assert [(name, model) for name, model, pk in follow_ups if pk == certificate.pk] == [
         ("submit", Certificate),
+        ("acme_challenge", Certificate),  # the client asked for its challenge
         ("verify_domains", Certificate),
+        ("acme_finalize", Certificate),  # its CSR: a step like any other
         ("issue", Certificate),
         ("request_revocation", Certificate),
         ("approve_revocation", Certificate),

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from certificates.choices import Status
 from certificates.exceptions import EditRefused
-from certificates.models import Certificate, TransitionLog
+from certificates.models import Certificate, StateChange
 from tests.factories import CertificateFactory
 from tests.support.admin_forms import FormInputs, change_url, press
 
@@ -41,7 +41,7 @@ def test_transition_posted_on_the_change_page_applies(validator, alice):
     assert response.status_code == 302
     certificate.refresh_from_db()
     assert certificate.status == Status.TO_BE_ISSUED
-    entry = TransitionLog.objects.get(certificate=certificate)
+    entry = StateChange.objects.get(certificate=certificate)
     assert entry.actor == validator
     assert "Organization verified" in client.get(response.url).text
 
@@ -69,7 +69,7 @@ def test_forbidden_transition_is_refused_with_a_message(revoker, alice):
     assert "You are not allowed to “Organization verified” this certificate." in message
     certificate.refresh_from_db()
     assert certificate.status == Status.PENDING_ORG_VERIFICATION
-    assert not TransitionLog.objects.exists()
+    assert not StateChange.objects.exists()
 
 
 def test_transition_from_the_wrong_state_is_refused(staff_client, alice):
@@ -116,7 +116,10 @@ def test_domain_override_needs_a_reason(validator, alice):
     client.post(form_url, {"reason": "TXT record checked by hand from two resolvers."})
     certificate.refresh_from_db()
     assert certificate.status == Status.TO_BE_ISSUED
-    assert certificate.log.get().reason == "TXT record checked by hand from two resolvers."
+    assert (
+        StateChange.objects.filter(certificate=certificate).get().detail
+        == "TXT record checked by hand from two resolvers."
+    )
 
 
 def test_transition_log_is_a_read_only_inline(staff_client, alice):
@@ -161,7 +164,7 @@ def changelist_queries(client, url: str) -> int:
         "/admin/certificates/certificate/",
         "/admin/certificates/certificate/?q=example",
         "/admin/certificates/organizationreview/",
-        "/admin/certificates/transitionlog/",
+        "/admin/certificates/statechange/",
     ],
 )
 def test_admin_changelists_cost_the_same_queries_for_1_and_30_rows(staff_client, alice, url):
@@ -204,7 +207,7 @@ def test_only_validation_staff_edit_the_checklist_and_the_review_flag(request, u
     certificate.refresh_from_db()
     assert certificate.manual_review
     assert not any(getattr(certificate, name) for name in CHECKLIST)
-    assert not TransitionLog.objects.exists()
+    assert not StateChange.objects.exists()
     with pytest.raises(EditRefused, match="You may not change “manual review”"):
         certificate.staff_edit(staff_member, {"manual_review": False})
 
@@ -221,14 +224,14 @@ def test_validation_staff_edits_are_logged_like_transitions(validator, alice, al
     assert response.status_code == 302
     certificate.refresh_from_db()
     assert not certificate.manual_review and certificate.org_phone_checked
-    entry = TransitionLog.objects.get(certificate=certificate)
-    assert (entry.transition, entry.actor, entry.source, entry.target) == (
+    entry = StateChange.objects.get(certificate=certificate)
+    assert (entry.action, entry.actor, entry.source, entry.target) == (
         "staff_edit",
         validator,
         Status.PENDING_ORG_VERIFICATION,
         Status.PENDING_ORG_VERIFICATION,
     )
-    assert entry.reason == "manual review: no; public phone checked: yes"
+    assert entry.detail == "manual review: no; public phone checked: yes"
     timeline = alice_client.get(f"/certificates/{certificate.pk}/").text
     assert "Checks updated" in timeline and "manual review: no" in timeline
 
@@ -251,7 +254,7 @@ def test_a_staff_edit_racing_a_state_change_changes_nothing(validator, alice):
         certificate.staff_edit(validator, {"manual_review": False})
     certificate.refresh_from_db()
     assert certificate.manual_review
-    assert not TransitionLog.objects.exists()
+    assert not StateChange.objects.exists()
 
 
 def messages_on(client, url: str) -> list[str]:

@@ -10,7 +10,7 @@ from django.test import Client
 
 from certificates.actions import ACTIONS, CONFIRM_REVOCATION_FORM, REASON_FORM
 from certificates.choices import Status
-from certificates.models import CertificateAuthority, RevocationRequest, TransitionLog
+from certificates.models import CertificateAuthority, RevocationRequest, StateChange
 from tests.admin.test_certificates import client_for
 from tests.support.admin_forms import FormInputs
 from tests.support.follow_ups import (
@@ -68,7 +68,7 @@ def test_every_decision_on_every_admin_page_runs_its_follow_up(
     done = decide(staff_client, model, certificate, name)
 
     assert done.status_code == 302
-    assert TransitionLog.objects.filter(certificate=certificate, transition=name, actor=staff)
+    assert StateChange.objects.filter(certificate=certificate, action=name, actor=staff)
     assert follow_ups == [(name, model, certificate.pk)]
     assert effect_of(name, certificate, client)
 

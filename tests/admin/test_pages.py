@@ -8,7 +8,7 @@ import re
 import pytest
 from django.contrib.staticfiles import finders
 
-from certificates.models import Certificate, CertificateAuthority, Record, TransitionLog
+from certificates.models import Certificate, CertificateAuthority, Record, StateChange
 from tests.factories import CertificateFactory
 
 MOMENT = dt.datetime(2026, 12, 7, 5, 18, tzinfo=dt.UTC)
@@ -17,7 +17,7 @@ PAGES = {
     "organizationreview": ("Choose an organization to verify", "Organization to verify"),
     "issuancequeue": ("Choose an application to issue", "Application to issue"),
     "revocationrequest": ("Choose a revocation request to decide", "Revocation request"),
-    "transitionlog": (
+    "statechange": (
         "Transition log: every state change, newest first",
         "Transition log entry",
     ),
@@ -49,7 +49,7 @@ def test_each_lists_heading_reads_as_english(staff_client, submitted, model):
 @pytest.mark.parametrize("model", PAGES)
 def test_each_object_pages_heading_names_what_it_is(staff_client, submitted, model):
     entry = {
-        "transitionlog": TransitionLog.objects.filter(certificate=submitted).first(),
+        "statechange": StateChange.objects.filter(certificate=submitted).first(),
         "record": Record.objects.filter(certificate=submitted).first(),
         "certificateauthority": CertificateAuthority.objects.first(),
     }.get(model, submitted)
@@ -71,8 +71,8 @@ def test_the_index_names_the_queues_in_english(staff_client):
 
 
 def test_log_entries_are_titled_by_step_and_states_in_words(staff_client, submitted):
-    entry = TransitionLog.objects.get(certificate=submitted)
-    TransitionLog.objects.filter(pk=entry.pk).update(at=MOMENT)
+    entry = StateChange.objects.get(certificate=submitted)
+    StateChange.objects.filter(pk=entry.pk).update(at=MOMENT)
     expected = (
         "Application submitted at 2026-12-07 05:18 UTC: Pending application → "
         f"{entry.get_target_display()}"
@@ -81,7 +81,7 @@ def test_log_entries_are_titled_by_step_and_states_in_words(staff_client, submit
     assert str(entry) == expected
     change = staff_client.get(f"/admin/certificates/certificate/{submitted.pk}/change/").text
     assert expected in change  # the certificate's log inline
-    log = staff_client.get(f"/admin/certificates/transitionlog/{entry.pk}/change/").text
+    log = staff_client.get(f"/admin/certificates/statechange/{entry.pk}/change/").text
     assert expected in log and "pending_application →" not in log
 
 
@@ -101,7 +101,7 @@ def test_the_dates_follow_the_consoles_time_zone(staff_client, submitted, settin
 
 @pytest.mark.parametrize(
     "url",
-    ["/admin/", "/admin/certificates/issuancequeue/", "/admin/certificates/transitionlog/"],
+    ["/admin/", "/admin/certificates/issuancequeue/", "/admin/certificates/statechange/"],
 )
 def test_every_admin_page_links_the_consoles_favicon(staff_client, url):
     text = staff_client.get(url).text

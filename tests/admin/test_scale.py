@@ -14,7 +14,7 @@ from certificates import pagination
 from certificates.admin.certificates import CertificateAdmin
 from certificates.admin.log import AuditListAdmin
 from certificates.choices import Status
-from certificates.models import Certificate, Record, TransitionLog
+from certificates.models import Certificate, Record, StateChange
 from tests.factories import CertificateFactory, UserFactory, in_state
 
 CHANGELIST = "/admin/certificates/certificate/"
@@ -106,7 +106,7 @@ def admin_queries(client, url: str, **params) -> list[str]:
     [
         CHANGELIST,
         "/admin/certificates/organizationreview/",
-        "/admin/certificates/transitionlog/",
+        "/admin/certificates/statechange/",
         "/admin/certificates/record/",
     ],
 )
@@ -153,12 +153,12 @@ def test_the_log_and_the_records_are_searched_by_the_consoles_keys(staff_client,
     blog = CertificateFactory(owner=bob, primary_domain="blog.example.org")
     for certificate, by in ((shop, alice), (blog, bob)):
         certificate.run_transition("submit", by=by)
-    logs = "/admin/certificates/transitionlog/"
+    logs = "/admin/certificates/statechange/"
     found = staff_client.get(logs, {"q": "shop"})
     assert f">{shop.name}<" in found.text and f">{blog.name}<" not in found.text
     by_user = staff_client.get(logs, {"q": "BOB"})
     assert f">{blog.name}<" in by_user.text and f">{shop.name}<" not in by_user.text
-    assert TransitionLog.objects.count() == 2
+    assert StateChange.objects.count() == 2
 
     records = "/admin/certificates/record/"
     assert Record.objects.filter(certificate=shop).exists()
@@ -171,8 +171,8 @@ def test_the_log_and_the_records_are_searched_by_the_consoles_keys(staff_client,
     submitted = staff_client.get(records, {"action": "submit", "q": "acme-shop"})
     assert shop.name in submitted.text
     assert shop.name not in staff_client.get(records, {"action": "download"}).text
-    assert f">{shop.name}<" in staff_client.get(logs, {"transition": "submit"}).text
-    assert f">{shop.name}<" not in staff_client.get(logs, {"transition": "issue"}).text
+    assert f">{shop.name}<" in staff_client.get(logs, {"action": "submit"}).text
+    assert f">{shop.name}<" not in staff_client.get(logs, {"action": "issue"}).text
 
 
 def test_a_sort_asked_for_in_the_address_is_not_taken(staff_client, small_pages, alice):

@@ -24,7 +24,7 @@ def test_admin_pages_load_nothing_missing_and_their_favicon(browser, live_server
         "/admin/",
         "/admin/certificates/organizationreview/",
         f"/admin/certificates/organizationreview/{certificate.pk}/change/",
-        "/admin/certificates/transitionlog/",
+        "/admin/certificates/statechange/",
     ):
         page.goto(f"{live_server.url}{path}")
         page.wait_for_load_state("networkidle")

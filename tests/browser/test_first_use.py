@@ -109,7 +109,7 @@ def test_3_staff_keep_their_ticks_return_to_the_queue_and_tables_fit(browser, li
         "/admin/certificates/organizationreview/",
         "/admin/certificates/issuancequeue/",
         "/admin/certificates/revocationrequest/",
-        "/admin/certificates/transitionlog/",
+        "/admin/certificates/statechange/",
     ):
         ca.goto(f"{live_server.url}{path}")
         assert page_width(ca) <= 1280, path

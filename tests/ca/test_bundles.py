@@ -43,7 +43,7 @@ def test_the_legacy_pfx_is_3des_under_a_sha_1_mac_for_old_windows(alice_client, 
     key, leaf, chain = pkcs12.load_key_and_certificates(files["server.pfx"], password)
     assert key is not None and len(chain) == 1
     assert leaf.serial_number == int(certificate.serial_number, 16)
-    assert certificate.downloads.get().server == "iis-legacy"
+    assert certificate.records.get(action="download").server == "iis-legacy"
 
 
 def test_the_details_page_offers_both_pfx_for_a_key_the_console_made(alice_client, alice):
@@ -75,4 +75,4 @@ def test_a_keystore_asked_for_anyway_says_why_not(alice_client, alice, server):
     certificate = issued(alice)
     response = alice_client.get(f"/certificates/{certificate.pk}/download/{server}/", follow=True)
     assert "needs a keystore with the private key, and you generated the key" in response.text
-    assert not certificate.downloads.exists()
+    assert not certificate.records.filter(action="download").exists()

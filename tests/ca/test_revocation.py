@@ -17,9 +17,7 @@ from certificates.exceptions import TransitionRefused
 from certificates.models import (
     Certificate,
     CertificateAuthority,
-    DownloadRecord,
     Revocation,
-    TransitionLog,
 )
 from certificates.services.issuance import refresh_crl
 from tests.ca.helpers import ca_files, issued, openssl
@@ -222,8 +220,6 @@ def test_a_revocation_outlives_the_certificates_row(client, alice, revoker):
     certificate = issued(alice)
     revoke(certificate, alice, revoker)
     Certificate.objects.filter(pk=certificate.pk).update(status=Status.DELETED)
-    TransitionLog.objects.filter(certificate=certificate).delete()
-    DownloadRecord.objects.filter(certificate=certificate).delete()
     Certificate.objects.filter(pk=certificate.pk).delete()
     assert ocsp_status(client, certificate).certificate_status == ocsp.OCSPCertStatus.REVOKED
     assert listed_on_a_new_crl(certificate)

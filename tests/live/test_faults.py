@@ -12,7 +12,7 @@ from django_tasks_db.models import DBTaskResult
 
 from certificates import tasks
 from certificates.choices import DomainStatus, Status
-from certificates.models import Certificate, Domain, TransitionLog
+from certificates.models import Certificate, Domain, StateChange
 from tests.factories import CertificateFactory
 from tests.support.admin_forms import change_form
 from tests.support.processes import Gunicorn, Visitor, task_workers, wait_until
@@ -84,10 +84,7 @@ def test_a_task_worker_killed_mid_check_is_replaced_and_the_check_done_once(dns_
     assert job.status == TaskResultStatus.SUCCESSFUL
     certificate.refresh_from_db()
     assert certificate.status in (Status.TO_BE_ISSUED, Status.ISSUED)
-    assert (
-        TransitionLog.objects.filter(certificate=certificate, transition="verify_domains").count()
-        == 1
-    )
+    assert StateChange.objects.filter(certificate=certificate, action="verify_domains").count() == 1
 
 
 def test_a_web_worker_killed_mid_issuance_issues_nothing_and_a_retry_issues_once(dns_zone, issuer):
@@ -108,9 +105,7 @@ def test_a_web_worker_killed_mid_issuance_issues_nothing_and_a_retry_issues_once
         certificate.refresh_from_db()
         assert certificate.status == Status.TO_BE_ISSUED
         assert not certificate.certificate_pem and not certificate.serial_number
-        assert not TransitionLog.objects.filter(
-            certificate=certificate, transition="issue"
-        ).exists()
+        assert not StateChange.objects.filter(certificate=certificate, action="issue").exists()
 
         dns_zone.slow.clear()
         wait_until(lambda: len(server.worker_pids()) == 2, what="gunicorn to replace its workers")
@@ -121,7 +116,7 @@ def test_a_web_worker_killed_mid_issuance_issues_nothing_and_a_retry_issues_once
         server.stop()
     certificate.refresh_from_db()
     assert certificate.status == Status.ISSUED and certificate.certificate_pem
-    assert TransitionLog.objects.filter(certificate=certificate, transition="issue").count() == 1
+    assert StateChange.objects.filter(certificate=certificate, action="issue").count() == 1
     assert Certificate.objects.filter(status=Status.ISSUED, certificate_pem="").count() == 0
 
 
@@ -150,7 +145,7 @@ def test_a_task_worker_killed_mid_issuance_is_replaced_and_issues_once(dns_zone)
         )
     certificate.refresh_from_db()
     assert certificate.certificate_pem and certificate.serial_number
-    assert TransitionLog.objects.filter(certificate=certificate, transition="issue").count() == 1
+    assert StateChange.objects.filter(certificate=certificate, action="issue").count() == 1
     job = DBTaskResult.objects.get(task_path__endswith=".issue")
     assert job.status == TaskResultStatus.SUCCESSFUL and job.return_value == "issued"
 

@@ -7,7 +7,7 @@ Runs on SQLite and on PostgreSQL, like the rest of the suite."""
 import pytest
 
 from certificates.choices import DomainStatus, Status
-from certificates.models import Certificate, TransitionLog
+from certificates.models import Certificate, StateChange
 from tests.factories import CertificateFactory, UserFactory, submitted
 from tests.support.admin_forms import change_form
 from tests.support.processes import Visitor, at_once, task_workers, wait_until
@@ -17,7 +17,7 @@ CROWD = 20
 
 
 def logged(certificate, transition: str) -> int:
-    return TransitionLog.objects.filter(certificate=certificate, transition=transition).count()
+    return StateChange.objects.filter(certificate=certificate, action=transition).count()
 
 
 def test_twenty_staff_approve_one_organization_once(server, validator):

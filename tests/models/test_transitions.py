@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from certificates.choices import CertificateType, Status
 from certificates.exceptions import TransitionRefused
-from certificates.models import Certificate, Record, TransitionLog, generate_name
+from certificates.models import Certificate, Record, StateChange, generate_name
 from teams.roles import Role
 from tests.factories import CertificateFactory, MembershipFactory, UserFactory, in_state, team_of
 
@@ -109,10 +109,10 @@ def test_allowed_transition_changes_state_and_logs_it(actors, name, source, who)
 
     certificate.refresh_from_db()
     assert certificate.status == TARGETS[name]
-    (entry,) = TransitionLog.objects.filter(certificate=certificate)
-    assert (entry.transition, entry.source, entry.target) == (name, source, TARGETS[name])
+    (entry,) = StateChange.objects.filter(certificate=certificate)
+    assert (entry.action, entry.source, entry.target) == (name, source, TARGETS[name])
     assert entry.actor == actors[who]
-    assert entry.reason == REASON
+    assert entry.detail == REASON
     # …and in the team's operation records, in the same transaction: a member by name,
     # the CA's staff and the system as "the CA".
     (record,) = Record.objects.filter(certificate=certificate)
@@ -124,6 +124,7 @@ def test_allowed_transition_changes_state_and_logs_it(actors, name, source, who)
         REASON,
     )
     assert record.actor_name == (actors[who].username if who in MEMBERS else "the CA")
+    assert record.pk == entry.pk  # one log: the transition log is the records' state changes
 
 
 @pytest.mark.parametrize(("name", "source", "who"), FORBIDDEN_ACTOR)
@@ -135,7 +136,7 @@ def test_actor_without_permission_is_refused(actors, name, source, who):
 
     certificate.refresh_from_db()
     assert certificate.status == source
-    assert not TransitionLog.objects.exists()
+    assert not StateChange.objects.exists()
     assert not Record.objects.exists()
 
 
@@ -149,7 +150,7 @@ def test_transition_from_a_state_that_does_not_allow_it_is_refused(staff, name, 
     assert Status(state).label in str(refused.value)
     certificate.refresh_from_db()
     assert certificate.status == state
-    assert not TransitionLog.objects.exists()
+    assert not StateChange.objects.exists()
 
 
 def test_status_field_is_protected(db):
@@ -218,7 +219,7 @@ def test_reason_is_required(actors, name, state, who):
         certificate.run_transition(name, by=actors[who], reason="  ")
     certificate.refresh_from_db()
     assert certificate.status == state
-    assert not TransitionLog.objects.exists()
+    assert not StateChange.objects.exists()
 
 
 def test_reject_shows_the_reason_and_edit_clears_it_but_keeps_it_in_the_log(alice, validator):
@@ -229,7 +230,10 @@ def test_reject_shows_the_reason_and_edit_clears_it_but_keeps_it_in_the_log(alic
     certificate.run_transition("edit", by=alice)
 
     assert certificate.failure_reason == ""
-    assert certificate.log.first().reason == "Registry record not found."
+    assert (
+        StateChange.objects.filter(certificate=certificate).first().detail
+        == "Registry record not found."
+    )
 
 
 def test_withdrawal_restarts_verification_from_scratch(alice, validator):
@@ -266,17 +270,19 @@ def test_two_stale_copies_one_wins_and_the_loser_is_told(alice, validator, issue
     certificate.refresh_from_db()
     assert certificate.status == Status.ISSUED
     assert certificate.failure_reason == ""
-    assert list(certificate.log.values_list("transition", flat=True)) == ["issue"]
+    assert list(
+        StateChange.objects.filter(certificate=certificate).values_list("action", flat=True)
+    ) == ["issue"]
 
 
 def test_log_entries_are_immutable(alice):
     certificate = CertificateFactory(owner=alice)
     certificate.run_transition("submit", by=alice)
-    entry = certificate.log.get()
-    entry.reason = "rewritten"
-    with pytest.raises(ValueError, match="immutable"):
+    entry = StateChange.objects.filter(certificate=certificate).get()
+    entry.detail = "rewritten"
+    with pytest.raises(ValueError, match="never changed"):
         entry.save()
-    with pytest.raises(ValueError, match="kept for audit"):
+    with pytest.raises(ValueError, match="never deleted"):
         entry.delete()
 
 
@@ -312,7 +318,7 @@ def test_racing_threads_exactly_one_transition_wins(alice, staff):
 
     assert outcomes.count("won") == 1
     assert all("Someone else changed" in o for o in outcomes if o != "won"), outcomes
-    assert TransitionLog.objects.filter(certificate=certificate).count() == 1
+    assert StateChange.objects.filter(certificate=certificate).count() == 1
 
 
 def test_default_names_do_not_repeat_within_a_bulk_purchase():

@@ -35,6 +35,7 @@ from tests.ca.helpers import issued
 from tests.factories import team_of
 from tests.services.test_acme_accounts import account_of
 from tests.support.acme_client import csr_for, csr_with_key, new_key
+from tests.support.follow_ups import queued
 
 
 def dns(*names: str) -> list[dict]:
@@ -127,6 +128,9 @@ def test_a_challenge_is_started_once_and_only_by_a_method_that_can_prove_the_nam
     assert start_challenge(plain, Method.ACME_DNS) is False  # asked for already
     plain.refresh_from_db()
     assert plain.method == Method.ACME_HTTP
+    # The worker checks it, once (the follow-up of "acme_challenge"); the other is not asked.
+    assert len(queued("check_domain", plain.pk, plain.token)) == 1
+    assert not queued("check_domain", wildcard.pk, wildcard.token)
 
 
 def test_finalize_takes_a_csr_for_exactly_the_orders_names_once(alice):

@@ -16,7 +16,7 @@ from django_tasks_db.models import DBTaskResult
 from certificates import tasks
 from certificates.choices import DomainStatus, Method, Status
 from certificates.exceptions import TransitionRefused
-from certificates.models import Certificate, Domain
+from certificates.models import Certificate, Domain, StateChange
 from certificates.services import domain_checks, domain_methods
 from tests.factories import CertificateFactory, OrganizationFactory, submitted
 
@@ -70,7 +70,12 @@ def test_dv_passes_then_is_issued_automatically(alice, dns_zone):
     domain_checks.check_domain(certificate.domains.get().pk, force=True)
     certificate.refresh_from_db()
     assert certificate.status == Status.TO_BE_ISSUED
-    assert [entry.actor for entry in certificate.log.filter(transition="verify_domains")] == [None]
+    assert [
+        entry.actor
+        for entry in StateChange.objects.filter(certificate=certificate).filter(
+            action="verify_domains"
+        )
+    ] == [None]
     (job,) = queued("issue")
     tasks.issue.call(certificate.pk)
     certificate.refresh_from_db()
@@ -246,8 +251,8 @@ def test_recent_organization_verification_is_reused(alice, dns_zone):
     domain_checks.check_domain(certificate.domains.get().pk, force=True)
     certificate.refresh_from_db()
     assert certificate.status == Status.TO_BE_ISSUED
-    reused = certificate.log.get(transition="verify_organization")
-    assert reused.actor is None and "is reused (13 months)" in reused.reason
+    reused = StateChange.objects.filter(certificate=certificate).get(action="verify_organization")
+    assert reused.actor is None and "is reused (13 months)" in reused.detail
 
 
 def test_organization_verified_over_13_months_ago_is_checked_again(alice, dns_zone):

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from certificates import workflow
-from certificates.choices import Status
+from certificates.choices import CsrSource, Status
 from certificates.models import Certificate
-from tests.factories import CertificateFactory, in_state
+from tests.factories import CertificateFactory, in_state, make_csr
 
 TRANSITIONS = sorted(
     {t.name for t in Certificate._meta.get_field("status").get_all_transitions(Certificate)}
@@ -26,6 +26,13 @@ CERTIFICATE_CLASSES = sorted(
     key=lambda model: model.__name__,
 )
 REASON = "Checked with the applicant."
+# What a transition takes besides a reason (an ACME order's CSR, which services/acme.py
+# checked before).
+ARGUMENTS = {"acme_finalize": lambda certificate: {"csr_pem": make_csr(certificate.domain_names)}}
+
+
+def arguments_for(name: str, certificate: Certificate) -> dict[str, Any]:
+    return ARGUMENTS[name](certificate) if name in ARGUMENTS else {}
 
 
 def ready_for(name: str, owner: Any) -> Certificate:
@@ -49,7 +56,10 @@ def ready_for(name: str, owner: Any) -> Certificate:
         "deny_revocation": Status.REVOKING,
         "expire": Status.ISSUED,
         "discard": Status.PENDING_APPLICATION,
+        "acme_finalize": Status.TO_BE_ISSUED,
     }[name]
+    if name == "acme_finalize":  # an ACME order, its domains proven, waiting for the CSR
+        return in_state(source, owner=owner, csr_source=CsrSource.ACME, csr_pem="")
     if name == "expire":
         return in_state(source, owner=owner, not_after=timezone.now() - dt.timedelta(minutes=1))
     if source == Status.PENDING_APPLICATION:
@@ -85,7 +95,7 @@ def effect_of(name: str, certificate: Certificate, client: Any) -> bool:
     if name == "submit":
         domains = list(certificate.domains.all())
         return bool(domains) and all(queued("check_domain", d.pk, d.token) for d in domains)
-    if name == "verify_domains":  # a DV: issued by the worker
+    if name in ("verify_domains", "acme_finalize"):  # a DV: issued by the worker
         return bool(queued("issue", certificate.pk))
     if name == "approve_revocation":
         return on_served_crl(client, certificate)

@@ -21,7 +21,6 @@ from certificates.models import (
     CertificateAuthority,
     Organization,
     SearchKey,
-    TransitionLog,
 )
 from certificates.services.applications import Application, save_application
 from certificates.services.issuance import init_ca, refresh_crl
@@ -211,7 +210,6 @@ class Command(BaseCommand):
         """The demo teams' certificates, organizations and ACME accounts go; their operation
         records stay (records are never deleted: they name the certificates as they were)."""
         owned = Certificate.objects.filter(team__in=teams)
-        TransitionLog.objects.filter(certificate__in=owned).delete()
         AcmeOrder.objects.filter(certificate__in=owned).delete()
         owned.delete()
         AcmeAccount.objects.filter(team__in=teams).delete()
