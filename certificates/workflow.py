@@ -19,6 +19,7 @@ from django.utils import timezone
 from certificates import tasks
 from certificates.choices import DomainStatus, Status
 from certificates.models import Certificate, Domain
+from certificates.models.rules import issues_by_itself
 from certificates.services import domain_checks, issuance
 
 
@@ -123,11 +124,7 @@ def _mark_domains_verified(certificate: Certificate, by: Any) -> None:
 
 
 def maybe_issue(certificate: Certificate) -> None:
-    """DV without manual review is issued automatically (SPEC §3)."""
-    if (
-        settings.SCM_AUTO_ISSUE_DV
-        and not certificate.product.needs_org_verification
-        and not certificate.manual_review
-        and certificate.csr_pem  # an ACME order waits for its client to finalize
-    ):
+    """DV without manual review is issued automatically (SPEC §3; the rule is
+    rules.issues_by_itself); an ACME order waits for its client to send the CSR."""
+    if issues_by_itself(certificate) and certificate.csr_pem:
         tasks.issue.enqueue(certificate.pk)

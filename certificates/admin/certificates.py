@@ -16,6 +16,7 @@ from certificates.admin.scale import BoundedListAdmin
 from certificates.admin.titles import Titled
 from certificates.exceptions import EditRefused, TransitionRefused
 from certificates.models import Certificate, ContactAttempt, Domain, StateChange
+from certificates.models.presenter import key_description, progress
 from certificates.permissions import STAFF_FIELDS, VALIDATE
 from certificates.templatetags.console import when
 from teams.models import Team
@@ -226,7 +227,7 @@ class CertificateAdmin(Titled, FSMAdminMixin, BoundedListAdmin):
     @admin.display(description="Key")
     def key(self, certificate: Certificate) -> str:
         """Read from the certificate or the CSR, not the purchase's default."""
-        return certificate.key_description
+        return key_description(certificate)
 
     @admin.display(description="Organization")
     def organization_details(self, certificate: Certificate) -> str:
@@ -262,9 +263,10 @@ class CertificateAdmin(Titled, FSMAdminMixin, BoundedListAdmin):
 
     @admin.display(description="Status", ordering="status")
     def status_with_progress(self, certificate: Certificate) -> str:
-        if certificate.progress is None:
+        percent = progress(certificate)
+        if percent is None:
             return certificate.get_status_display()
-        return f"{certificate.get_status_display()} ({certificate.progress}%)"
+        return f"{certificate.get_status_display()} ({percent}%)"
 
     def _get_fsm_extra_context(self, *, request: HttpRequest, obj: Any) -> Any:
         # Offer every transition the state and the user's permissions allow, even when a

@@ -4,16 +4,15 @@ taken in a queue returns to it: the certificate has left the queue."""
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.urls import reverse
 
 from certificates.admin.certificates import CertificateAdmin
-from certificates.choices import CertificateType, Status
+from certificates.choices import Status
 from certificates.models import (
     Certificate,
     ContactAttempt,
@@ -21,6 +20,7 @@ from certificates.models import (
     OrganizationReview,
     RevocationRequest,
 )
+from certificates.models.rules import issues_by_itself_q
 from certificates.permissions import ISSUE, REVOKE, VALIDATE
 
 
@@ -124,11 +124,7 @@ class IssuanceQueueAdmin(QueueAdmin):
 
     def get_queryset(self, request: HttpRequest) -> Any:
         queryset = super().get_queryset(request).filter(status=Status.TO_BE_ISSUED)
-        if settings.SCM_AUTO_ISSUE_DV:
-            queryset = queryset.filter(
-                ~Q(certificate_type=CertificateType.DV) | Q(manual_review=True)
-            )
-        return queryset
+        return queryset.exclude(issues_by_itself_q())
 
     @admin.display(description="Waiting since", ordering="updated_at")
     def waiting_since(self, certificate: Certificate) -> Any:

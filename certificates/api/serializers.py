@@ -1,7 +1,11 @@
 """What the API says about a certificate, in SCM v3's field names (SPEC §10), and the bodies
-it reads. The words (status_text, timeline) are the console's own (models/presentation.py);
+it reads. The words (progress, status_text, expected_issue, validity, timeline) are the
+console's own (models/presenter.py, the timeline too);
 the rules are the forms' and services' (buying and applying are checked by PurchaseForm and
 ApplicationForm, the console's one home for them)."""
+
+from collections.abc import Callable
+from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -18,6 +22,7 @@ from certificates.choices import (
     RevocationReason,
     Status,
 )
+from certificates.models import presenter
 
 # SCM's status codes for the console's states.
 SCM_STATUS = {
@@ -68,6 +73,30 @@ SCM_KEY = {
 KEY_OF_CODE = {code: key for key, code in SCM_KEY.items()}
 
 
+class Presented:
+    """A field whose value a function of the certificate gives (the presenter's), not an
+    attribute of it."""
+
+    def __init__(self, *args: Any, shows: Callable[[Any], Any], **kwargs: Any) -> None:
+        self.shows = shows
+        super().__init__(*args, **kwargs)
+
+    def get_attribute(self, instance: Any) -> Any:
+        return self.shows(instance)
+
+
+class PresentedInteger(Presented, strict.IntegerField):
+    pass
+
+
+class PresentedText(Presented, serializers.CharField):
+    pass
+
+
+class PresentedList(Presented, serializers.ListSerializer):
+    pass
+
+
 class Certificate(serializers.Serializer):
     """A certificate as the list shows it."""
 
@@ -87,7 +116,9 @@ class Certificate(serializers.Serializer):
     validity_period = serializers.SerializerMethodField()
     expire_time = serializers.DateTimeField(source="not_after", allow_null=True)
     status = serializers.SerializerMethodField()
-    progress = strict.IntegerField(allow_null=True, help_text="Percent, 0–100.")
+    progress = PresentedInteger(
+        shows=presenter.progress, allow_null=True, help_text="Percent, 0–100."
+    )
     status_text = serializers.CharField(source="state.label")
     test = strict.BooleanField(source="is_test")
 
@@ -112,7 +143,7 @@ class Certificate(serializers.Serializer):
             "validity_period": self.get_validity_period(certificate),
             "expire_time": None if expiry is None else EXPIRY.to_representation(expiry),
             "status": SCM_STATUS[certificate.status],
-            "progress": certificate.progress,
+            "progress": presenter.progress(certificate),
             "status_text": certificate.state.label,
             "test": certificate.is_test,
         }
@@ -154,7 +185,7 @@ class Certificate(serializers.Serializer):
     @extend_schema_field(strict.IntegerField(allow_null=True))
     def get_validity_period(self, certificate) -> int | None:
         """Days from not_before to not_after inclusive (X.509's count), once issued."""
-        return certificate.validity_days
+        return presenter.validity_days(certificate)
 
     @extend_schema_field(serializers.ChoiceField(choices=list(SCM_STATUS.values())))
     def get_status(self, certificate) -> str:
@@ -216,8 +247,8 @@ class CertificateDetail(Certificate):
     not_before = serializers.DateTimeField(allow_null=True)
     not_after = serializers.DateTimeField(allow_null=True)
     serial_number = serializers.CharField()
-    expected_issue = serializers.CharField(allow_null=True)
-    timeline = TimelineEntry(many=True)
+    expected_issue = PresentedText(shows=presenter.expected_issue, allow_null=True)
+    timeline = PresentedList(shows=presenter.timeline, child=TimelineEntry())
 
 
 class CertificateList(serializers.Serializer):

@@ -19,6 +19,7 @@ from certificates.choices import CsrSource, DomainType, Method
 from certificates.exceptions import NothingToVerify
 from certificates.forms import ApplicationForm, PurchaseForm
 from certificates.models import acting_as
+from certificates.models.rules import is_editable
 from certificates.permissions import ACT, DOWNLOAD, DOWNLOAD_KEY, may
 from certificates.services import domain_methods
 from certificates.services.applications import NOT_EDITABLE, save_application
@@ -166,7 +167,7 @@ class Apply(TeamView):
         asked = shapes.Apply(data=request.data)
         asked.is_valid(raise_exception=True)
         data = asked.validated_data
-        if not certificate.is_editable:
+        if not is_editable(certificate):
             raise Conflict(NOT_EDITABLE)
         if data.get("sans") and certificate.domain_type != DomainType.MULTIPLE:
             kind = DomainType(certificate.domain_type).label.lower()

@@ -8,11 +8,13 @@ stats         StateCount, IssuanceMonth, IssuanceDay: the overviews' counts, kep
 audit         ContactAttempt (the CA's phone calls)
 records       Record: the one operation log (append-only): the team's records, each
               certificate's timeline, the staff's transition log (StateChange), downloads
-rules         the transitions' conditions and the CAA check
+rules         the transitions' conditions, the CAA check, what may be edited or renewed,
+              what the system issues by itself
 lifecycle     the state machine: transitions, run_transition(), state_entered
-presentation  what pages say about a certificate
 querysets     CertificateQuerySet: per team, search, sorts, keyset windows
-certificate   Certificate and the staff queues (proxies)
+certificate   Certificate (its data and Lifecycle) and the staff queues (proxies)
+presenter     what pages say about a certificate, its timeline too (functions of it, and
+              Shown for templates)
 api           the REST API's idempotent requests and rate-limit counts
 acme          the ACME server's nonces, EAB keys, accounts and orders
 """
@@ -39,7 +41,7 @@ from certificates.models.certificate import (
 from certificates.models.domain import Domain, ValidationEmail, new_token
 from certificates.models.lifecycle import Lifecycle, state_entered
 from certificates.models.organization import Organization
-from certificates.models.presentation import StatusNote, TimelineEntry
+from certificates.models.presenter import StatusNote, TimelineEntry
 from certificates.models.records import Record, StateChange, acting_as
 from certificates.models.search import SearchKey
 from certificates.models.stats import IssuanceDay, IssuanceMonth, StateCount

@@ -1,13 +1,16 @@
 """When a transition may run: its conditions, each explaining itself when it is not met,
-the reason some steps require, and the CAA check before issuance."""
+the reason some steps require, and the CAA check before issuance; and the rules the pages
+show and the services keep: what may still be edited or renewed, and what the system
+issues by itself (as a function of one certificate and as a filter of many)."""
 
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
-from certificates.choices import CsrSource, Status
+from certificates.choices import CertificateType, CsrSource, Status
 from certificates.dcv.caa import caa_refusal
 from certificates.exceptions import (
     CAAForbids,
@@ -17,6 +20,40 @@ from certificates.exceptions import (
 )
 from certificates.permissions import ACT, may
 from teams.models import Membership
+
+# The states in which an application may be changed, and a certificate renewed.
+EDITABLE = frozenset({Status.PENDING_APPLICATION})
+RENEWABLE = frozenset({Status.ISSUED, Status.EXPIRED})
+
+
+def is_editable(certificate: Any) -> bool:
+    """An application changes only before it is submitted (or after a withdrawal)."""
+    return certificate.status in EDITABLE
+
+
+def can_renew(certificate: Any) -> bool:
+    """Only issued or expired certificates can be renewed; an ACME order by its client."""
+    return certificate.status in RENEWABLE and certificate.csr_source != CsrSource.ACME
+
+
+def issues_by_itself(certificate: Any) -> bool:
+    """A DV without manual review is issued by the system the moment its domains pass
+    (SCM_AUTO_ISSUE_DV); the others wait for the Issuance staff at 90%."""
+    return (
+        settings.SCM_AUTO_ISSUE_DV
+        and not certificate.product.needs_org_verification
+        and not certificate.manual_review
+    )
+
+
+def issues_by_itself_q() -> Q:
+    """issues_by_itself() as a filter of certificates (the Issuance queue excludes them);
+    read when called, since SCM_AUTO_ISSUE_DV may change (tests)."""
+    if not settings.SCM_AUTO_ISSUE_DV:
+        return Q(pk__in=[])  # none
+    automatic = [kind for kind in CertificateType if not kind.needs_org_verification]
+    return Q(certificate_type__in=automatic, manual_review=False)
+
 
 # When a transition may run. Each condition explains itself when it is not met.
 

@@ -13,6 +13,7 @@ from certificates.ca import keystore
 from certificates.choices import CsrSource, KeyAlgorithm
 from certificates.exceptions import NotEditable
 from certificates.models import Certificate, Organization, Record
+from certificates.models.rules import is_editable
 
 CONTACT_FIELDS = [
     "applicant_name",
@@ -47,7 +48,7 @@ def save_application(
     Raises NotEditable once submitted; a refused submit leaves the saved draft in place and
     raises TransitionRefused.
     """
-    if not certificate.is_editable:
+    if not is_editable(certificate):
         raise NotEditable(NOT_EDITABLE)
     fields = {
         "csr_source": application.csr_source,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from certificates.choices import Status
 from certificates.exceptions import TransitionRefused
 from certificates.models import Certificate
+from certificates.models.presenter import days_left, primary_domain_unicode
 from teams.models import Membership
 from teams.roles import Role
 
@@ -58,11 +59,11 @@ def _send_expiry_notice(certificate: Certificate, days: int) -> None:
     recipients = renewers(certificate)
     if not recipients:
         return
-    left = certificate.days_left()
+    left = days_left(certificate)
     send_mail(
         subject=f"{certificate.name} expires in {left} days",
         message=(
-            f"Your team's certificate {certificate.name} for {certificate.primary_domain_unicode} "
+            f"Your team's certificate {certificate.name} for {primary_domain_unicode(certificate)} "
             f"expires on {certificate.not_after:%Y-%m-%d}, in {left} days.\n\n"
             f"Renew it from {settings.SCM_PUBLIC_URL}"
             f"{reverse('certificates:detail', args=[certificate.pk])}\n"

@@ -11,6 +11,7 @@ from django.db import transaction
 from certificates.choices import CertificateType, DomainType, KeyAlgorithm
 from certificates.exceptions import QuotaExceeded
 from certificates.models import Certificate, Record, SearchKey
+from certificates.models.presenter import brand_label, domain_type_label
 from teams.models import Team
 
 
@@ -46,8 +47,8 @@ def buy(team: Team, by: Any, purchase: Purchase) -> list[Certificate]:
                 certificate,
                 "buy",
                 actor=by,
-                detail=f"{certificate.brand_label} {certificate.product.label}, "
-                f"{certificate.domain_type_label}",
+                detail=f"{brand_label(certificate)} {certificate.product.label}, "
+                f"{domain_type_label(certificate)}",
             )
             for certificate in certificates
         )

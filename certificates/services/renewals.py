@@ -1,16 +1,20 @@
 """Renewal (SPEC §6): a new application with the same domains, organization, key choice
 and name; a test certificate's renewal is a new test certificate within the quota."""
 
+import datetime as dt
 from typing import Any, NamedTuple
 
 from django.db import transaction
+from django.utils import timezone
 
 from certificates.ca import csr as csr_tools
 from certificates.choices import CsrSource, KeyAlgorithm
 from certificates.exceptions import NotRenewable
 from certificates.models import Certificate, Record
+from certificates.models.rules import can_renew
 from certificates.services.applications import CONTACT_FIELDS
 from certificates.services.purchases import take_test_certificate
+from certificates.validity import validity_period
 
 NOT_RENEWABLE = "Only issued or expired certificates can be renewed."
 
@@ -38,6 +42,15 @@ def renewed_key(certificate: Certificate) -> RenewedKey:
     return RenewedKey(CsrSource.SYSTEM, algorithm, "")
 
 
+def renewal_validity(
+    certificate: Certificate, now: dt.datetime | None = None
+) -> tuple[dt.datetime, dt.datetime]:
+    """(not_before, not_after) of this certificate's renewal if it were issued now: the
+    longest validity in force (three months for a test certificate). Days left on this one
+    are not added: the limit in force is also the longest a certificate may last."""
+    return validity_period(now or timezone.now(), is_test=certificate.is_test)
+
+
 def renew(certificate: Certificate, *, by: Any) -> Certificate:
     """A new application for the same domains, organization and key choice (SPEC §6),
     started by the member `by`; a test certificate's renewal is a new test certificate,
@@ -47,7 +60,7 @@ def renew(certificate: Certificate, *, by: Any) -> Certificate:
             "An ACME order is renewed by its ACME client (certbot renew, for one), which "
             "places a new order."
         )
-    if not certificate.can_renew:
+    if not can_renew(certificate):
         raise NotRenewable(NOT_RENEWABLE)
     fields = [
         "certificate_type",

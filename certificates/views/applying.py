@@ -14,6 +14,7 @@ from certificates.choices import Status
 from certificates.exceptions import NotEditable, QuotaExceeded, TransitionRefused
 from certificates.forms import ApplicationForm, OrganizationForm, PurchaseForm, TestCertificateForm
 from certificates.models import Organization
+from certificates.models.rules import is_editable
 from certificates.permissions import ACT
 from certificates.services.applications import NOT_EDITABLE, save_application
 from certificates.services.purchases import buy, buy_test_certificate, test_certificates_left
@@ -81,7 +82,7 @@ def _organization(
 @require_http_methods(["GET", "POST"])
 def certificate_apply(request: HttpRequest, pk: int) -> HttpResponse:
     certificate = certificate_for(request, pk, ACT)
-    if not certificate.is_editable:
+    if not is_editable(certificate):
         messages.error(request, NOT_EDITABLE)
         return redirect(certificate.detail_url)
     data = request.POST if request.method == "POST" else None
@@ -138,7 +139,7 @@ def certificate_apply_csr(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx, once a CSR is pasted or chosen: the domains section with the CSR's names filled
     in (and said so), or what is wrong with the CSR; saves nothing."""
     certificate = certificate_for(request, pk, ACT)
-    if not certificate.is_editable:
+    if not is_editable(certificate):
         return refused(request, certificate, NOT_EDITABLE, 409)
     form = ApplicationForm(
         request.POST,

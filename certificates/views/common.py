@@ -15,6 +15,7 @@ from certificates.ca import bundles
 from certificates.choices import CsrSource, Server, Status
 from certificates.exceptions import Limited
 from certificates.models import AcmeAccount, Certificate
+from certificates.models.presenter import Shown, live_fingerprint, owner_steps, timeline
 from certificates.models.records import DOWNLOADS
 from certificates.permissions import ACT, DOWNLOAD_KEY, VIEW, may, refusal
 
@@ -42,7 +43,7 @@ def step_links(
     certificate now; none for ReadOnly."""
     return [
         (label, path(f"certificates:{name}", certificate.pk))
-        for name, label in certificate.owner_steps(certificate.viewer_role)
+        for name, label in owner_steps(certificate, certificate.viewer_role)
     ]
 
 
@@ -50,8 +51,9 @@ def detail_context(certificate: Certificate) -> dict:
     polling = certificate.state.is_waiting_for_ca
     return {
         "certificate": certificate,
+        "shown": Shown(certificate),
         "domains": certificate.domains.all(),
-        "timeline": certificate.timeline(),
+        "timeline": timeline(certificate),
         "calls": certificate.contact_attempts.all(),
         "operations": step_links(certificate),
         "verifying": certificate.status == Status.PENDING_DOMAIN_VERIFICATION,
@@ -62,7 +64,7 @@ def detail_context(certificate: Certificate) -> dict:
         "may_key": may(certificate.viewer_role, DOWNLOAD_KEY),
         "downloads": certificate.records.filter(action__in=DOWNLOADS).order_by("at", "pk"),
         "polling": polling,
-        "poll_url": f"{certificate.detail_url}?fp={certificate.live_fingerprint()}"
+        "poll_url": f"{certificate.detail_url}?fp={live_fingerprint(certificate)}"
         if polling
         else "",
         "poll_interval_ms": int(settings.SCM_POLL_INTERVAL * 1000),

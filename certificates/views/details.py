@@ -20,6 +20,7 @@ from certificates.exceptions import (
     NothingToVerify,
     VerifyingElsewhere,
 )
+from certificates.models.presenter import live_fingerprint
 from certificates.permissions import ACT
 from certificates.services import domain_methods
 from certificates.services.verifying import verify_now
@@ -34,7 +35,7 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     nothing it shows changed, else the page's live part."""
     certificate = certificate_for(request, pk)
     if request.htmx:
-        if request.GET.get("fp") == certificate.live_fingerprint():
+        if request.GET.get("fp") == live_fingerprint(certificate):
             return HttpResponse(status=204)
         return render(request, "certificates/detail.html#live", detail_context(certificate))
     return render(request, "certificates/detail.html", detail_context(certificate))

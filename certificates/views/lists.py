@@ -23,6 +23,7 @@ from certificates import pagination
 from certificates.choices import CsrSource, Status
 from certificates.forms import TABS, ListFilterForm
 from certificates.models import AcmeOrder, Certificate, SearchKey, StateCount
+from certificates.models.presenter import Shown
 from certificates.models.querysets import id_in
 from certificates.permissions import ACT, may
 from certificates.services.purchases import test_certificates_left
@@ -89,6 +90,7 @@ def _rows_context(rows: list[Certificate], filters: dict, team: dict | None = No
         # Worked out only for a row the template renders (not for one it finds cached).
         certificate.operations = lambda c=certificate: step_links(c, path)
         certificate.acme_account = accounts.get(certificate.pk)
+        certificate.shown = Shown(certificate)
     polling = any(c.state.is_waiting_for_ca for c in rows)
     poll_query = urlencode({**{k: v for k, v in filters.items() if v}, "fp": _fingerprint(rows)})
     return {

@@ -20,10 +20,12 @@ from certificates.exceptions import (
     TransitionRefused,
 )
 from certificates.forms import ActionForm, RenameForm
+from certificates.models.presenter import Shown
+from certificates.models.rules import is_editable
 from certificates.permissions import ACT, DOWNLOAD, DOWNLOAD_KEY, may
 from certificates.services.downloads import bundle
 from certificates.services.purchases import test_certificates_left
-from certificates.services.renewals import renew, renewed_key
+from certificates.services.renewals import renew, renewal_validity, renewed_key
 from certificates.validity import days_valid
 from certificates.views.common import certificate_for, refused, too_soon
 
@@ -52,7 +54,7 @@ def certificate_action(request: HttpRequest, pk: int, slug: str) -> HttpResponse
         messages.success(request, action.done)
         if certificate.status == Status.DELETED:
             return redirect("certificates:list")
-        if certificate.is_editable:
+        if is_editable(certificate):
             return redirect("certificates:apply", pk=certificate.pk)
         return redirect(certificate.detail_url)
     context = {
@@ -94,9 +96,10 @@ def certificate_renew(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(certificate.detail_url)
         messages.success(request, f"Renewal of {certificate.name}: check the application.")
         return redirect("certificates:apply", pk=renewal.pk)
-    new_start, new_end = certificate.renewal_validity(timezone.now())
+    new_start, new_end = renewal_validity(certificate, timezone.now())
     context = {
         "certificate": certificate,
+        "shown": Shown(certificate),
         "test_left": test_certificates_left(certificate.team_id),
         "new_end": new_end,
         "new_days": days_valid(new_start, new_end),

@@ -322,6 +322,14 @@ def test_the_issuance_queue_holds_what_waits_for_staff(issuer, alice):
     assert reviewed_dv.status == Status.ISSUED
 
 
+def test_the_issuance_queue_holds_every_dv_when_the_system_issues_none(issuer, alice, settings):
+    settings.SCM_AUTO_ISSUE_DV = False
+    plain_dv = CertificateFactory(owner=alice, ready=True)
+    ov = CertificateFactory(owner=alice, ov=True, ready=True)
+    page = client_for(issuer).get("/admin/certificates/issuancequeue/").text
+    assert plain_dv.name in page and ov.name in page
+
+
 def test_approving_a_revocation_asks_first_and_names_the_certificate(revoker, alice):
     from tests.ca.helpers import issued
 

@@ -11,6 +11,7 @@ from certificates.ca import keystore
 from certificates.choices import CertificateType, CsrSource, KeyAlgorithm, Status
 from certificates.exceptions import NotEditable, TransitionRefused
 from certificates.models import Certificate, Record
+from certificates.models.rules import is_editable
 from certificates.services.applications import (
     NOT_EDITABLE,
     Application,
@@ -83,7 +84,7 @@ def test_changing_the_domains_drops_a_generated_csr_and_its_key(alice):
     certificate.run_transition("withdraw", by=alice)
     certificate.run_transition("complete_withdrawal", by=None)
     certificate.refresh_from_db()
-    assert certificate.is_editable and certificate.private_key
+    assert is_editable(certificate) and certificate.private_key
     second = Application(primary_domain="store.example.com", contacts=CONTACTS)
     save_application(certificate, second, submit=False, by=alice)
     certificate.refresh_from_db()

@@ -8,6 +8,7 @@ from django.utils import timezone
 from certificates.choices import Status
 from certificates.models import StateChange
 from certificates.services.expiry import expire_and_warn
+from certificates.services.renewals import renewal_validity
 from certificates.validity import validity_period
 from tests.ca.helpers import issued
 from tests.factories import CertificateFactory
@@ -73,6 +74,15 @@ def test_a_renewal_lasts_the_longest_validity_in_force_and_nothing_more(alice):
     renewal = CertificateFactory(owner=alice, ready=True, renewal_of=original)
     renewal.run_transition("issue", by=None)
     assert renewal.not_after - renewal.not_before == dt.timedelta(days=199, seconds=-1)
+
+
+def test_the_renewal_validity_is_the_period_in_force_from_now_whatever_is_left(alice):
+    now = timezone.now()
+    original = issued(alice)
+    assert renewal_validity(original, now) == validity_period(now)
+    test = issued(alice, is_test=True)
+    assert renewal_validity(test, now) == validity_period(now, is_test=True)
+    assert renewal_validity(test, now) != renewal_validity(original, now)
 
 
 def test_the_renew_page_shows_the_real_new_end_date_and_promises_no_days(alice_client, alice):

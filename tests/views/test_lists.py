@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from certificates.choices import Status
+from certificates.models.presenter import status_notes
 from tests.factories import CertificateFactory, in_state
 
 LIST = "/certificates/"
@@ -115,7 +116,7 @@ def test_row_context_failure_reason_manual_review_and_expiry(alice_client, alice
 def test_status_notes_say_why_a_certificate_waits_failed_or_runs_out(traits, notes):
     if isinstance(traits.get("not_after"), dt.timedelta):
         traits = {**traits, "not_after": timezone.now() + traits["not_after"]}
-    assert CertificateFactory(**traits).status_notes() == notes
+    assert status_notes(CertificateFactory(**traits)) == notes
 
 
 def test_status_notes_are_escaped_in_the_row(alice_client, alice):
