@@ -3,7 +3,8 @@
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import patch_cache_control
+from django.utils import translation
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 PRIVATE_URL_NAMES = {"verify-email"}  # no login, but the link in the URL is a secret
 
@@ -18,6 +19,24 @@ def private_pages(get_response: Callable[[HttpRequest], HttpResponse]):
         signed_in = getattr(request, "user", None) is not None and request.user.is_authenticated
         if signed_in or (match is not None and match.url_name in PRIVATE_URL_NAMES):
             patch_cache_control(response, private=True, no_store=True)
+        return response
+
+    return middleware
+
+
+def language(get_response: Callable[[HttpRequest], HttpResponse]):
+    """Speak the request's language (teams/languages.py: saved choice, Accept-Language,
+    English) while it is answered, and say so: Content-Language, and Vary: Accept-Language
+    so that no cache hands one language's page to a reader of another."""
+    from teams.languages import chosen
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        code = chosen(request)
+        translation.activate(code)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = get_response(request)
+        patch_vary_headers(response, ("Accept-Language",))
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
 
     return middleware

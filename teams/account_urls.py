@@ -3,9 +3,10 @@
 
 from django.urls import path
 
-from teams import account_views
+from teams import account_views, languages
 
 urlpatterns = [
+    path("language/", languages.switch, name="language"),
     path("password_reset/", account_views.PasswordResetView.as_view(), name="password_reset"),
     path(
         "password_reset/done/",

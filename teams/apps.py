@@ -7,5 +7,6 @@ class TeamsConfig(AppConfig):
     verbose_name = "Teams"
 
     def ready(self) -> None:
-        # The team a user works in is remembered in their session from the moment they log in.
-        from teams import session  # noqa: F401
+        # The team a user works in, and the language they saved, are remembered in their
+        # session from the moment they log in.
+        from teams import languages, session  # noqa: F401
