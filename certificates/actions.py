@@ -6,6 +6,8 @@ timelines all read this one registry."""
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 # What a step checks before its transaction opens (it asks DNS): run_transition() calls it.
 CHECK_CAA = "certificates.models.rules.check_caa"
 # The admin's form for a step that asks first.
@@ -52,73 +54,79 @@ ACTIONS: dict[str, Action] = {
     for action in [
         Action(
             "submit",
-            "Submit",
-            "Application submitted",
+            _("Submit"),
+            _("Application submitted"),
             owner=True,
             slug="submit",
-            question="Send this application to the CA for verification?",
+            question=_("Send this application to the CA for verification?"),
         ),
         Action(
             "verify_domains",
-            "Mark domains verified",
-            "Domain ownership verified",
+            _("Mark domains verified"),
+            _("Domain ownership verified"),
             admin_form=REASON_FORM,
         ),
-        Action("verify_organization", "Organization verified", "Organization verified"),
-        Action("issue", "Issue", "Certificate issued", prepare=CHECK_CAA),
-        Action("reject", "Reject", "Application rejected", admin_form=REASON_FORM),
+        Action("verify_organization", _("Organization verified"), _("Organization verified")),
+        Action("issue", _("Issue"), _("Certificate issued"), prepare=CHECK_CAA),
+        Action("reject", _("Reject"), _("Application rejected"), admin_form=REASON_FORM),
         Action(
             "withdraw",
-            "Withdraw",
-            "Withdrawal requested",
+            _("Withdraw"),
+            _("Withdrawal requested"),
             owner=True,
             slug="withdraw",
-            question="Withdraw this application? The CA stops verifying it and it returns to "
-            "“Pending application”; verification starts again from scratch.",
+            question=_(
+                "Withdraw this application? The CA stops verifying it and it returns to "
+                "“Pending application”; verification starts again from scratch."
+            ),
         ),
-        Action("complete_withdrawal", "Complete withdrawal", "Application withdrawn"),
+        Action("complete_withdrawal", _("Complete withdrawal"), _("Application withdrawn")),
         Action(
             "edit",
-            "Apply again",
-            "Reopened for editing",
+            _("Apply again"),
+            _("Reopened for editing"),
             owner=True,
             slug="edit",
-            question="Reopen this failed application so you can fix it?",
+            question=_("Reopen this failed application so you can fix it?"),
         ),
         Action(
             "request_revocation",
-            "Request revocation",
-            "Revocation requested",
+            _("Request revocation"),
+            _("Revocation requested"),
             owner=True,
             slug="revoke",
-            question="Ask the CA to revoke this certificate? Once revoked it cannot be used again.",
+            question=_(
+                "Ask the CA to revoke this certificate? Once revoked it cannot be used again."
+            ),
             reason_required=True,
             reason_codes=True,
             dangerous=True,
         ),
         Action(
             "approve_revocation",
-            "Approve revocation",
-            "Certificate revoked",
+            _("Approve revocation"),
+            _("Certificate revoked"),
             admin_form=CONFIRM_REVOCATION_FORM,
         ),
-        Action("deny_revocation", "Deny revocation", "Revocation denied", admin_form=REASON_FORM),
-        Action("expire", "Expire", "Certificate expired", system_only=True),
+        Action(
+            "deny_revocation", _("Deny revocation"), _("Revocation denied"), admin_form=REASON_FORM
+        ),
+        Action("expire", _("Expire"), _("Certificate expired"), system_only=True),
         # The team's ACME client finalizes its order with the CSR (services/acme.py reads it).
         Action(
             "acme_finalize",
-            "Send the CSR",
-            "CSR sent through ACME",
+            _("Send the CSR"),
+            _("CSR sent through ACME"),
             system_only=True,
             client=True,
         ),
         Action(
             "discard",
-            "Delete",
-            "Deleted",
+            _("Delete"),
+            _("Deleted"),
             owner=True,
             slug="delete",
-            question="Delete this certificate from your team's list? Its history is kept.",
+            question=_("Delete this certificate from your team's list? Its history is kept."),
         ),
     ]
 }
@@ -127,7 +135,7 @@ OWNER_ACTIONS: dict[str, Action] = {a.slug: a for a in ACTIONS.values() if a.own
 # A staff member's edit of the checklist or the review flag: logged like a transition, under
 # this name, but no transition (Certificate.staff_edit).
 STAFF_EDIT = "staff_edit"
-STAFF_EDIT_DONE = "Checks updated"
+STAFF_EDIT_DONE = _("Checks updated")
 
 
 def done_wording(name: str) -> str:
@@ -140,31 +148,31 @@ def done_wording(name: str) -> str:
 # What the operation records say for each kind of thing done (models/records.py): every
 # step above, and what changes a team's certificates or members besides the steps.
 OTHER_RECORDS = {
-    "buy": "Bought",
-    "apply_saved": "Application saved",
-    "rename": "Renamed",
-    "renew": "Renewal started",
-    "method": "Verification method changed",
-    "download": "Downloaded",
-    STAFF_EDIT: "Checks updated by the CA",
-    "member_added": "Member added",
-    "role_changed": "Role changed",
-    "member_removed": "Member removed",
-    "invitation_sent": "Invitation sent",
-    "invitation_accepted": "Invitation accepted",
-    "invitation_declined": "Invitation declined",
-    "invitation_revoked": "Invitation revoked",
-    "token_created": "API token created",
-    "token_revoked": "API token revoked",
-    "export": "Exported",
-    "acme_eab_created": "ACME key created",
-    "acme_eab_deleted": "ACME key deleted",
-    "acme_account_created": "ACME account registered",
-    "acme_account_updated": "ACME account updated",
-    "acme_key_changed": "ACME account key changed",
-    "acme_account_deactivated": "ACME account deactivated",
-    "acme_order": "Ordered through ACME",
-    "acme_challenge": "ACME challenge checked",
+    "buy": _("Bought"),
+    "apply_saved": _("Application saved"),
+    "rename": _("Renamed"),
+    "renew": _("Renewal started"),
+    "method": _("Verification method changed"),
+    "download": _("Downloaded"),
+    STAFF_EDIT: _("Checks updated by the CA"),
+    "member_added": _("Member added"),
+    "role_changed": _("Role changed"),
+    "member_removed": _("Member removed"),
+    "invitation_sent": _("Invitation sent"),
+    "invitation_accepted": _("Invitation accepted"),
+    "invitation_declined": _("Invitation declined"),
+    "invitation_revoked": _("Invitation revoked"),
+    "token_created": _("API token created"),
+    "token_revoked": _("API token revoked"),
+    "export": _("Exported"),
+    "acme_eab_created": _("ACME key created"),
+    "acme_eab_deleted": _("ACME key deleted"),
+    "acme_account_created": _("ACME account registered"),
+    "acme_account_updated": _("ACME account updated"),
+    "acme_key_changed": _("ACME account key changed"),
+    "acme_account_deactivated": _("ACME account deactivated"),
+    "acme_order": _("Ordered through ACME"),
+    "acme_challenge": _("ACME challenge checked"),
 }
 
 
@@ -175,7 +183,11 @@ def record_label(action: str) -> str:
     return OTHER_RECORDS.get(action, action)
 
 
-RECORD_CHOICES = sorted(
-    [(name, action.done) for name, action in ACTIONS.items()] + list(OTHER_RECORDS.items()),
-    key=lambda choice: choice[1],
-)
+def record_choices() -> list[tuple[str, str]]:
+    """Every kind of record with its words, in the reader's language's alphabetical order
+    (the records' and the admin's filters)."""
+    return sorted(
+        [(name, str(action.done)) for name, action in ACTIONS.items()]
+        + [(name, str(label)) for name, label in OTHER_RECORDS.items()],
+        key=lambda choice: choice[1],
+    )

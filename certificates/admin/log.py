@@ -1,6 +1,7 @@
 """The operation records in the admin, and the transition log (their state changes):
 read-only, for audit."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
@@ -8,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.http import HttpRequest
 
-from certificates.actions import RECORD_CHOICES, STAFF_EDIT, done_wording
+from certificates.actions import STAFF_EDIT, done_wording, record_choices
 from certificates.admin.scale import BoundedListAdmin
 from certificates.admin.titles import Titled
 from certificates.models import Certificate, Record, SearchKey, StateChange
@@ -46,15 +47,15 @@ def named(model: Any, term: str) -> list[int]:
     return list(model.objects.filter(**{f"{field}__iexact": term}).values_list("pk", flat=True))
 
 
-def choices_filter(field: str, title: str, choices: list[tuple[str, str]]) -> type:
-    """A list filter with known choices: the stock one for a plain column reads every row
-    for its distinct values."""
+def choices_filter(field: str, title: str, choices: Callable[[], list[tuple[str, str]]]) -> type:
+    """A list filter with known choices (worked out per request, in the reader's language):
+    the stock one for a plain column reads every row for its distinct values."""
 
     class Filter(admin.SimpleListFilter):
         parameter_name = field
 
         def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-            return choices
+            return choices()
 
         def queryset(self, request: HttpRequest, queryset: Any) -> Any:
             return queryset.filter(**{field: self.value()}) if self.value() else queryset
@@ -103,7 +104,9 @@ class StateChangeAdmin(AuditListAdmin):
         choices_filter(
             "action",
             "step",
-            [(name, done_wording(name)) for name in (*sorted(TRANSITION_NAMES), STAFF_EDIT)],
+            lambda: [
+                (name, done_wording(name)) for name in (*sorted(TRANSITION_NAMES), STAFF_EDIT)
+            ],
         ),
         "target",
     )
@@ -120,7 +123,7 @@ class RecordAdmin(AuditListAdmin):
     object_title = "Operation record"
 
     list_display = ("at", "team", "actor_name", "label", "certificate_label", "source", "target")
-    list_filter = (choices_filter("action", "action", RECORD_CHOICES),)
+    list_filter = (choices_filter("action", "action", record_choices),)
     list_select_related = ("team",)
     search_fields = ("certificate", "actor", "team")  # searched by found_by()
     search_help_text = (

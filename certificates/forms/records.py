@@ -7,9 +7,10 @@ import datetime as dt
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from certificates import ids
-from certificates.actions import RECORD_CHOICES
+from certificates.actions import record_choices
 from certificates.models.records import CA
 
 # Records exist from the console's first day on; dates far outside say so on the form
@@ -23,7 +24,9 @@ DATES = [
 class RecordFilterForm(forms.Form):
     member = forms.ChoiceField(required=False, label="Member")
     action = forms.ChoiceField(
-        choices=[("", "All actions"), *RECORD_CHOICES], required=False, label="Action"
+        choices=lambda: [("", _("All actions")), *record_choices()],
+        required=False,
+        label=_("Action"),
     )
     certificate = ids.IntegerField(
         required=False, min_value=1, max_value=2**63 - 1, label="Certificate ID"

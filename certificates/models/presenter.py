@@ -13,7 +13,9 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from certificates.ca import csr as csr_tools
 from certificates.choices import (
@@ -57,9 +59,9 @@ def owner_steps(certificate: Certificate, role: str | None) -> list[tuple[str, s
         return []
     steps = []
     if is_editable(certificate):
-        steps.append(("apply", "Apply"))
+        steps.append(("apply", _("Apply")))
     if can_renew(certificate):
-        steps.append(("renew", "Renew"))
+        steps.append(("renew", _("Renew")))
     steps += [(a.slug, a.label) for a in certificate.owner_actions() if a.name != "submit"]
     return steps
 
@@ -136,14 +138,16 @@ def expected_issue(certificate: Certificate) -> str | None:
     issues by itself, else the range of working days (SPEC §4)."""
     automatic = issues_by_itself(certificate)
     if automatic and certificate.status == Status.PENDING_DOMAIN_VERIFICATION:
-        return "Issued within minutes of every domain passing its check"
+        return _("Issued within minutes of every domain passing its check")
     if automatic and certificate.status == Status.TO_BE_ISSUED:
-        return "Being issued now: within minutes"
+        return _("Being issued now: within minutes")
     expected = expected_issue_dates(certificate)
     if expected is None:
         return None
-    first, last = (day.isoformat() for day in expected)
-    return f"Expected {first if first == last else f'{first} – {last}'}"
+    first, last = (formats.date_format(day, "SHORT_DATE_FORMAT") for day in expected)
+    if first == last:
+        return _("Expected %(date)s") % {"date": first}
+    return _("Expected %(first)s – %(last)s") % {"first": first, "last": last}
 
 
 def status_notes(certificate: Certificate) -> list[StatusNote]:
@@ -157,17 +161,26 @@ def status_notes(certificate: Certificate) -> list[StatusNote]:
         and progress(certificate) is not None
         and certificate.status != Status.ISSUED
     ):
-        notes.append(StatusNote("manual-review", "Manual review — this can take longer", "warn"))
+        notes.append(StatusNote("manual-review", _("Manual review — this can take longer"), "warn"))
     if certificate.failure_reason:
         notes.append(StatusNote("failure", certificate.failure_reason, "error"))
     if certificate.status == Status.WITHDRAWING:
-        notes.append(StatusNote("withdrawing", "The CA is stopping verification"))
+        notes.append(StatusNote("withdrawing", _("The CA is stopping verification")))
     if certificate.status == Status.REVOKING:
-        notes.append(StatusNote("revoking", f"You asked: {certificate.revocation_reason}"))
+        notes.append(
+            StatusNote(
+                "revoking", _("You asked: %(reason)s") % {"reason": certificate.revocation_reason}
+            )
+        )
     if expires_soon(certificate):
         days = days_left(certificate)
-        when = "today" if days < 1 else f"in {days} day{'s' if days != 1 else ''}"
-        notes.append(StatusNote("expiry", f"Expires {when}", "warn"))
+        text = (
+            _("Expires today")
+            if days < 1
+            else ngettext("Expires in %(days)d day", "Expires in %(days)d days", days)
+            % {"days": days}
+        )
+        notes.append(StatusNote("expiry", text, "warn"))
     return notes
 
 
@@ -196,19 +209,23 @@ def timeline(certificate: Certificate) -> list[TimelineEntry]:
     def linked(other: Any) -> tuple[str, str] | None:
         if other.status == Status.DELETED:
             return None
-        return other.detail_url, f"{other.name} (ID {other.pk})"
+        return other.detail_url, _("%(name)s (ID %(id)s)") % {"name": other.name, "id": other.pk}
 
     owner = certificate.owner.get_username()
     entries = [
-        TimelineEntry(certificate.created_at, "purchased", "Purchased", owner)
+        TimelineEntry(certificate.created_at, "purchased", _("Purchased"), owner)
         if certificate.renewal_of is None
         else TimelineEntry(
             certificate.created_at,
             "purchased",
-            "Started as the renewal of",
+            _("Started as the renewal of"),
             owner,
             link=linked(certificate.renewal_of)
-            or ("", f"{certificate.renewal_of.name} (ID {certificate.renewal_of_id})"),
+            or (
+                "",
+                _("%(name)s (ID %(id)s)")
+                % {"name": certificate.renewal_of.name, "id": certificate.renewal_of_id},
+            ),
         )
     ]
     if certificate.csr_source == CsrSource.ACME:
@@ -230,9 +247,13 @@ def timeline(certificate: Certificate) -> list[TimelineEntry]:
             TimelineEntry(
                 renewal.created_at,
                 "renewed",
-                "Renewed: a new application was started,",
+                _("Renewed: a new application was started,"),
                 renewal.owner.get_username(),
-                link=linked(renewal) or ("", f"{renewal.name} (ID {renewal.pk}), deleted"),
+                link=linked(renewal)
+                or (
+                    "",
+                    _("%(name)s (ID %(id)s), deleted") % {"name": renewal.name, "id": renewal.pk},
+                ),
             )
         )
     return sorted(entries, key=lambda entry: entry.at)

@@ -1,9 +1,12 @@
-"""How the console writes times: one format everywhere, always with its zone."""
+"""How the console writes times: one format a language (scm_console/formats/), always with
+its zone."""
 
 import datetime as dt
 
 from django import template
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 register = template.Library()
 
@@ -13,8 +16,7 @@ def when(moment: dt.datetime | None) -> str:
     """2026-11-29 21:03 UTC: the time in the console's zone, labelled with it."""
     if moment is None:
         return "—"
-    local = timezone.localtime(moment)
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 @register.filter
@@ -24,19 +26,19 @@ def day(moment: dt.date | dt.datetime | None) -> str:
         return "—"
     if isinstance(moment, dt.datetime):
         moment = timezone.localdate(moment)
-    return moment.isoformat()
+    return formats.date_format(moment, "DATE_FORMAT")
 
 
 @register.filter
 def duration(span: dt.timedelta | None) -> str:
     """15 minutes, 1 hour, 2 hours 30 minutes: a length of time in words (not PT15M)."""
     if span is None:
-        return "a while"
+        return _("a while")
     minutes = max(1, round(span.total_seconds() / 60))
     hours, minutes = divmod(minutes, 60)
-    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
+    parts = [ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}] if hours else []
     if minutes:
-        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+        parts.append(ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes})
     return " ".join(parts)
 
 

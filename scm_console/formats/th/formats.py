@@ -1,0 +1,8 @@
+"""Dates in Thai as the console writes them: day, abbreviated month and the Gregorian year
+(as certificates, CRLs and the cloud consoles count them), a 24-hour clock and the zone."""
+
+DATETIME_FORMAT = "j M Y H:i T"
+SHORT_DATETIME_FORMAT = "j M Y H:i T"
+DATE_FORMAT = "j M Y"
+SHORT_DATE_FORMAT = "j M Y"
+TIME_FORMAT = "H:i"
