@@ -87,3 +87,8 @@ class AcmeRefused(Refused):
         self.problem = problem
         self.retry_after = retry_after
         self.location = location
+
+    @classmethod
+    def rate_limited(cls, limited: Limited) -> "AcmeRefused":
+        """A rate limit's refusal as ACME says it: `rateLimited`, with its Retry-After."""
+        return cls("rateLimited", str(limited), retry_after=limited.retry_after)
