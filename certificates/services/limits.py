@@ -5,7 +5,8 @@ bundles, ACME orders and failed challenges, requests to the API and to ACME's an
 endpoints. Most are counted from rows the console keeps (last check, emails sent, download
 records, orders, the API's usage per minute), so every web worker sees the same counts and a
 limit survives a restart; ACME's anonymous requests are counted in the cache, so that a
-flood costs no database write. The entry points only say a refusal in their own shape
+flood costs no database write. A `check_…` reads what was done already; a `count_…` counts
+the request itself, then checks. The entry points only say a refusal in their own shape
 (certificates/acme/views.py, certificates/api/throttling.py, certificates/api/errors.py)."""
 
 import datetime as dt
@@ -35,7 +36,7 @@ def _wait(seconds: float) -> str:
     return f"{seconds} s" if seconds < 120 else f"{math.ceil(seconds / 60)} min"
 
 
-def verify_now(certificate: Certificate) -> None:
+def check_verify_now(certificate: Certificate) -> None:
     """'Verify now' at most once per SCM_VERIFY_NOW_SECONDS per certificate."""
     interval = dt.timedelta(seconds=settings.SCM_VERIFY_NOW_SECONDS)
     last = (
@@ -52,7 +53,7 @@ def verify_now(certificate: Certificate) -> None:
         )
 
 
-def send_email(domain: Domain, address: str) -> None:
+def check_email(domain: Domain, address: str) -> None:
     """A validation email for this domain to this address is allowed now: at most one per
     domain per SCM_EMAIL_RESEND_SECONDS, one per recipient address per
     SCM_EMAIL_ADDRESS_SECONDS whichever application asks (no address can be flooded by
@@ -97,7 +98,7 @@ def send_email(domain: Domain, address: str) -> None:
         )
 
 
-def download(user) -> None:
+def check_download(user) -> None:
     """At most SCM_DOWNLOADS_PER_HOUR bundles per user in any hour."""
     hour_ago = timezone.now() - dt.timedelta(hours=1)
     recent = Record.objects.filter(actor=user, action__in=DOWNLOADS, at__gt=hour_ago)
