@@ -76,6 +76,10 @@ class CAALookupFailed(Exception):
     """The CAA records could not be looked up; issuance must wait."""
 
 
+class AcmeKeyRefused(Refused):
+    """An ACME key (EAB) that was not made or deleted; the message says why."""
+
+
 class AcmeRefused(Refused):
     """An ACME request the server will not carry out: `problem` is its RFC 8555 error type
     (badCSR, rejectedIdentifier, rateLimited…), the message its detail."""
