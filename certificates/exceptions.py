@@ -76,6 +76,10 @@ class CAALookupFailed(Exception):
     """The CAA records could not be looked up; issuance must wait."""
 
 
+class AcmeKeyRefused(Refused):
+    """An ACME key (EAB) that was not made or deleted; the message says why."""
+
+
 class AcmeRefused(Refused):
     """An ACME request the server will not carry out: `problem` is its RFC 8555 error type
     (badCSR, rejectedIdentifier, rateLimited…), the message its detail."""
@@ -87,3 +91,8 @@ class AcmeRefused(Refused):
         self.problem = problem
         self.retry_after = retry_after
         self.location = location
+
+    @classmethod
+    def rate_limited(cls, limited: Limited) -> "AcmeRefused":
+        """A rate limit's refusal as ACME says it: `rateLimited`, with its Retry-After."""
+        return cls("rateLimited", str(limited), retry_after=limited.retry_after)

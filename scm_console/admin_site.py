@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 
-from certificates import stats
+from certificates import figures
 from certificates.services.overview import staff_overview
 
 
@@ -23,9 +23,9 @@ class ConsoleAdminSite(admin.AdminSite):
             found = staff_overview()
             context.update(
                 overview=found,
-                waiting=stats.with_shares(found.waiting, "status"),
-                failures=stats.with_shares(found.failures, "reason"),
-                busiest=stats.busiest(found.days),
-                chart_height=stats.CHART_HEIGHT,
+                waiting=figures.with_shares(found.waiting, "status"),
+                failures=figures.with_shares(found.failures, "reason"),
+                busiest=figures.busiest(found.days),
+                chart_height=figures.CHART_HEIGHT,
             )
         return super().index(request, context)

@@ -330,7 +330,7 @@ SCM_DEMO_TRAFFIC_SECONDS = int(os.environ.get("SCM_DEMO_TRAFFIC_SECONDS", "0"))
 # member takes them: long enough for a person to see and take them first.
 SCM_DEMO_REVIEW_SECONDS = int(os.environ.get("SCM_DEMO_REVIEW_SECONDS", "240"))
 SCM_DEMO_ISSUE_SECONDS = int(os.environ.get("SCM_DEMO_ISSUE_SECONDS", "120"))
-# Rate limits (certificates/limits.py): "Verify now" per certificate, validation emails
+# Rate limits (certificates/services/limits.py): "Verify now" per certificate, validation emails
 # per domain, bundle downloads per user and hour.
 SCM_VERIFY_NOW_SECONDS = int(os.environ.get("SCM_VERIFY_NOW_SECONDS", "10"))
 SCM_EMAIL_RESEND_SECONDS = int(os.environ.get("SCM_EMAIL_RESEND_SECONDS", "300"))
@@ -377,7 +377,7 @@ SCM_BENCH_VIEWS = env_bool("SCM_BENCH_VIEWS", False)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["certificates.api.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["certificates.api.access.IsTeamMember"],
-    "DEFAULT_THROTTLE_CLASSES": ["certificates.api.limits.PerToken"],
+    "DEFAULT_THROTTLE_CLASSES": ["certificates.api.throttling.PerToken"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["certificates.api.parsers.JSONParser"],  # any unreadable body: 400
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -400,7 +400,7 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 # API requests per token and minute, counted in the database so every web process shares
-# the count (certificates/api/limits.py).
+# the count (certificates/services/limits.py count_api_request).
 SCM_API_REQUESTS_PER_MINUTE = int(os.environ.get("SCM_API_REQUESTS_PER_MINUTE", "600"))
 # The deepest `offset` the API's list accepts; walk further with `cursor`.
 SCM_API_MAX_OFFSET = 1000

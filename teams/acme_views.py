@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from certificates.exceptions import AcmeRefused
+from certificates.exceptions import AcmeKeyRefused, AcmeRefused
 from certificates.models import AcmeAccount, AcmeAccountKey
 from certificates.permissions import MANAGE_ACME
 from certificates.services import acme_accounts
@@ -26,7 +26,7 @@ def acme_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             key, hmac = acme_accounts.create_key(team, by=request.user)
-        except acme_accounts.AcmeKeyRefused as refusal:
+        except AcmeKeyRefused as refusal:
             messages.error(request, str(refusal))
         else:
             request.session[SHOWN_ONCE] = {"id": key.pk, "key_id": key.key_id, "hmac": hmac}
@@ -56,7 +56,7 @@ def acme_key_delete(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such ACME key.")
     try:
         acme_accounts.delete_key(key, by=request.user)
-    except acme_accounts.AcmeKeyRefused as refusal:
+    except AcmeKeyRefused as refusal:
         messages.error(request, str(refusal))
     else:
         messages.success(request, f"The ACME key {key.key_id} is deleted: it no longer works.")

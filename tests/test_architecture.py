@@ -1,11 +1,13 @@
 """The house keeps its shape (../shared/STYLE.md "Where things live"): the import contract
-holds and is not vacuous, no module imports itself round a circle, and no source module
-grows past ~400 lines."""
+holds and is not vacuous, every module of the layered packages sits in a layer, no module
+imports itself round a circle, and no source module grows past ~400 lines."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import grimp
@@ -60,6 +62,54 @@ def test_the_contract_notices_the_core_importing_the_demo(tmp_path):
     done = lint_imports(copy)
     assert done.returncode != 0
     assert "The core imports nothing of the demo BROKEN" in done.stdout
+
+
+def layered(pyproject: Path) -> set[str]:
+    """Every module a layers contract names, in full (a container's layers under it)."""
+    config = tomllib.loads(pyproject.read_text())["tool"]["importlinter"]
+    named = set()
+    for contract in config["contracts"]:
+        if contract["type"] != "layers":
+            continue
+        containers = contract.get("containers") or [""]
+        for layer in contract["layers"]:
+            for name in re.split(r"[:|]", layer):  # siblings: a : b (independent), a | b
+                name = name.strip().strip("()")  # (optional) layers
+                named |= {f"{container}.{name}".lstrip(".") for container in containers}
+    return named
+
+
+def unlayered(house: Path) -> list[str]:
+    """The top-level modules and packages of the root packages that no layer names: a module
+    there that escaped the layers. Migrations are Django's history, in no layer."""
+    named = layered(house / "pyproject.toml")
+    roots = tomllib.loads((house / "pyproject.toml").read_text())["tool"]["importlinter"]
+    missing = []
+    for root in roots["root_packages"]:
+        for path in sorted((house / root).iterdir()):
+            if path.name in ("__init__.py", "migrations"):
+                continue
+            if path.suffix == ".py":
+                module = f"{root}.{path.stem}"
+            elif (path / "__init__.py").exists():
+                module = f"{root}.{path.name}"
+            else:
+                continue  # templates, static files
+            if module not in named:
+                missing.append(module)
+    return missing
+
+
+def test_every_module_sits_in_a_layer():
+    assert unlayered(ROOT) == []
+
+
+def test_a_loose_module_is_noticed(tmp_path):
+    copy = copy_of_the_house(tmp_path)
+    (copy / "certificates" / "loose.py").write_text('"""A module no layer names."""\n')
+    (copy / "teams" / "loose").mkdir()
+    (copy / "teams" / "loose" / "__init__.py").write_text("")
+    assert unlayered(copy) == ["certificates.loose", "teams.loose"]
 
 
 def import_circles(graph: grimp.ImportGraph) -> list[list[str]]:

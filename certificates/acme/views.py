@@ -14,13 +14,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from certificates import ids
-from certificates.acme import limits, protocol, resources
+from certificates.acme import protocol, resources
 from certificates.acme.protocol import Signed, url
 from certificates.ca import csr as csr_tools
 from certificates.choices import Method
-from certificates.exceptions import AcmeRefused
+from certificates.exceptions import AcmeRefused, Limited
 from certificates.models import AcmeAccount, AcmeOrder, Certificate, Domain
-from certificates.services import acme, acme_accounts
+from certificates.services import acme, acme_accounts, limits
 
 logger = logging.getLogger(__name__)
 ORDERS_PAGE = 100
@@ -37,7 +37,7 @@ def signed(key_from: str = "kid") -> Callable:
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             try:
                 if key_from != "kid":  # anyone may call it: no account is known yet
-                    limits.check_anonymous(request)
+                    _count_anonymous(request)
                 request_ = protocol.verify(request, key_from=key_from)
                 if request_.account is not None:
                     acme_accounts.check_may_act(request_.account)
@@ -58,13 +58,22 @@ def signed(key_from: str = "kid") -> Callable:
     return decorate
 
 
+def _count_anonymous(request: HttpRequest) -> None:
+    """Count a request made before any account is known against its address's limit
+    (services/limits.py); past it, `rateLimited` with Retry-After."""
+    try:
+        limits.count_anonymous_acme_request(request.META.get("REMOTE_ADDR", ""))
+    except Limited as limited:
+        raise AcmeRefused.rate_limited(limited) from None
+
+
 def limited(view: Callable) -> Callable:
-    """An unsigned view anyone may call: within the anonymous rate limit (limits.py)."""
+    """An unsigned view anyone may call: within the anonymous rate limit."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         try:
-            limits.check_anonymous(request)
+            _count_anonymous(request)
         except AcmeRefused as refused:
             return protocol.problem(request, refused)
         return view(request, *args, **kwargs)

@@ -203,7 +203,7 @@ class CertificateAdmin(Titled, FSMAdminMixin, BoundedListAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: Any, search_term: str
     ) -> tuple[Any, bool]:
-        # The list's search keys (one index range, certificates/search.py) instead of the
+        # The list's search keys (one index range, certificates/prefixes.py) instead of the
         # stock OR of substring matches over joins, which scans and then needs DISTINCT.
         term = search_term.strip()
         if not term:

@@ -32,7 +32,7 @@ class ReadOnly:
 
 def certificates_found(term: str) -> Q:
     """The entries of the certificates the console's search finds (their search keys,
-    certificates/search.py: one index range) or of the certificate with that ID."""
+    certificates/prefixes.py: one index range) or of the certificate with that ID."""
     found = Q(certificate_id__in=SearchKey.matching(term))
     if (number := id_in(term)) is not None:
         found |= Q(certificate_id=number)

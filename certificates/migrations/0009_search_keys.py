@@ -1,4 +1,4 @@
-"""Search keys (certificates/search.py) replace the trigram indexes of 0008: a search is a
+"""Search keys (certificates/prefixes.py) replace the trigram indexes of 0008: a search is a
 range scan of (owner, key) on both databases. On PostgreSQL the key column is collated "C"
 so that a range of keys is a range of bytes, as on SQLite."""
 
@@ -32,7 +32,7 @@ def recreate_trigram_indexes(apps, schema_editor):
 
 
 def fill(apps, schema_editor):
-    from certificates.search import keys_for
+    from certificates.prefixes import keys_for
 
     Certificate = apps.get_model("certificates", "Certificate")
     Domain = apps.get_model("certificates", "Domain")

@@ -1,6 +1,6 @@
 """Triggers that keep the overview's counts (models/stats.py) in the transaction of every
 write to a certificate, on SQLite and PostgreSQL alike, and the counts of the rows already
-there. The bucket edges are certificates/stats.py's EDGES as they were when this was
+there. The bucket edges are certificates/figures.py's EDGES as they were when this was
 written (a migration does not follow later code)."""
 
 from django.db import migrations

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
-from certificates import search
+from certificates import prefixes
 from certificates.actions import STAFF_EDIT
 from certificates.ca import profiles
 from certificates.choices import (
@@ -64,7 +64,7 @@ def domain_facts(primary: str, additional: Sequence[str], name: str = "") -> Dom
     return DomainFacts(
         count=len(names),
         manual_review=bool(special_words_in(names)),
-        keys=search.keys_for(name, names) if name else set(),
+        keys=prefixes.keys_for(name, names) if name else set(),
     )
 
 

@@ -158,7 +158,7 @@ class Domain(models.Model):
 
 class ValidationEmail(models.Model):
     """A validation email sent: what the limits per recipient and per account count
-    (certificates/limits.py), so that no address can be flooded through many applications."""
+    (services/limits.py), so that no address can be flooded through many applications."""
 
     team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+")
     domain = models.ForeignKey(

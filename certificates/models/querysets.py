@@ -107,7 +107,7 @@ class CertificateQuerySet(models.QuerySet):
 
     def search(self, text: str, *, team=None) -> "CertificateQuerySet":
         """By the start of the name, of any domain, or of any word or label in them
-        (certificates/search.py); pass the team to search only its keys."""
+        (certificates/prefixes.py); pass the team to search only its keys."""
         if not text.strip():
             return self
         found = Q(pk__in=SearchKey.matching(text, team))

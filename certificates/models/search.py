@@ -1,4 +1,4 @@
-"""The list's search keys (certificates/search.py says what a key is): rows that make a
+"""The list's search keys (certificates/prefixes.py says what a key is): rows that make a
 search one index range, whatever the size of the table."""
 
 from collections import defaultdict
@@ -7,13 +7,13 @@ from typing import Any
 
 from django.db import models, transaction
 
-from certificates import search
+from certificates import prefixes
 from certificates.models.domain import Domain
 
 
 class SearchKey(models.Model):
     """A start of a certificate's name, or of one of its domains, or of a word or label in
-    them: what the list's search matches (certificates/search.py). Rewritten whenever the
+    them: what the list's search matches (certificates/prefixes.py). Rewritten whenever the
     name or the domains change."""
 
     team = models.ForeignKey(
@@ -23,7 +23,7 @@ class SearchKey(models.Model):
         "Certificate", on_delete=models.CASCADE, related_name="search_keys", db_index=False
     )
     # Collated "C" on PostgreSQL (migration 0009), so that keys compare byte by byte.
-    key = models.CharField(max_length=search.MAX_KEY_LENGTH)
+    key = models.CharField(max_length=prefixes.MAX_KEY_LENGTH)
 
     class Meta:
         constraints = [
@@ -60,13 +60,13 @@ class SearchKey(models.Model):
             cls.objects.bulk_create(
                 cls(team_id=c.team_id, certificate_id=c.pk, key=key)
                 for c in certificates
-                for key in search.keys_for(c.name, [c.primary_domain, *domains.get(c.pk, [])])
+                for key in prefixes.keys_for(c.name, [c.primary_domain, *domains.get(c.pk, [])])
             )
 
     @classmethod
     def matching(cls, term: str, team: Any = None) -> models.QuerySet:
         """The ids of the certificates (of this team, or of everyone) a term finds."""
-        keys = cls.objects.filter(**search.key_range(term))
+        keys = cls.objects.filter(**prefixes.key_range(term))
         if team is not None:
             keys = keys.filter(team=team)
         return keys.values("certificate_id")

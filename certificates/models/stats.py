@@ -1,4 +1,4 @@
-"""Counts the overview pages read instead of counting certificates (certificates/stats.py):
+"""Counts the overview pages read instead of counting certificates (certificates/figures.py):
 kept by triggers on the certificate table (migration 0024), in the transaction of whatever
 changed a row — a transition, a purchase, a bulk load, a delete — so no writer can forget
 them and a page never counts a team's hundred thousand rows."""
@@ -28,7 +28,7 @@ class StateCount(models.Model):
 
 class IssuanceMonth(models.Model):
     """A team's certificates of a type issued in a month (UTC) whose time from submission
-    to issue fell in a bucket of certificates/stats.py (UNKNOWN when not submitted)."""
+    to issue fell in a bucket of certificates/figures.py (UNKNOWN when not submitted)."""
 
     team = models.ForeignKey(
         "teams.Team", on_delete=models.CASCADE, related_name="+", db_constraint=False

@@ -1,7 +1,8 @@
 """ACME orders (SPEC §11) as the console's own workflows: orders that are DV certificates of
-the team, challenges checked by the console's DCV, finalize with the CSR rules of §4, and
-revocation; the account's hourly limits. Protocol plumbing (JWS, nonces, problem documents)
-is the entry point's (certificates/acme/); every rule here is the console's, reused."""
+the team, within the account's hourly limits (limits.py), challenges checked by the
+console's DCV, finalize with the CSR rules of §4, and revocation. Protocol plumbing (JWS,
+nonces, problem documents) is the entry point's (certificates/acme/); every rule here is
+the console's, reused."""
 
 import datetime as dt
 from typing import Any
@@ -25,8 +26,9 @@ from certificates.choices import (
     Status,
 )
 from certificates.domains import normalise
-from certificates.exceptions import AcmeRefused, CSRError, TransitionRefused
+from certificates.exceptions import AcmeRefused, CSRError, Limited, TransitionRefused
 from certificates.models import AcmeAccount, AcmeOrder, Certificate, Domain, acting_as
+from certificates.services import limits
 from certificates.services.acme_accounts import record
 
 MAX_IDENTIFIERS = 100
@@ -38,37 +40,6 @@ REASONS = {
     4: RevocationReason.SUPERSEDED,
     5: RevocationReason.CESSATION_OF_OPERATION,
 }
-
-
-def _limit(account: AcmeAccount) -> None:
-    """The account's hourly limits: new orders, and challenges that failed for good."""
-    since = timezone.now() - dt.timedelta(hours=1)
-    orders = AcmeOrder.objects.filter(account=account, created_at__gte=since)
-    if orders.count() >= settings.SCM_ACME_ORDERS_PER_HOUR:
-        oldest = orders.order_by("created_at").values_list("created_at", flat=True).first()
-        raise AcmeRefused(
-            "rateLimited",
-            f"This account placed {settings.SCM_ACME_ORDERS_PER_HOUR} orders in the last hour, "
-            "its limit; try again later.",
-            retry_after=_seconds_until(oldest + dt.timedelta(hours=1)),
-        )
-    failed = Domain.objects.filter(
-        certificate__acme_order__account=account,
-        status=DomainStatus.FAILED,
-        last_checked_at__gte=since,
-    )
-    if failed.count() >= settings.SCM_ACME_FAILED_VALIDATIONS_PER_HOUR:
-        oldest = failed.order_by("last_checked_at").values_list("last_checked_at", flat=True)[0]
-        raise AcmeRefused(
-            "rateLimited",
-            f"{settings.SCM_ACME_FAILED_VALIDATIONS_PER_HOUR} challenges of this account failed "
-            "in the last hour, its limit: fix the validation setup, then try again later.",
-            retry_after=_seconds_until(oldest + dt.timedelta(hours=1)),
-        )
-
-
-def _seconds_until(moment: dt.datetime) -> int:
-    return max(int((moment - timezone.now()).total_seconds()) + 1, 1)
 
 
 def clean_identifiers(identifiers: Any) -> list[str]:
@@ -103,7 +74,10 @@ def new_order(account: AcmeAccount, identifiers: Any) -> AcmeOrder:
     with transaction.atomic():
         # One order of an account at a time takes from its limits (its row is the lock).
         AcmeAccount.objects.select_for_update().filter(pk=account.pk).first()
-        _limit(account)
+        try:
+            limits.check_acme_order(account)
+        except Limited as limited:
+            raise AcmeRefused.rate_limited(limited) from None
         certificate = Certificate.objects.create(
             team_id=account.team_id,
             owner=account.owner,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from certificates.ca import keystore
-from certificates.exceptions import AcmeRefused, Refused
+from certificates.exceptions import AcmeKeyRefused, AcmeRefused
 from certificates.models import AcmeAccount, AcmeAccountKey, Record
 from certificates.permissions import MANAGE_ACME, may
 from teams.models import Membership, Team
@@ -23,10 +23,6 @@ from teams.models import Membership, Team
 MAX_CONTACTS = 5
 KEY_ID = re.compile(r"kid_[A-Za-z0-9_-]{1,36}", re.ASCII)  # as create_key() makes them
 LAST_USE_EVERY = dt.timedelta(minutes=1)
-
-
-class AcmeKeyRefused(Refused):
-    """An EAB key that was not made or deleted; the message says why."""
 
 
 def _b64(data: bytes) -> str:

@@ -46,7 +46,7 @@ def choose_method(domain: Domain, method: Method, email_address: str = "", *, by
         if method == Method.EMAIL:
             # One request of a team at a time takes from the limits (its row is the lock).
             Team.objects.select_for_update().filter(pk=domain.certificate.team_id).first()
-            limits.send_email(domain, email_address)
+            limits.check_email(domain, email_address)
             _prepare_link(domain, email_address)
             ValidationEmail.objects.create(
                 team_id=domain.certificate.team_id,

@@ -32,7 +32,7 @@ def bundle(certificate: Certificate, server: Server, user, *, with_key: bool) ->
             f"{server.label} needs a keystore with the private key, which your role does not "
             "download: download Apache, Nginx or Other for the certificate and its chain."
         )
-    limits.download(user)
+    limits.check_download(user)
     key_pem = private_key_pem(certificate) if with_key else None
     archive = bundles.build(
         server,
@@ -74,7 +74,7 @@ def export(certificate: Certificate, user, *, with_key: bool, passphrase: str = 
     hourly limit. BundleRefused before issuance."""
     if certificate.status != Status.ISSUED or not certificate.certificate_pem:
         raise BundleRefused("Only issued certificates can be exported.")
-    limits.download(user)
+    limits.check_download(user)
     key_pem = private_key_pem(certificate) if with_key else None
     if key_pem is not None and passphrase:
         key_pem = bundles.encrypted_key(bytes(key_pem), passphrase)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 
-from certificates import stats
+from certificates import figures
 from certificates.choices import CertificateType, Status
 from certificates.models import (
     Certificate,
@@ -40,7 +40,7 @@ class TeamOverview:
     states: list[tuple[Status, int]]  # every listed state, in the workflow's order
     total: int
     expiring: dict[int, int]  # days → issued certificates expiring within them
-    months: list[dict]  # stats.bars() of issuance per month, oldest first
+    months: list[dict]  # figures.bars() of issuance per month, oldest first
     issued_in_year: int
     medians: list[dict] = field(default_factory=list)  # per type with issuances
 
@@ -93,7 +93,7 @@ def _expiring(team_id: int, now: dt.datetime) -> dict[int, int]:
 def _issuance(team_id: int, today: dt.date) -> dict:
     """Issuance per month for a year, and the median time from submission to issue of each
     type over that year, from the team's monthly counts (one query, a few hundred rows)."""
-    months = stats.months_back(today, MONTHS)
+    months = figures.months_back(today, MONTHS)
     rows = IssuanceMonth.objects.filter(team_id=team_id, month__gte=months[0]).values_list(
         "month", "certificate_type", "bucket", "count"
     )
@@ -107,16 +107,16 @@ def _issuance(team_id: int, today: dt.date) -> dict:
             "type": kind,
             "count": sum(buckets[kind.value].values()),
             "seconds": seconds,
-            "words": stats.duration_words(seconds),
+            "words": figures.duration_words(seconds),
         }
         for kind in CertificateType
-        if (seconds := stats.median_seconds(buckets[kind.value])) is not None
+        if (seconds := figures.median_seconds(buckets[kind.value])) is not None
     ]
     longest = max((m["seconds"] for m in medians), default=0)
     for median in medians:
         median["share"] = round(median["seconds"] / longest * 100) if longest else 0
     return {
-        "months": stats.bars((f"{m:%b %Y}", per_month[m]) for m in months),
+        "months": figures.bars((f"{m:%b %Y}", per_month[m]) for m in months),
         "issued_in_year": sum(per_month.values()),
         "medians": medians,
     }
@@ -127,7 +127,7 @@ class StaffOverview:
     review_queue: int
     oldest_review: dt.datetime | None
     waiting: list[tuple[Status, int]]  # states in which applications wait for the CA
-    days: list[dict]  # stats.bars() of issuance per day, oldest first
+    days: list[dict]  # figures.bars() of issuance per day, oldest first
     issued_in_days: int
     failures: list[tuple[str, int]]  # reason, count, most first
     failure_days: int
@@ -167,7 +167,7 @@ def staff_overview(*, now: dt.datetime | None = None) -> StaffOverview:
         review_queue=waiting.get(Status.PENDING_ORG_VERIFICATION, 0),
         oldest_review=oldest,
         waiting=[(s, waiting.get(s, 0)) for s in WAITING],
-        days=stats.bars((f"{d:%d %b}", per_day.get(d, 0)) for d in days),
+        days=figures.bars((f"{d:%d %b}", per_day.get(d, 0)) for d in days),
         issued_in_days=sum(per_day.values()),
         failures=_failures(now - dt.timedelta(days=STAFF_DAYS)),
         failure_days=STAFF_DAYS,

@@ -33,7 +33,7 @@ def verify_now(certificate: Certificate, *, hand_over: Callable[[Domain], None])
     pending = list(certificate.domains.filter(status=DomainStatus.PENDING))
     if certificate.status != Status.PENDING_DOMAIN_VERIFICATION or not pending:
         raise NothingToVerify("There is nothing to verify now.")
-    limits.verify_now(certificate)
+    limits.check_verify_now(certificate)
     outcomes, handed_over = _check_in_turn(pending, hand_over=hand_over)
     elsewhere = {Outcome.BUSY, Outcome.RECENT}
     if Outcome.CHECKED not in outcomes and elsewhere & set(outcomes):

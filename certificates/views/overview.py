@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from certificates import stats
+from certificates import figures
 from certificates.choices import Status
 from certificates.permissions import VIEW
 from certificates.services.overview import EXPIRY_WINDOWS, team_overview
@@ -22,10 +22,10 @@ def overview(request: HttpRequest) -> HttpResponse:
     context = {
         "team": membership.team,
         "overview": found,
-        "states": stats.with_shares(found.states, "status"),
-        "busiest": stats.busiest(found.months),
+        "states": figures.with_shares(found.states, "status"),
+        "busiest": figures.busiest(found.months),
         "expiring": [(days, found.expiring[days]) for days in EXPIRY_WINDOWS],
-        "chart_height": stats.CHART_HEIGHT,
+        "chart_height": figures.CHART_HEIGHT,
         "issued": Status.ISSUED,
     }
     return render(request, "certificates/overview.html", context)

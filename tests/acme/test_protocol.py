@@ -361,7 +361,8 @@ def test_a_stranger_in_the_console_gets_nothing_from_acme(alice_client):
 
 
 def test_a_user_without_a_team_role_cannot_make_keys(bob):
-    from certificates.services.acme_accounts import AcmeKeyRefused, create_key
+    from certificates.exceptions import AcmeKeyRefused
+    from certificates.services.acme_accounts import create_key
     from tests.factories import team_of
 
     reader = UserFactory(username="reader")

@@ -6,7 +6,7 @@ from django.db import connection
 from hypothesis import given
 from hypothesis import strategies as st
 
-from certificates import search
+from certificates import prefixes
 from certificates.models import Certificate, SearchKey
 from certificates.services.purchases import Purchase, buy
 from tests.factories import CertificateFactory, team_of
@@ -14,36 +14,36 @@ from tests.views.test_lists import LIST, row_ids
 
 
 def test_keys_are_every_start_of_a_word_or_label():
-    assert search.starts("www.acme-shop.example.com") == [
+    assert prefixes.starts("www.acme-shop.example.com") == [
         "www.acme-shop.example.com",
         "acme-shop.example.com",
         "shop.example.com",
         "example.com",
         "com",
     ]
-    assert search.starts("  Payments   API  (prod) ") == [
+    assert prefixes.starts("  Payments   API  (prod) ") == [
         "payments api (prod)",
         "api (prod)",
         "prod)",
     ]
-    assert search.starts("*.example.org") == ["*.example.org", "example.org", "org"]
+    assert prefixes.starts("*.example.org") == ["*.example.org", "example.org", "org"]
 
 
 def test_terms_are_trimmed_and_case_folded():
-    assert search.normalize("  Shop.EXAMPLE.com ") == "shop.example.com"
-    assert search.normalize("Straße  Nord") == "strasse nord"
+    assert prefixes.normalize("  Shop.EXAMPLE.com ") == "shop.example.com"
+    assert prefixes.normalize("Straße  Nord") == "strasse nord"
 
 
 def test_an_internationalised_domain_has_keys_in_both_forms():
-    keys = search.keys_for("n", ["xn--bcher-kva.example"])
+    keys = prefixes.keys_for("n", ["xn--bcher-kva.example"])
     assert {"bücher.example", "xn--bcher-kva.example", "example"} <= keys
 
 
 @given(st.text(max_size=300))
 def test_every_key_starts_with_what_a_search_for_it_looks_for(text):
     """Whatever the text, a search for any of its keys' starts finds it (the range holds)."""
-    for key in search.starts(text):
-        lookups = search.key_range(key[:5])
+    for key in prefixes.starts(text):
+        lookups = prefixes.key_range(key[:5])
         assert lookups["key__gte"] <= key < lookups["key__lt"]
 
 

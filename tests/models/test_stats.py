@@ -10,7 +10,7 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from certificates import stats
+from certificates import figures
 from certificates.choices import CertificateType, Status
 from certificates.models import (
     Certificate,
@@ -44,9 +44,9 @@ def counted() -> dict:
             continue
         issued = c.issued_at.astimezone(dt.UTC)
         took = (
-            stats.bucket((c.issued_at - c.submitted_at).total_seconds())
+            figures.bucket((c.issued_at - c.submitted_at).total_seconds())
             if c.submitted_at
-            else stats.UNKNOWN
+            else figures.UNKNOWN
         )
         months[(c.team_id, issued.date().replace(day=1), c.certificate_type, took)] += 1
         days[(issued.date(), c.certificate_type)] += 1
@@ -116,7 +116,7 @@ def test_any_writes_leave_the_counts_as_a_recount_would(steps):
     [(0, 0), (59.9, 0), (60, 1), (3599, 8), (3600, 9), (30 * 86400 - 1, 27), (30 * 86400, 28)],
 )
 def test_durations_fall_in_the_bucket_the_triggers_use(alice, seconds, expected):
-    assert stats.bucket(seconds) == expected
+    assert figures.bucket(seconds) == expected
     certificate = CertificateFactory(owner=alice)
     now = timezone.now()
     Certificate.objects.filter(pk=certificate.pk).update(
@@ -126,20 +126,20 @@ def test_durations_fall_in_the_bucket_the_triggers_use(alice, seconds, expected)
 
 
 def test_the_median_is_read_inside_its_bucket():
-    assert stats.median_seconds({}) is None
-    assert stats.median_seconds({stats.UNKNOWN: 5}) is None
+    assert figures.median_seconds({}) is None
+    assert figures.median_seconds({figures.UNKNOWN: 5}) is None
     # 10 in [60, 120): the median, the 5th of 10, lies half way through.
-    assert stats.median_seconds({1: 10}) == pytest.approx(90)
-    assert stats.median_seconds({0: 1, 9: 3}) == pytest.approx(3600 + 1800 / 3 * 1)
-    assert stats.median_seconds({28: 4}) == 30 * 86400
-    assert stats.duration_words(30) == "under a minute"
-    assert stats.duration_words(90) == "2 min"
-    assert stats.duration_words(3 * 3600 + 20 * 60) == "3 h 20 min"
-    assert stats.duration_words(86400 + 4 * 3600) == "1 day 4 h"
-    assert stats.duration_words(40 * 86400) == "30 days or more"
-    assert stats.months_back(dt.date(2026, 2, 14), 3) == [
+    assert figures.median_seconds({1: 10}) == pytest.approx(90)
+    assert figures.median_seconds({0: 1, 9: 3}) == pytest.approx(3600 + 1800 / 3 * 1)
+    assert figures.median_seconds({28: 4}) == 30 * 86400
+    assert figures.duration_words(30) == "under a minute"
+    assert figures.duration_words(90) == "2 min"
+    assert figures.duration_words(3 * 3600 + 20 * 60) == "3 h 20 min"
+    assert figures.duration_words(86400 + 4 * 3600) == "1 day 4 h"
+    assert figures.duration_words(40 * 86400) == "30 days or more"
+    assert figures.months_back(dt.date(2026, 2, 14), 3) == [
         dt.date(2025, 12, 1),
         dt.date(2026, 1, 1),
         dt.date(2026, 2, 1),
     ]
-    assert [b["height"] for b in stats.bars([("a", 0), ("b", 7), ("c", 10)])] == [0, 84, 120]
+    assert [b["height"] for b in figures.bars([("a", 0), ("b", 7), ("c", 10)])] == [0, 84, 120]

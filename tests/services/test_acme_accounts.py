@@ -11,10 +11,9 @@ import pytest
 from django.utils import timezone
 
 from certificates.ca import keystore
-from certificates.exceptions import AcmeRefused
+from certificates.exceptions import AcmeKeyRefused, AcmeRefused
 from certificates.models import AcmeAccount, AcmeAccountKey, Record
 from certificates.services.acme_accounts import (
-    AcmeKeyRefused,
     binding_key,
     change_key,
     check_may_act,

@@ -5,7 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from certificates.services.acme_accounts import AcmeKeyRefused, create_key
+from certificates.exceptions import AcmeKeyRefused
+from certificates.services.acme_accounts import create_key
 from teams.management.lookup import membership_of
 
 

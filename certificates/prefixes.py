@@ -1,4 +1,5 @@
-"""The list's search box: a certificate is found by the start of its name or of any of its
+"""Search keys as text, without the database: the starts (prefixes) of words and labels the
+list's search box matches. A certificate is found by the start of its name or of any of its
 domains, or by the start of any word or label inside them ("shop" finds
 www.acme-shop.com, "api" finds "Payments API"), case-insensitively.
 

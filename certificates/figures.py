@@ -1,5 +1,6 @@
 """The overview's arithmetic, without the database: how long an issuance took, in the
-buckets the statistics tables count it in, and the median read back from those counts.
+buckets the statistics tables (models/stats.py) count it in, the median read back from those
+counts and said in words, the months a chart spans, and the geometry of its bars.
 
 An exact median needs every duration, sorted; a team with a hundred thousand certificates
 would make each overview read them all. The tables keep, per team, month and type, how many
@@ -13,7 +14,7 @@ from collections.abc import Iterable, Mapping
 
 # The upper edges, in seconds, of the buckets of "submitted to issued": bucket i holds the
 # durations from EDGES[i - 1] (0 for the first) up to EDGES[i]; the last, len(EDGES), holds
-# everything from 30 days on. Frozen: migration 0024 writes these numbers into its triggers.
+# everything from 30 days on. Frozen: migration 0025 writes these numbers into its triggers.
 EDGES = (
     60, 120, 300, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 10800, 14400, 21600,
     28800, 43200, 64800, 86400, 129600, 172800, 259200, 345600, 432000, 604800, 864000,
