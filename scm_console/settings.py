@@ -8,6 +8,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy
 
+from scm_console import logging_setup
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -147,9 +149,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "certificates:list"
 LOGOUT_REDIRECT_URL = "login"
 
-# English, Simplified Chinese and Thai (SPEC §12): the user's saved choice, else the browser's
-# Accept-Language, else English (teams/languages.py); catalogues in locale/, terms in
-# locale/GLOSSARY.md.
+# SPEC §12: the saved choice, else Accept-Language, else English (teams/languages.py).
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hans", "简体中文"), ("th", "ไทย")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -178,38 +178,7 @@ warnings.filterwarnings("ignore", message="No directory at: .*staticfiles")
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {
-        "redact_tokens": {"()": "scm_console.log_filters.RedactTokens"},
-        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
-        # Django's own two handlers, redacted too: its console handler prints "Bad Request:
-        # /…/verify-email/<token>/" under DEBUG, and error emails quote the path.
-        "mail_admins": {
-            "class": "django.utils.log.AdminEmailHandler",
-            "level": "ERROR",
-            "filters": ["require_debug_false", "redact_tokens"],
-        },
-    },
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
-        # Replaces Django's default for its loggers (an unfiltered console handler with
-        # DEBUG on); everything reaches the console once, through the redacting filter.
-        "django": {"handlers": ["console", "mail_admins"], "level": "INFO", "propagate": False},
-        "django.db.backends": {"level": "INFO"},
-        "axes": {"level": "WARNING"},
-        # runserver's request lines, through the same filtered handler
-        "django.server": {
-            "handlers": ["console"],
-            "level": os.environ.get("LOG_LEVEL", "INFO"),
-            "propagate": False,
-        },
-    },
-}
+LOGGING = logging_setup.config(os.environ.get("LOG_LEVEL", "INFO"))
 
 # SCM Console
 # Seconds between two polls of a list that has certificates in progress.
@@ -330,11 +299,10 @@ SCM_DEMO_TRAFFIC_SECONDS = int(os.environ.get("SCM_DEMO_TRAFFIC_SECONDS", "0"))
 # member takes them: long enough for a person to see and take them first.
 SCM_DEMO_REVIEW_SECONDS = int(os.environ.get("SCM_DEMO_REVIEW_SECONDS", "240"))
 SCM_DEMO_ISSUE_SECONDS = int(os.environ.get("SCM_DEMO_ISSUE_SECONDS", "120"))
-# Rate limits (certificates/services/limits.py): "Verify now" per certificate, validation emails
-# per domain, bundle downloads per user and hour.
+# Rate limits (certificates/services/limits.py): "Verify now" per certificate, validation
+# emails per domain, per recipient address and per account and hour, downloads per user/hour.
 SCM_VERIFY_NOW_SECONDS = int(os.environ.get("SCM_VERIFY_NOW_SECONDS", "10"))
 SCM_EMAIL_RESEND_SECONDS = int(os.environ.get("SCM_EMAIL_RESEND_SECONDS", "300"))
-# ... and per recipient address, whichever application asks, and per account and hour.
 SCM_EMAIL_ADDRESS_SECONDS = int(os.environ.get("SCM_EMAIL_ADDRESS_SECONDS", "300"))
 SCM_EMAILS_PER_HOUR = int(os.environ.get("SCM_EMAILS_PER_HOUR", "20"))
 SCM_DOWNLOADS_PER_HOUR = int(os.environ.get("SCM_DOWNLOADS_PER_HOUR", "60"))
