@@ -34,10 +34,12 @@ def session_cookie(user) -> str:
 
 
 def gunicorn(workers: int):
-    """gunicorn (tests/support/processes.py) on 127.0.0.1 with this process's environment."""
+    """gunicorn (tests/support/processes.py) on 127.0.0.1 with this process's environment;
+    a request may take as long as the client waits (the stock admin's search at 1M rows
+    takes more than gunicorn's default 30 s, whose worker would be killed with a 500)."""
     from tests.support.processes import Gunicorn
 
-    return Gunicorn(workers, env=dict(os.environ))
+    return Gunicorn(workers, env=dict(os.environ), timeout=300)
 
 
 def fetch(url: str, headers: dict) -> tuple[float, int]:

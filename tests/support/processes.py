@@ -74,7 +74,9 @@ class Gunicorn:
     """The console under gunicorn with several worker processes, on 127.0.0.1: pointed at
     the test database (child_env), or run with the `env` given (bench/ passes its own)."""
 
-    def __init__(self, workers: int = 4, *, env: dict | None = None, **extra: str) -> None:
+    def __init__(
+        self, workers: int = 4, *, env: dict | None = None, timeout: int = 30, **extra: str
+    ) -> None:
         self.port = free_port()
         self.errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
@@ -89,6 +91,8 @@ class Gunicorn:
                 str(workers),
                 "--graceful-timeout",
                 "2",
+                "--timeout",  # a request still running after this many seconds: its worker dies
+                str(timeout),
                 "--log-level",
                 "warning",
             ],
