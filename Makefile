@@ -7,7 +7,7 @@ PORT ?= 8000
 SIZES ?= 1000,100000,1000000
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve worker bench bench-signing bench-throughput stress test test-fast screenshots lint lint-pki format migrate seed reset-demo lock clean
+.PHONY: help run serve worker messages bench bench-signing bench-throughput stress test test-fast screenshots lint lint-pki format migrate seed reset-demo lock clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -60,6 +60,12 @@ stress: $(VENV)/.dev ## the full load test: 100 browsers polling for 60 s while 
 
 test-fast: $(VENV)/.dev ## the suite without the browser tests
 	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+# What makemessages reads: the console's code and templates, not the tests, tools or packages.
+MESSAGES_IGNORE := -i .venv -i tests -i bench -i scripts -i staticfiles -i var -i docs -i node_modules
+messages: $(VENV)/.dev ## gather the strings marked for translation into locale/*/django.po, then compile them (.mo, committed)
+	$(PY) manage.py makemessages -l zh_Hans -l th --no-obsolete --add-location file $(MESSAGES_IGNORE)
+	$(PY) manage.py compilemessages -l zh_Hans -l th $(MESSAGES_IGNORE)
 
 bench: $(VENV)/.runtime ## seed 1k/100k/1M certificates and time the console against gunicorn (SIZES=1000,100000,1000000)
 	$(PY) bench/run.py --sizes $(SIZES)
