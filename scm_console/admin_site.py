@@ -6,15 +6,16 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 
 from certificates import figures
 from certificates.services.overview import staff_overview
 
 
 class ConsoleAdminSite(admin.AdminSite):
-    site_header = "SCM Console — CA staff"
-    site_title = "SCM Console admin"
-    index_title = "Certificate authority"
+    site_header = _("SCM Console — CA staff")
+    site_title = _("SCM Console admin")
+    index_title = _("Certificate authority")
     index_template = "admin/console_index.html"
 
     def index(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:

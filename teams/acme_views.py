@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from certificates.exceptions import AcmeKeyRefused, AcmeRefused
@@ -59,7 +60,10 @@ def acme_key_delete(request: HttpRequest, pk: int) -> HttpResponse:
     except AcmeKeyRefused as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, f"The ACME key {key.key_id} is deleted: it no longer works.")
+        messages.success(
+            request,
+            _("The ACME key %(key_id)s is deleted: it no longer works.") % {"key_id": key.key_id},
+        )
     return redirect("teams:acme")
 
 
@@ -76,6 +80,8 @@ def acme_account_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(refusal))
     else:
         messages.success(
-            request, f"{account.label} is deactivated: its client can do nothing more."
+            request,
+            _("%(account)s is deactivated: its client can do nothing more.")
+            % {"account": account.label},
         )
     return redirect("teams:acme")

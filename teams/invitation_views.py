@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from teams import invitations, session
@@ -40,7 +41,8 @@ def invitation_accept(request: HttpRequest, pk: int) -> HttpResponse:
     session.remember(request, joined)
     messages.success(
         request,
-        f"You joined {joined.team.name} as {joined.get_role_display()}: you work in it now.",
+        _("You joined %(team)s as %(role)s: you work in it now.")
+        % {"team": joined.team.name, "role": joined.get_role_display()},
     )
     return redirect("certificates:list")
 
@@ -56,5 +58,7 @@ def invitation_decline(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(refusal))
     else:
         session.remember(request, session.membership(request))  # the header's count
-        messages.success(request, f"You declined the invitation to {invitation.team.name}.")
+        messages.success(
+            request, _("You declined the invitation to %(team)s.") % {"team": invitation.team.name}
+        )
     return redirect("teams:invitations")

@@ -6,6 +6,8 @@ Every step is in the team's operation records."""
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from certificates.models import Record
 from teams.models import Invitation, Membership, Team
@@ -15,10 +17,10 @@ from teams.services import MembershipRefused, locked_for_administrator
 
 def sent_message(typed: str, role: Role) -> str:
     """What the Administrator is told, the same whether or not such a user exists."""
-    return (
-        f"Invitation sent to “{typed}”, as {Role(role).label}. If that username is someone's, "
+    return _(
+        "Invitation sent to “%(username)s”, as %(role)s. If that username is someone's, "
         "they see it on their Invitations page and join when they accept it."
-    )
+    ) % {"username": typed, "role": Role(role).label}
 
 
 def invite(team: Team, username: str, role: Role, *, by: Any) -> Invitation:
@@ -26,23 +28,28 @@ def invite(team: Team, username: str, role: Role, *, by: Any) -> Invitation:
     can already see: a member of the team, or a pending invitation."""
     typed = username.strip()
     if not typed:
-        raise MembershipRefused("Type the username of the person to invite.")
+        raise MembershipRefused(_("Type the username of the person to invite."))
     with transaction.atomic():
         team = locked_for_administrator(team, by)
         if Membership.objects.filter(team=team, user__username__iexact=typed).exists():
-            raise MembershipRefused(f"{typed} is already a member of {team.name}.")
+            raise MembershipRefused(
+                _("%(username)s is already a member of %(team)s.")
+                % {"username": typed, "team": team.name}
+            )
         try:
             with transaction.atomic():
                 invitation = Invitation.objects.create(
                     team=team, username=typed, role=role, invited_by=by
                 )
         except IntegrityError:
-            raise MembershipRefused(f"“{typed}” is invited already.") from None
+            raise MembershipRefused(
+                _("“%(username)s” is invited already.") % {"username": typed}
+            ) from None
         Record.write(
             team_id=team.pk,
             actor=by,
             action="invitation_sent",
-            detail=f"{typed} as {Role(role).label}",
+            detail=f"{typed} as {Role(role).in_records}",
         )
     return invitation
 
@@ -57,11 +64,11 @@ def revoke(invitation: Invitation, *, by: Any) -> None:
             team_id=team.pk,
             actor=by,
             action="invitation_revoked",
-            detail=f"{invitation.username} ({Role(invitation.role).label})",
+            detail=f"{invitation.username} ({Role(invitation.role).in_records})",
         )
 
 
-GONE = "This invitation was revoked or answered meanwhile; nothing was changed."
+GONE = gettext_lazy("This invitation was revoked or answered meanwhile; nothing was changed.")
 
 
 def accept(invitation: Invitation, *, user: Any) -> Membership:
@@ -81,7 +88,7 @@ def accept(invitation: Invitation, *, user: Any) -> Membership:
             team_id=invitation.team_id,
             actor=user,
             action="invitation_accepted",
-            detail=f"{user.get_username()} as {Role(membership.role).label}",
+            detail=f"{user.get_username()} as {Role(membership.role).in_records}",
         )
     membership.team = invitation.team
     return membership
@@ -96,5 +103,5 @@ def decline(invitation: Invitation, *, user: Any) -> None:
             team_id=invitation.team_id,
             actor=user,
             action="invitation_declined",
-            detail=f"{user.get_username()} ({Role(invitation.role).label})",
+            detail=f"{user.get_username()} ({Role(invitation.role).in_records})",
         )

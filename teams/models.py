@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from teams.roles import Role
 
@@ -20,12 +21,14 @@ class TeamQuerySet(models.QuerySet):
 class Team(models.Model):
     """A company's (or a person's) account: its certificates, organizations and members."""
 
-    name = models.CharField(max_length=100)
-    created_at = models.DateTimeField(default=timezone.now)
+    name = models.CharField(_("name"), max_length=100)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = TeamQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
         ordering = ["name", "pk"]
 
     def __str__(self) -> str:
@@ -44,16 +47,23 @@ class MembershipQuerySet(models.QuerySet):
 class Membership(models.Model):
     """A user in a team, with one role."""
 
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("team")
     )
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.READ_ONLY)
-    created_at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.READ_ONLY)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = MembershipQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         ordering = ["team", "user__username"]
         constraints = [
             models.UniqueConstraint(fields=["team", "user"], name="membership_unique"),
@@ -82,17 +92,24 @@ class Invitation(models.Model):
     only by accepting it on their own page; declined, revoked or accepted, it is deleted and
     the operation records keep what happened."""
 
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
-    username = models.CharField(max_length=150)
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.READ_ONLY)
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("team")
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    username = models.CharField(_("username"), max_length=150)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.READ_ONLY)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     objects = InvitationQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
         ordering = ["team", "created_at", "pk"]
         constraints = [
             # One pending invitation per team and username, whatever the letter case: the
@@ -123,24 +140,33 @@ class ApiToken(models.Model):
     than its creator's, and only while its creator is still a member (with the lower of the
     two roles). Only its SHA-256 is kept: the token itself is shown once, when made."""
 
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="api_tokens")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("team")
     )
-    name = models.CharField(max_length=60)
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.READ_ONLY)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("created by"),
+    )
+    name = models.CharField(_("name"), max_length=60)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.READ_ONLY)
     # sha256 of the whole token: tokens are 256 random bits, so a fast hash is enough (as
     # for GitHub's and PyPI's tokens) and a lookup is one index read.
-    digest = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(max_length=12, help_text="The token's first characters, to tell it.")
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    prefix = models.CharField(
+        _("prefix"), max_length=12, help_text=_("The token's first characters, to tell it.")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["team", "-created_at"], name="apitoken_team")]
 
@@ -166,9 +192,19 @@ class Profile(models.Model):
     console speaks to them (and their emails use). Made the first time they choose."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="profile",
+        verbose_name=_("user"),
     )
-    language = models.CharField(max_length=10, choices=settings.LANGUAGES, blank=True)
+    # Each language is named in its own words (settings.LANGUAGES): never translated.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
 
     def __str__(self) -> str:
         return f"{self.user}'s profile"

@@ -1,14 +1,16 @@
 """The roles a member of a team may have (SPEC §9), and what each allows. Pure: no ORM."""
 
 from django.db import models
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
     """What a member may do; each role may do everything the roles below it may."""
 
-    ADMINISTRATOR = "administrator", "Administrator"
-    FULL_ACCESS = "full_access", "FullAccess"
-    READ_ONLY = "read_only", "ReadOnly"
+    ADMINISTRATOR = "administrator", _("Administrator")
+    FULL_ACCESS = "full_access", _("FullAccess")
+    READ_ONLY = "read_only", _("ReadOnly")
 
     @property
     def rank(self) -> int:
@@ -22,10 +24,17 @@ class Role(models.TextChoices):
     def explained(self) -> str:
         return EXPLAINED[self]
 
+    @property
+    def in_records(self) -> str:
+        """The role's name as the operation records keep it: in English, like every record's
+        detail, whatever language the member who acted reads the console in."""
+        with translation.override("en"):
+            return str(self.label)
+
 
 RANKS = {Role.READ_ONLY: 1, Role.FULL_ACCESS: 2, Role.ADMINISTRATOR: 3}
 EXPLAINED = {
-    Role.ADMINISTRATOR: "everything FullAccess may, and manages members and their roles",
-    Role.FULL_ACCESS: "buys, applies, verifies, renews, revokes and downloads keys",
-    Role.READ_ONLY: "sees the list, details, timelines and records; downloads no key",
+    Role.ADMINISTRATOR: _("everything FullAccess may, and manages members and their roles"),
+    Role.FULL_ACCESS: _("buys, applies, verifies, renews, revokes and downloads keys"),
+    Role.READ_ONLY: _("sees the list, details, timelines and records; downloads no key"),
 }

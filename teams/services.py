@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from certificates.exceptions import Refused
 from certificates.models import Record
@@ -42,10 +43,21 @@ def locked_for_administrator(team: Team, by: Any) -> Team:
     locked = Team.objects.select_for_update().get(pk=team.pk)
     if Membership.objects.role_of(by, locked.pk) != Role.ADMINISTRATOR:
         raise MembershipRefused(
-            f"You are no longer an Administrator of {locked.name} (changed a moment ago); "
-            "nothing was changed."
+            _(
+                "You are no longer an Administrator of %(team)s (changed a moment ago); "
+                "nothing was changed."
+            )
+            % {"team": locked.name}
         )
     return locked
+
+
+def _last_administrator(membership: Membership, team: Team) -> str:
+    """Why the team's last Administrator can be neither demoted nor removed."""
+    return _(
+        "%(username)s is the last Administrator of %(team)s: make someone else Administrator "
+        "first. Nothing was changed."
+    ) % {"username": membership.user.get_username(), "team": team.name}
 
 
 def _administrators_left(team: Team, leaving: Membership) -> int:
@@ -60,21 +72,18 @@ def change_role(membership: Membership, role: Role, *, by: Any) -> Membership:
         team = locked_for_administrator(membership.team, by)
         current = Membership.objects.filter(pk=membership.pk).first()
         if current is None:
-            raise MembershipRefused("This member was removed meanwhile; nothing was changed.")
+            raise MembershipRefused(_("This member was removed meanwhile; nothing was changed."))
         if current.role == role:
             return current
         if current.role == Role.ADMINISTRATOR and not _administrators_left(team, current):
-            raise MembershipRefused(
-                f"{current.user.get_username()} is the last Administrator of {team.name}: "
-                "make someone else Administrator first. Nothing was changed."
-            )
+            raise MembershipRefused(_last_administrator(current, team))
         before = Role(current.role)
         Membership.objects.filter(pk=current.pk).update(role=role)
         Record.write(
             team_id=team.pk,
             actor=by,
             action="role_changed",
-            detail=f"{current.user.get_username()}: {before.label} → {Role(role).label}",
+            detail=f"{current.user.get_username()}: {before.in_records} → {Role(role).in_records}",
         )
         current.role = role
     return current
@@ -88,14 +97,11 @@ def remove_member(membership: Membership, *, by: Any) -> None:
         if current is None:
             return  # removed meanwhile: nothing left to do
         if current.role == Role.ADMINISTRATOR and not _administrators_left(team, current):
-            raise MembershipRefused(
-                f"{current.user.get_username()} is the last Administrator of {team.name}: "
-                "make someone else Administrator first. Nothing was changed."
-            )
+            raise MembershipRefused(_last_administrator(current, team))
         current.delete()
         Record.write(
             team_id=team.pk,
             actor=by,
             action="member_removed",
-            detail=f"{current.user.get_username()} ({Role(current.role).label})",
+            detail=f"{current.user.get_username()} ({Role(current.role).in_records})",
         )

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from certificates.permissions import VIEW
@@ -69,5 +70,7 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     except TokenRefused as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, f"{token.actor_name} is revoked: it no longer works.")
+        messages.success(
+            request, _("API token %(name)s is revoked: it no longer works.") % {"name": token.name}
+        )
     return redirect("teams:tokens")

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from certificates.exceptions import Refused
 from certificates.models import Record
@@ -36,18 +37,21 @@ def create_token(
     """A new token and its secret (shown once; only its digest is kept)."""
     name = name.strip()
     if not name:
-        raise TokenRefused("Give the token a name, such as the pipeline that will use it.")
+        raise TokenRefused(_("Give the token a name, such as the pipeline that will use it."))
     mine = Membership.objects.role_of(by, team.pk)
     if mine is None:
-        raise TokenRefused(f"You are not a member of {team.name}.")
+        raise TokenRefused(_("You are not a member of %(team)s.") % {"team": team.name})
     role = Role(role)
     if not mine.allows(role):
         raise TokenRefused(
-            f"A token's role can be no higher than yours: you are {mine.label} in {team.name}, "
-            f"so choose {mine.label} or lower."
+            _(
+                "A token's role can be no higher than yours: you are %(role)s in %(team)s, "
+                "so choose %(role)s or lower."
+            )
+            % {"role": mine.label, "team": team.name}
         )
     if expires_days is not None and not 1 <= expires_days <= 3650:
-        raise TokenRefused("A token expires after 1 to 3,650 days, or never.")
+        raise TokenRefused(_("A token expires after 1 to 3,650 days, or never."))
     raw = PREFIX + secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():
@@ -65,7 +69,7 @@ def create_token(
             team_id=team.pk,
             actor=by,
             action="token_created",
-            detail=f"{token.actor_name} ({role.label}"
+            detail=f"{token.actor_name} ({role.in_records}"
             + (f", expires {token.expires_at:%Y-%m-%d}" if token.expires_at else ", no expiry")
             + ")",
         )
@@ -82,7 +86,7 @@ def may_manage(token: ApiToken, user: Any) -> bool:
 def revoke_token(token: ApiToken, *, by: Any) -> ApiToken:
     """Revoke a token at once (again: nothing happens)."""
     if not may_manage(token, by):
-        raise TokenRefused("Only its creator or an Administrator can revoke this token.")
+        raise TokenRefused(_("Only its creator or an Administrator can revoke this token."))
     with transaction.atomic():
         updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now()

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from certificates.permissions import MANAGE_MEMBERS
@@ -30,7 +31,7 @@ def switch(request: HttpRequest) -> HttpResponse:
     if chosen is None:
         raise Http404("Not a member of that team.")
     session.remember(request, chosen)
-    messages.success(request, f"You now work in {chosen.team.name}.")
+    messages.success(request, _("You now work in %(team)s.") % {"team": chosen.team.name})
     return redirect("certificates:list")
 
 
@@ -74,7 +75,10 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     except MembershipRefused as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, f"The invitation for “{found.username}” was revoked.")
+        messages.success(
+            request,
+            _("The invitation for “%(username)s” was revoked.") % {"username": found.username},
+        )
     return redirect("teams:members")
 
 
@@ -92,7 +96,10 @@ def member_role(request: HttpRequest, pk: int) -> HttpResponse:
     member = _member(request, pk)
     form = RoleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose Administrator, FullAccess or ReadOnly.")
+        roles = {role.value: role.label for role in Role}
+        messages.error(
+            request, _("Choose %(administrator)s, %(full_access)s or %(read_only)s.") % roles
+        )
         return redirect("teams:members")
     try:
         changed = change_role(member, Role(form.cleaned_data["role"]), by=request.user)
@@ -100,7 +107,9 @@ def member_role(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(refusal))
     else:
         messages.success(
-            request, f"{member.user.get_username()} is now {changed.get_role_display()}."
+            request,
+            _("%(username)s is now %(role)s.")
+            % {"username": member.user.get_username(), "role": changed.get_role_display()},
         )
     return redirect("teams:members")
 
@@ -117,7 +126,11 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
     except MembershipRefused as refusal:
         messages.error(request, str(refusal))
         return redirect("teams:members")
-    messages.success(request, f"{member.user.get_username()} was removed from {member.team.name}.")
+    messages.success(
+        request,
+        _("%(username)s was removed from %(team)s.")
+        % {"username": member.user.get_username(), "team": member.team.name},
+    )
     if member.user_id == request.user.pk:
         request.session.pop(session.KEY, None)  # one's own way out: another team next
         return redirect("certificates:list")
