@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -31,7 +32,10 @@ def language(get_response: Callable[[HttpRequest], HttpResponse]):
     from teams.languages import chosen
 
     def middleware(request: HttpRequest) -> HttpResponse:
-        code = chosen(request)
+        try:
+            code = chosen(request)
+        except DatabaseError:  # the session unreadable: the 503 page in the browser's language
+            code = translation.get_language_from_request(request)
         translation.activate(code)
         request.LANGUAGE_CODE = translation.get_language()
         response = get_response(request)

@@ -71,7 +71,7 @@ def log_in(browser, live_server, username: str, *, admin: bool = False):
     page.goto(f"{live_server.url}{'/admin/login/' if admin else '/accounts/login/'}")
     page.fill("#id_username", username)
     page.fill("#id_password", "demo")
-    page.locator("form [type=submit]").click()
+    page.locator("form:has(#id_password) [type=submit]").click()
     page.wait_for_load_state()
     return page
 
