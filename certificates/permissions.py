@@ -5,6 +5,8 @@ Revocation (staff_groups.py); django-fsm asks the functions below with (certific
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from certificates.choices import Status
 from teams.roles import Role
 
@@ -34,10 +36,10 @@ def may(role: str | None, operation: str) -> bool:
 
 def refusal(role: str, operation: str, team: str) -> str:
     """Why a member may not: the role it needs, and theirs (a 403's message)."""
-    return (
-        f"This needs the {NEEDS[operation].label} role in {team}; "
-        f"yours is {Role(role).label}. Ask an Administrator of {team}."
-    )
+    return _(
+        "This needs the %(needed)s role in %(team)s; yours is %(role)s. "
+        "Ask an Administrator of %(team)s."
+    ) % {"needed": NEEDS[operation].label, "team": team, "role": Role(role).label}
 
 
 VALIDATE = "certificates.validate_certificate"

@@ -13,6 +13,7 @@ from django.db.models import Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from certificates import prefixes
@@ -302,8 +303,11 @@ class Certificate(Lifecycle):
             if not self.staff_may_edit(name, by):
                 field = self._meta.get_field(name).verbose_name
                 raise EditRefused(
-                    f"You may not change “{field}” of a certificate that is "
-                    f"“{self.get_status_display()}”; nothing was changed."
+                    _(
+                        "You may not change “%(field)s” of a certificate that is “%(state)s”; "
+                        "nothing was changed."
+                    )
+                    % {"field": field, "state": self.get_status_display()}
                 )
         now = timezone.now()
         with transaction.atomic():
@@ -312,7 +316,7 @@ class Certificate(Lifecycle):
             )
             if not updated:
                 raise EditRefused(
-                    "Someone else changed this certificate first; nothing was changed."
+                    _("Someone else changed this certificate first; nothing was changed.")
                 )
             Record.of_step(
                 self,

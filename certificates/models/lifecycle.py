@@ -14,6 +14,7 @@ from django.db import models, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 from django_fsm import (
     GET_STATE,
     ConcurrentTransition,
@@ -300,7 +301,7 @@ class Lifecycle(ConcurrentTransitionMixin, models.Model):
             .update(csr_pem=csr_pem)
         )
         if not taken:
-            raise TransitionRefused("The order was finalized already.")
+            raise TransitionRefused(_("The order was finalized already."))
         self.csr_pem, self.key_algorithm = csr_pem, key_algorithm or self.key_algorithm
 
     # Running transitions
@@ -318,11 +319,17 @@ class Lifecycle(ConcurrentTransitionMixin, models.Model):
         label = self.action(name).label
         method = getattr(self, name)
         if not can_proceed(method, check_conditions=False):
-            return f"“{label}” is not possible: the certificate is “{self.get_status_display()}”."
+            return _("“%(step)s” is not possible: the certificate is “%(state)s”.") % {
+                "step": label,
+                "state": self.get_status_display(),
+            }
         if not can_proceed(method):
             conditions = method._django_fsm.transitions[self.status].conditions
             unmet = [condition.refusal for condition in conditions if not condition(self)]
-            return f"“{label}” is not possible yet: {'; '.join(unmet)}."
+            return _("“%(step)s” is not possible yet: %(unmet)s.") % {
+                "step": label,
+                "unmet": _("; ").join(str(condition) for condition in unmet),
+            }
         return None
 
     def owner_actions(self) -> list[Action]:
@@ -337,8 +344,8 @@ class Lifecycle(ConcurrentTransitionMixin, models.Model):
         """Why this owner's step is closed now, as the console and the API say it; or None."""
         if (action := self.action(name)) in self.owner_actions():
             return None
-        why = self.refusal(name) or f"“{action.label}” is not possible now."
-        return f"{why} Nothing was changed."
+        why = self.refusal(name) or _("“%(step)s” is not possible now.") % {"step": action.label}
+        return _("%(why)s Nothing was changed.") % {"why": why}
 
     def run_transition(self, name: str, *, by: Any, **kwargs: Any) -> None:
         """Apply a transition as `by` (None for the system) and save, or change nothing.
@@ -351,7 +358,8 @@ class Lifecycle(ConcurrentTransitionMixin, models.Model):
         method = getattr(self, name)
         if by is not None and not has_transition_perm(method, by):
             raise TransitionRefused(
-                f"You are not allowed to “{self.action(name).label}” this certificate."
+                _("You are not allowed to “%(step)s” this certificate.")
+                % {"step": self.action(name).label}
             )
         if prepare := self.action(name).prepare:
             import_string(prepare)(self)  # network checks happen before the transaction opens
@@ -377,8 +385,11 @@ class Lifecycle(ConcurrentTransitionMixin, models.Model):
         except ConcurrentTransition:
             self.refresh_from_db()
             raise TransitionRefused(
-                f"Someone else changed this certificate first; it is now "
-                f"“{self.get_status_display()}”. Nothing was changed."
+                _(
+                    "Someone else changed this certificate first; it is now “%(state)s”. "
+                    "Nothing was changed."
+                )
+                % {"state": self.get_status_display()}
             ) from None
         except Exception:
             # Nothing was saved: forget what the attempt changed in memory too.

@@ -9,6 +9,8 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from certificates.choices import CertificateType, CsrSource, Status
 from certificates.dcv.caa import caa_refusal
@@ -67,8 +69,10 @@ def explains(message: str) -> Callable[[Callable[..., bool]], Callable[..., bool
 
 
 @explains(
-    "the application is not complete: it needs the domains, a CSR and, for OV and EV, "
-    "the organization and the applicant contact"
+    gettext_lazy(
+        "the application is not complete: it needs the domains, a CSR and, for OV and EV, "
+        "the organization and the applicant contact"
+    )
 )
 def is_complete(certificate: Any) -> bool:
     # An ACME order's CSR comes last, when its client finalizes the order (SPEC §11).
@@ -85,7 +89,7 @@ def is_complete(certificate: Any) -> bool:
     return True
 
 
-@explains("tick the registry, public phone and address checks first")
+@explains(gettext_lazy("tick the registry, public phone and address checks first"))
 def org_checklist_done(certificate: Any) -> bool:
     return (
         certificate.org_registry_checked
@@ -94,22 +98,26 @@ def org_checklist_done(certificate: Any) -> bool:
     )
 
 
-@explains("the CSR has not arrived: the ACME client sends it when it finalizes the order")
+@explains(
+    gettext_lazy("the CSR has not arrived: the ACME client sends it when it finalizes the order")
+)
 def has_csr(certificate: Any) -> bool:
     return bool(certificate.csr_pem)
 
 
-@explains("an ACME order that failed stays failed: the ACME client places a new order")
+@explains(
+    gettext_lazy("an ACME order that failed stays failed: the ACME client places a new order")
+)
 def not_acme(certificate: Any) -> bool:
     return certificate.csr_source != CsrSource.ACME
 
 
-@explains("the order was finalized already: its client sent the CSR")
+@explains(gettext_lazy("the order was finalized already: its client sent the CSR"))
 def awaits_acme_csr(certificate: Any) -> bool:
     return certificate.csr_source == CsrSource.ACME and not certificate.csr_pem
 
 
-@explains("its expiry date has not passed yet")
+@explains(gettext_lazy("its expiry date has not passed yet"))
 def has_expired(certificate: Any) -> bool:
     return certificate.not_after is not None and certificate.not_after <= timezone.now()
 
@@ -124,7 +132,7 @@ def after_domain_verification(certificate: Any, *args: Any, **kwargs: Any) -> St
 def required(reason: str, why: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise TransitionRefused(f"A reason is required {why}.")
+        raise TransitionRefused(_("A reason is required %(why)s.") % {"why": why})
     return reason
 
 
@@ -143,6 +151,8 @@ def check_caa(certificate: Any) -> None:
     try:
         refusal = caa_refusal(certificate.domain_names)
     except CAALookupFailed as failed:
-        raise CAAUnavailable(f"{failed} Issuance waits until CAA can be checked.") from None
+        raise CAAUnavailable(
+            _("%(failed)s Issuance waits until CAA can be checked.") % {"failed": failed}
+        ) from None
     if refusal:
         raise CAAForbids(refusal)

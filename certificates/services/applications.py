@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.debug import sensitive_variables
 from django_fsm import ConcurrentTransition
 
@@ -23,7 +25,7 @@ CONTACT_FIELDS = [
     "technical_email",
     "technical_phone",
 ]
-NOT_EDITABLE = "This application was submitted: withdraw it to change it."
+NOT_EDITABLE = gettext_lazy("This application was submitted: withdraw it to change it.")
 
 
 @dataclass
@@ -84,7 +86,7 @@ def save_application(
     except ConcurrentTransition:
         certificate.refresh_from_db()
         raise NotEditable(
-            "This application was submitted meanwhile (another tab?); nothing was changed."
+            _("This application was submitted meanwhile (another tab?); nothing was changed.")
         ) from None
     if submit:
         certificate.run_transition("submit", by=by)

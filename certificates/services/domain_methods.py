@@ -11,6 +11,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from certificates.choices import CsrSource, DomainStatus, Method
@@ -29,14 +30,22 @@ def choose_method(domain: Domain, method: Method, email_address: str = "", *, by
     the limits on validation emails (limits.Limited otherwise, and nothing is sent). The
     link starts with SCM_PUBLIC_URL, never the request's Host (which its sender chooses)."""
     if domain.certificate.csr_source == CsrSource.ACME:
-        raise MethodRefused(f"The ACME client chooses how {domain.name} is proven.")
+        raise MethodRefused(
+            _("The ACME client chooses how %(domain)s is proven.") % {"domain": domain.name}
+        )
     if method not in domain.allowed_methods():
-        raise MethodRefused(f"{Method(method).label} is not available for {domain.name}.")
+        raise MethodRefused(
+            _("%(method)s is not available for %(domain)s.")
+            % {"method": Method(method).label, "domain": domain.name}
+        )
     if method == Method.EMAIL and email_address not in domain.email_addresses:
         raise MethodRefused(
-            "Choose one of the addresses offered for the validation email: admin@, "
-            "administrator@, webmaster@, hostmaster@ or postmaster@ at "
-            f"{domain.base_name} or a parent domain up to {registrable(domain.base_name)}."
+            _(
+                "Choose one of the addresses offered for the validation email: admin@, "
+                "administrator@, webmaster@, hostmaster@ or postmaster@ at %(domain)s or a "
+                "parent domain up to %(registrable)s."
+            )
+            % {"domain": domain.base_name, "registrable": registrable(domain.base_name)}
         )
     domain.method = method
     domain.last_result = ""
@@ -112,19 +121,19 @@ def domain_for_link(token: str) -> Domain:
         payload = signing.loads(token, salt=EMAIL_SALT, max_age=max_age)
     except signing.SignatureExpired:
         raise LinkRefused(
-            "This link has expired. Ask the applicant to send a new validation email."
+            _("This link has expired. Ask the applicant to send a new validation email.")
         ) from None
     except signing.BadSignature:
         raise LinkRefused(
-            "This link is not valid: it may have been cut short or changed."
+            _("This link is not valid: it may have been cut short or changed.")
         ) from None
     domain = Domain.objects.select_related("certificate").filter(pk=payload.get("d")).first()
     if domain is None or not domain.email_nonce or domain.email_nonce != payload.get("n"):
-        raise LinkRefused("This link was already used, or a newer email replaced it.")
+        raise LinkRefused(_("This link was already used, or a newer email replaced it."))
     if domain.method != Method.EMAIL:
-        raise LinkRefused("The applicant now proves control of this domain another way.")
+        raise LinkRefused(_("The applicant now proves control of this domain another way."))
     if domain.status != DomainStatus.PENDING:
-        raise LinkRefused("This domain needs no confirmation any more.")
+        raise LinkRefused(_("This domain needs no confirmation any more."))
     return domain
 
 
@@ -144,6 +153,6 @@ def confirm_link(token: str) -> Domain:
         next_check_at=None,
     )
     if not used:
-        raise LinkRefused("This link was already used.")
+        raise LinkRefused(_("This link was already used."))
     complete_if_all_verified(domain.certificate)
     return domain

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from certificates.ca import bundles
@@ -26,7 +27,7 @@ def bundle(certificate: Certificate, server: Server, user, *, with_key: bool) ->
     it: permissions.may_download_key). BundleRefused before issuance or for a keystore
     without the key; Limited past SCM_DOWNLOADS_PER_HOUR."""
     if certificate.status != Status.ISSUED or not certificate.certificate_pem:
-        raise BundleRefused("Only issued certificates can be downloaded.")
+        raise BundleRefused(_("Only issued certificates can be downloaded."))
     if not with_key and certificate.private_key and bundles.needs_key(server):
         raise BundleRefused(
             f"{server.label} needs a keystore with the private key, which your role does not "
@@ -73,7 +74,7 @@ def export(certificate: Certificate, user, *, with_key: bool, passphrase: str = 
     key, encrypted PKCS#8 with a passphrase; recorded like a download and within the same
     hourly limit. BundleRefused before issuance."""
     if certificate.status != Status.ISSUED or not certificate.certificate_pem:
-        raise BundleRefused("Only issued certificates can be exported.")
+        raise BundleRefused(_("Only issued certificates can be exported."))
     limits.check_download(user)
     key_pem = private_key_pem(certificate) if with_key else None
     if key_pem is not None and passphrase:

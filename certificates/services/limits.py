@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from certificates.choices import DomainStatus
 from certificates.exceptions import Limited
@@ -33,7 +34,9 @@ from certificates.models.records import DOWNLOADS
 
 def _wait(seconds: float) -> str:
     seconds = math.ceil(seconds)
-    return f"{seconds} s" if seconds < 120 else f"{math.ceil(seconds / 60)} min"
+    if seconds < 120:
+        return _("%(seconds)d s") % {"seconds": seconds}
+    return _("%(minutes)d min") % {"minutes": math.ceil(seconds / 60)}
 
 
 def check_verify_now(certificate: Certificate) -> None:
@@ -47,8 +50,8 @@ def check_verify_now(certificate: Certificate) -> None:
     )
     if last and (left := (last + interval - timezone.now()).total_seconds()) > 0:
         raise Limited(
-            f"The domains were checked {_wait((timezone.now() - last).total_seconds())} ago: "
-            f"try again in {_wait(left)}.",
+            _("The domains were checked %(ago)s ago: try again in %(left)s.")
+            % {"ago": _wait((timezone.now() - last).total_seconds()), "left": _wait(left)},
             left,
         )
 
@@ -65,9 +68,16 @@ def check_email(domain: Domain, address: str) -> None:
     sent = domain.email_sent_at
     if sent and (left := (sent + interval - now).total_seconds()) > 0:
         raise Limited(
-            f"A validation email for {domain.unicode_name} was sent to {domain.email_address} "
-            f"{_wait((now - sent).total_seconds())} ago: you can send another "
-            f"in {_wait(left)}.",
+            _(
+                "A validation email for %(domain)s was sent to %(address)s %(ago)s ago: you can "
+                "send another in %(left)s."
+            )
+            % {
+                "domain": domain.unicode_name,
+                "address": domain.email_address,
+                "ago": _wait((now - sent).total_seconds()),
+                "left": _wait(left),
+            },
             left,
         )
     interval = dt.timedelta(seconds=settings.SCM_EMAIL_ADDRESS_SECONDS)
@@ -79,8 +89,11 @@ def check_email(domain: Domain, address: str) -> None:
     )
     if last and (left := (last + interval - now).total_seconds()) > 0:
         raise Limited(
-            f"A validation email was sent to {address} {_wait((now - last).total_seconds())} "
-            f"ago, for this or another application: you can send another in {_wait(left)}.",
+            _(
+                "A validation email was sent to %(address)s %(ago)s ago, for this or another "
+                "application: you can send another in %(left)s."
+            )
+            % {"address": address, "ago": _wait((now - last).total_seconds()), "left": _wait(left)},
             left,
         )
     hour_ago = now - dt.timedelta(hours=1)
@@ -92,8 +105,8 @@ def check_email(domain: Domain, address: str) -> None:
         oldest = recent.order_by("sent_at").values_list("sent_at", flat=True)[0]
         left = (oldest - hour_ago).total_seconds()
         raise Limited(
-            f"Your team sent {limit} validation emails in the last hour: try again in "
-            f"{_wait(left)}.",
+            _("Your team sent %(limit)d validation emails in the last hour: try again in %(left)s.")
+            % {"limit": limit, "left": _wait(left)},
             left,
         )
 
@@ -107,7 +120,8 @@ def check_download(user) -> None:
         oldest = recent.order_by("at").values_list("at", flat=True)[0]
         left = (oldest - hour_ago).total_seconds()
         raise Limited(
-            f"You downloaded {limit} bundles in the last hour: try again in {_wait(left)}.",
+            _("You downloaded %(limit)d bundles in the last hour: try again in %(left)s.")
+            % {"limit": limit, "left": _wait(left)},
             left,
         )
 
@@ -177,8 +191,8 @@ def count_api_request(token_id: int) -> None:
     limit = settings.SCM_API_REQUESTS_PER_MINUTE
     if _count_api_minute(token_id, now.replace(second=0, microsecond=0)) > limit:
         raise Limited(
-            f"More than {limit} requests a minute with this API token: try again in "
-            f"{_wait(60 - now.second)}.",
+            _("More than %(limit)d requests a minute with this API token: try again in %(left)s.")
+            % {"limit": limit, "left": _wait(60 - now.second)},
             60 - now.second,
         )
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from certificates.choices import CertificateType, DomainType, KeyAlgorithm
 from certificates.exceptions import QuotaExceeded
@@ -68,8 +69,11 @@ def take_test_certificate(team_id: int) -> None:
     Team.objects.select_for_update().filter(pk=team_id).first()
     if test_certificates_left(team_id) < 1:
         raise QuotaExceeded(
-            f"Your team has used all {settings.SCM_TEST_CERTIFICATE_QUOTA} free test "
-            "certificates (deleted, revoked and renewed ones count too)."
+            _(
+                "Your team has used all %(quota)d free test certificates (deleted, revoked and "
+                "renewed ones count too)."
+            )
+            % {"quota": settings.SCM_TEST_CERTIFICATE_QUOTA}
         )
 
 

@@ -6,6 +6,8 @@ from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from certificates.ca import csr as csr_tools
 from certificates.choices import CsrSource, KeyAlgorithm
@@ -16,7 +18,7 @@ from certificates.services.applications import CONTACT_FIELDS
 from certificates.services.purchases import take_test_certificate
 from certificates.validity import validity_period
 
-NOT_RENEWABLE = "Only issued or expired certificates can be renewed."
+NOT_RENEWABLE = gettext_lazy("Only issued or expired certificates can be renewed.")
 
 
 class RenewedKey(NamedTuple):
@@ -57,8 +59,10 @@ def renew(certificate: Certificate, *, by: Any) -> Certificate:
     within the team's quota."""
     if certificate.csr_source == CsrSource.ACME:
         raise NotRenewable(
-            "An ACME order is renewed by its ACME client (certbot renew, for one), which "
-            "places a new order."
+            _(
+                "An ACME order is renewed by its ACME client (certbot renew, for one), which "
+                "places a new order."
+            )
         )
     if not can_renew(certificate):
         raise NotRenewable(NOT_RENEWABLE)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from certificates.choices import CsrSource, DomainStatus, Status
 from certificates.exceptions import NothingToVerify, VerifyingElsewhere
@@ -28,16 +29,21 @@ def verify_now(certificate: Certificate, *, hand_over: Callable[[Domain], None])
     request is checking them at this moment (pressed in another tab)."""
     if certificate.csr_source == CsrSource.ACME:
         raise NothingToVerify(
-            "This ACME order's domains are checked when its ACME client asks: nothing to do here."
+            _(
+                "This ACME order's domains are checked when its ACME client asks: nothing to "
+                "do here."
+            )
         )
     pending = list(certificate.domains.filter(status=DomainStatus.PENDING))
     if certificate.status != Status.PENDING_DOMAIN_VERIFICATION or not pending:
-        raise NothingToVerify("There is nothing to verify now.")
+        raise NothingToVerify(_("There is nothing to verify now."))
     limits.check_verify_now(certificate)
     outcomes, handed_over = _check_in_turn(pending, hand_over=hand_over)
     elsewhere = {Outcome.BUSY, Outcome.RECENT}
     if Outcome.CHECKED not in outcomes and elsewhere & set(outcomes):
-        raise VerifyingElsewhere("These domains are being checked right now: see the result below.")
+        raise VerifyingElsewhere(
+            _("These domains are being checked right now: see the result below.")
+        )
     certificate.refresh_from_db()
     return Verified(handed_over, certificate.status != Status.PENDING_DOMAIN_VERIFICATION)
 

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from certificates import uploads
@@ -36,21 +37,22 @@ def certificate_buy(request: HttpRequest) -> HttpResponse:
         except QuotaExceeded as refusal:
             test_form.add_error(None, str(refusal))
         else:
-            messages.success(request, "Test certificate created: fill in its application.")
+            messages.success(request, _("Test certificate created: fill in its application."))
             return redirect("certificates:apply", pk=certificate.pk)
     elif kind == "ssl" and form.is_valid():
         bought = buy(team, request.user, form.purchase())
         messages.success(
             request,
-            "Bought 1 certificate: fill in its application."
+            _("Bought 1 certificate: fill in its application.")
             if len(bought) == 1
-            else f"Bought {len(bought)} certificates: fill in each application.",
+            else _("Bought %(count)d certificates: fill in each application.")
+            % {"count": len(bought)},
         )
         if len(bought) == 1:
             return redirect("certificates:apply", pk=bought[0].pk)
         return redirect(f"{reverse('certificates:list')}?status={Status.PENDING_APPLICATION}")
     if request.method == "POST" and kind not in ("ssl", "test"):
-        messages.error(request, "Choose what to buy: an SSL certificate or a test certificate.")
+        messages.error(request, _("Choose what to buy: an SSL certificate or a test certificate."))
     context = {
         "form": form,
         "choices": form.explained_choices(),
@@ -112,7 +114,7 @@ def certificate_apply(request: HttpRequest, pk: int) -> HttpResponse:
                     )
                     for note in form.notes:
                         messages.info(request, note)
-                    messages.success(request, "Submitted." if submitting else "Draft saved.")
+                    messages.success(request, _("Submitted.") if submitting else _("Draft saved."))
                     return redirect(
                         "certificates:detail" if submitting else "certificates:apply", pk=pk
                     )

@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -57,12 +59,18 @@ def certificate_verify_now(request: HttpRequest, pk: int) -> HttpResponse:
         return refused(request, certificate, str(refusal), 409)
     if verified.handed_over:
         messages.info(
-            request, f"{verified.handed_over} more domains are being checked in the background."
+            request,
+            ngettext(
+                "%(count)d more domain is being checked in the background.",
+                "%(count)d more domains are being checked in the background.",
+                verified.handed_over,
+            )
+            % {"count": verified.handed_over},
         )
     if verified.done:
-        messages.success(request, "Every domain is verified.")
+        messages.success(request, _("Every domain is verified."))
     else:
-        messages.warning(request, "Not verified yet: see the result next to each domain.")
+        messages.warning(request, _("Not verified yet: see the result next to each domain."))
     return redirect("certificates:detail", pk=pk)
 
 
@@ -73,12 +81,12 @@ def domain_method(request: HttpRequest, pk: int, domain_pk: int) -> HttpResponse
     certificate = certificate_for(request, pk, ACT)
     domain = get_object_or_404(certificate.domains, pk=domain_pk, status=DomainStatus.PENDING)
     if certificate.status != Status.PENDING_DOMAIN_VERIFICATION:
-        messages.error(request, "Domains can only be changed while they are being verified.")
+        messages.error(request, _("Domains can only be changed while they are being verified."))
         return redirect("certificates:detail", pk=pk)
     method = request.POST.get("method", "")
     try:
         if method not in Method.values:
-            raise MethodRefused("Choose DNS, file or email.")
+            raise MethodRefused(_("Choose DNS, file or email."))
         domain_methods.choose_method(
             domain,
             Method(method),
@@ -90,8 +98,13 @@ def domain_method(request: HttpRequest, pk: int, domain_pk: int) -> HttpResponse
     except MethodRefused as refusal:
         messages.error(request, str(refusal))
     else:
-        sent = f": the link was sent to {domain.email_address}" if method == Method.EMAIL else ""
-        messages.success(request, f"{domain.unicode_name} now uses {Method(method).label}{sent}.")
+        facts = {"domain": domain.unicode_name, "method": Method(method).label}
+        if method == Method.EMAIL:
+            facts["address"] = domain.email_address
+            done = _("%(domain)s now uses %(method)s: the link was sent to %(address)s.")
+        else:
+            done = _("%(domain)s now uses %(method)s.")
+        messages.success(request, done % facts)
     return redirect(f"{reverse('certificates:detail', args=[pk])}#domain-{domain.pk}")
 
 

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -70,16 +71,17 @@ def _empty_list(team: dict, filters: dict) -> tuple[str, str, str]:
     link to buy for a role that may not."""
     if filters["q"] or filters["status"]:
         clear = f"{reverse('certificates:list')}?{urlencode({'tab': filters['tab']})}"
-        return "No certificates match these filters.", "Show them all", clear
+        return _("No certificates match these filters."), _("Show them all"), clear
     buy = reverse("certificates:buy") if may(team["role"], ACT) else ""
     if filters["tab"] == "test":
         left = test_certificates_left(team["id"])
         if not left:
-            return "No test certificates here, and none left in this team.", "", ""
+            return _("No test certificates here, and none left in this team."), "", ""
         if not buy:
-            return "No test certificates yet.", "", ""
-        return "No test certificates yet.", f"Get a free one: {left} left", f"{buy}?tab=test"
-    return "No SSL certificates yet.", "Buy one" if buy else "", buy
+            return _("No test certificates yet."), "", ""
+        offer = _("Get a free one: %(left)d left") % {"left": left}
+        return _("No test certificates yet."), offer, f"{buy}?tab=test"
+    return _("No SSL certificates yet."), _("Buy one") if buy else "", buy
 
 
 def _rows_context(rows: list[Certificate], filters: dict, team: dict | None = None) -> dict:
@@ -188,7 +190,7 @@ def _first_page_instead(request: HttpRequest) -> HttpResponse:
     kept = request.GET.copy()
     if kept.pop("page") != ["1"]:
         messages.info(
-            request, "Pages have no numbers here: this is the first page; Next goes on from it."
+            request, _("Pages have no numbers here: this is the first page; Next goes on from it.")
         )
     url = reverse("certificates:list")
     query = kept.urlencode()

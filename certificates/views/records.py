@@ -77,17 +77,24 @@ def _csv(found, team_name: str) -> StreamingHttpResponse:
         "at", "actor_name", "action", "certificate_label", "source", "target", "detail"
     )
 
+    # The words in the reader's language, translated once a file, not once a cell (the
+    # column names stay English: scripts read them).
+    states = {value: str(label) for value, label in LABELS.items()}
+    kinds: dict[str, str] = {}
+
     def lines():
         yield writer.writerow(CSV_COLUMNS)
         for at, actor, action, label, source, target, detail in rows.iterator(CSV_CHUNK):
+            if action not in kinds:
+                kinds[action] = str(record_label(action))
             yield writer.writerow(
                 [
                     at.astimezone(dt.UTC).isoformat(timespec="seconds"),
                     _cell(actor),
-                    record_label(action),
+                    kinds[action],
                     _cell(label),
-                    LABELS.get(source, source),
-                    LABELS.get(target, target),
+                    states.get(source, source),
+                    states.get(target, target),
                     _cell(detail),
                 ]
             )

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from certificates.actions import OWNER_ACTIONS
@@ -76,7 +77,7 @@ def certificate_rename(request: HttpRequest, pk: int) -> HttpResponse:
     form = RenameForm(request.POST if request.method == "POST" else None, instance=certificate)
     if form.is_valid():
         certificate.rename(form.cleaned_data["name"], by=request.user)
-        messages.success(request, f"Renamed to “{certificate.name}”.")
+        messages.success(request, _("Renamed to “%(name)s”.") % {"name": certificate.name})
         return redirect(certificate.detail_url)
     status = 400 if request.method == "POST" else 200
     context = {"certificate": certificate, "form": form}
@@ -94,7 +95,9 @@ def certificate_renew(request: HttpRequest, pk: int) -> HttpResponse:
         except (NotRenewable, QuotaExceeded) as refusal:
             messages.error(request, str(refusal))
             return redirect(certificate.detail_url)
-        messages.success(request, f"Renewal of {certificate.name}: check the application.")
+        messages.success(
+            request, _("Renewal of %(name)s: check the application.") % {"name": certificate.name}
+        )
         return redirect("certificates:apply", pk=renewal.pk)
     new_start, new_end = renewal_validity(certificate, timezone.now())
     context = {
