@@ -11,6 +11,7 @@ import icu
 import idna
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from publicsuffixlist import PublicSuffixList
 
 MAX_NAME = 253  # RFC 1035, without the trailing dot
@@ -74,7 +75,10 @@ def from_typed(raw: str) -> tuple[str, str]:
         text = host.group(1)
     if text == shown or not text:
         return shown, ""
-    return text, f"“{shown[:80]}” is an address: the domain in it, {text}, is used."
+    return text, _("“%(typed)s” is an address: the domain in it, %(domain)s, is used.") % {
+        "typed": shown[:80],
+        "domain": text,
+    }
 
 
 def normalise(raw: str, *, wildcard_allowed: bool) -> str:
@@ -82,41 +86,56 @@ def normalise(raw: str, *, wildcard_allowed: bool) -> str:
     shown = raw.strip()
     name = shown.lower().rstrip(".")
     if not name:
-        raise ValidationError("Enter a domain name, such as www.example.com.")
+        raise ValidationError(_("Enter a domain name, such as www.example.com."))
     if len(name) > 1000:
-        raise ValidationError("That is far too long for a domain name (at most 253 characters).")
+        raise ValidationError(_("That is far too long for a domain name (at most 253 characters)."))
     _refuse_ip_address(name, shown)
     wildcard = name.startswith("*.")
     if "*" in (name[2:] if wildcard else name):
         raise ValidationError(
-            f"{shown}: a wildcard may only be the whole left-most label, as in *.example.com."
+            _("%(name)s: a wildcard may only be the whole left-most label, as in *.example.com.")
+            % {"name": shown}
         )
     if wildcard and not wildcard_allowed:
         raise ValidationError(
-            f"{shown}: only wildcard certificates can contain *. — remove it, or buy a wildcard "
-            "certificate."
+            _(
+                "%(name)s: only wildcard certificates can contain *. — remove it, or buy a "
+                "wildcard certificate."
+            )
+            % {"name": shown}
         )
     host = name[2:] if wildcard else name
     if "_" in host:
-        raise ValidationError(f"{shown}: underscores are not allowed in host names.")
+        raise ValidationError(
+            _("%(name)s: underscores are not allowed in host names.") % {"name": shown}
+        )
     if ".." in host or host.startswith("."):
-        raise ValidationError(f"{shown}: has an empty label (two dots in a row).")
+        raise ValidationError(
+            _("%(name)s: has an empty label (two dots in a row).") % {"name": shown}
+        )
     labels = [_to_ascii(label, shown) for label in host.split(".")]
     for label in labels:
         if len(label) > MAX_LABEL:
             raise ValidationError(
-                f"{shown}: the label “{label[:20]}…” has {len(label)} characters; "
-                f"a label may have at most {MAX_LABEL}."
+                _(
+                    "%(name)s: the label “%(label)s…” has %(length)d characters; a label may "
+                    "have at most %(most)d."
+                )
+                % {"name": shown, "label": label[:20], "length": len(label), "most": MAX_LABEL}
             )
         if not _LABEL.match(label):
             raise ValidationError(
-                f"{shown}: “{label}” may contain only letters, digits and hyphens, "
-                "and may not start or end with a hyphen."
+                _(
+                    "%(name)s: “%(label)s” may contain only letters, digits and hyphens, and may "
+                    "not start or end with a hyphen."
+                )
+                % {"name": shown, "label": label}
             )
     ascii_name = ".".join(labels)
     if len(ascii_name) + (2 if wildcard else 0) > MAX_NAME:
         raise ValidationError(
-            f"{shown}: the name has {len(ascii_name)} characters; at most {MAX_NAME} are allowed."
+            _("%(name)s: the name has %(length)d characters; at most %(most)d are allowed.")
+            % {"name": shown, "length": len(ascii_name), "most": MAX_NAME}
         )
     _require_registrable(ascii_name, shown, wildcard)
     return f"*.{ascii_name}" if wildcard else ascii_name
@@ -128,7 +147,11 @@ def _refuse_ip_address(name: str, shown: str) -> None:
     except ValueError:
         return
     raise ValidationError(
-        f"{shown} is an IP address; certificates here are for domain names such as www.example.com."
+        _(
+            "%(name)s is an IP address; certificates here are for domain names such as "
+            "www.example.com."
+        )
+        % {"name": shown}
     )
 
 
@@ -142,7 +165,8 @@ def _to_ascii(label: str, shown: str) -> str:
         return idna.encode(label, uts46=True).decode("ascii")
     except idna.IDNAError as error:
         raise ValidationError(
-            f"{shown}: “{label}” is not a valid internationalised domain label ({error})."
+            _("%(name)s: “%(label)s” is not a valid internationalised domain label (%(error)s).")
+            % {"name": shown, "label": label, "error": error}
         ) from None
 
 
@@ -151,23 +175,28 @@ def _require_registrable(name: str, shown: str, wildcard: bool) -> None:
     suffix = psl.publicsuffix(name, accept_unknown=False)
     if wildcard and suffix == name:
         raise ValidationError(
-            f"{shown}: a wildcard cannot cover a whole public suffix such as {name}."
+            _("%(name)s: a wildcard cannot cover a whole public suffix such as %(suffix)s.")
+            % {"name": shown, "suffix": name}
         )
     if "." not in name:
         raise ValidationError(
-            f"{shown} is a bare host name; use a registered domain such as {name}.example.com."
+            _("%(name)s is a bare host name; use a registered domain such as %(host)s.example.com.")
+            % {"name": shown, "host": name}
         )
     if suffix is None:
         tld = unicode_form(name.rsplit(".", 1)[-1])
         hint = ""
         if close := _close_tld(name.rsplit(".", 1)[-1]):
-            hint = f" Did you mean {name.rsplit('.', 1)[0]}.{close}?"
+            hint = " " + _("Did you mean %(name)s?") % {"name": f"{name.rsplit('.', 1)[0]}.{close}"}
         raise ValidationError(
-            f"{shown}: “.{tld}” is not a top-level domain on the public list.{hint}"
+            _("%(name)s: “.%(tld)s” is not a top-level domain on the public list.")
+            % {"name": shown, "tld": tld}
+            + hint
         )
     if suffix == name:
         raise ValidationError(
-            f"{shown}: {name} is a public suffix, not a domain someone can register."
+            _("%(name)s: %(suffix)s is a public suffix, not a domain someone can register.")
+            % {"name": shown, "suffix": name}
         )
 
 

@@ -8,6 +8,7 @@ from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
 PRIVATE_URL_NAMES = {"verify-email"}  # no login, but the link in the URL is a secret
+ACME_PATH = "/acme/"
 
 
 def private_pages(get_response: Callable[[HttpRequest], HttpResponse]):
@@ -33,7 +34,9 @@ def language(get_response: Callable[[HttpRequest], HttpResponse]):
 
     def middleware(request: HttpRequest) -> HttpResponse:
         try:
-            code = chosen(request)
+            # ACME's problem documents stay English (SPEC §12): clients parse them, and their
+            # logs are read by whoever runs them, in any language.
+            code = "en" if request.path.startswith(ACME_PATH) else chosen(request)
         except DatabaseError:  # the session unreadable: the 503 page in the browser's language
             code = translation.get_language_from_request(request)
         translation.activate(code)

@@ -8,6 +8,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from certificates.choices import KeyAlgorithm
 from certificates.exceptions import CSRError
@@ -88,8 +90,11 @@ def load_csr(data: bytes | str) -> x509.CertificateSigningRequest:
         return x509.load_der_x509_csr(raw)
     except x509.InvalidVersion as error:
         raise CSRError(
-            f"The CSR's version field says {error.parsed_version}, but the only CSR version is "
-            "v1 (written 0): generate it again with a standard tool such as openssl."
+            _(
+                "The CSR's version field says %(version)s, but the only CSR version is v1 "
+                "(written 0): generate it again with a standard tool such as openssl."
+            )
+            % {"version": error.parsed_version}
         ) from None
     except Exception:
         raise CSRError(_not_a_csr(text)) from None
@@ -98,13 +103,13 @@ def load_csr(data: bytes | str) -> x509.CertificateSigningRequest:
 def _not_a_csr(text: bytes) -> str:
     """Why these bytes are not a CSR, in words, for what people paste by mistake."""
     if b"-----BEGIN CERTIFICATE-----" in text:
-        return "This is a certificate, not a certificate signing request (CSR)."
+        return _("This is a certificate, not a certificate signing request (CSR).")
     if b"PRIVATE KEY-----" in text:
-        return (
+        return _(
             "This is a private key. Never share it: paste the CSR "
             "(-----BEGIN CERTIFICATE REQUEST-----) instead."
         )
-    return (
+    return _(
         "This is not a certificate signing request (CSR): paste the PEM text that starts "
         "with -----BEGIN CERTIFICATE REQUEST-----."
     )
@@ -115,7 +120,7 @@ def csr_names(csr: x509.CertificateSigningRequest) -> list[str]:
     CSRError for a subject or extension that cannot be read, or a SAN that is not a DNS
     name (the console issues for domain names only)."""
     with unreadable_as(
-        "The CSR's subject cannot be read (a malformed or mis-encoded name): generate it again."
+        _("The CSR's subject cannot be read (a malformed or mis-encoded name): generate it again.")
     ):
         names = [
             str(attribute.value)
@@ -125,13 +130,14 @@ def csr_names(csr: x509.CertificateSigningRequest) -> list[str]:
         extensions = csr.extensions
     except x509.DuplicateExtension as duplicate:
         raise CSRError(
-            f"The CSR repeats an extension ({duplicate.oid.dotted_string}): generate it again."
+            _("The CSR repeats an extension (%(oid)s): generate it again.")
+            % {"oid": duplicate.oid.dotted_string}
         ) from None
     except Exception:
         raise CSRError(
-            "One of the CSR's extensions cannot be read (it is malformed): generate it again."
+            _("One of the CSR's extensions cannot be read (it is malformed): generate it again.")
         ) from None
-    with unreadable_as("The CSR's names cannot be read (a malformed name): generate it again."):
+    with unreadable_as(_("The CSR's names cannot be read (a malformed name): generate it again.")):
         found = _san_values(extensions)
     names += found
     return list(dict.fromkeys(_ascii_name(name) for name in names))
@@ -147,8 +153,11 @@ def _san_values(extensions: x509.Extensions) -> list[str]:
         others = [n for n in extension.value if not isinstance(n, x509.DNSName)]
         if others:
             raise CSRError(
-                f"The CSR asks for {_shown(str(others[0].value))}, which is not a domain name: "
-                "certificates here name domains only. Remove it from the CSR."
+                _(
+                    "The CSR asks for %(name)s, which is not a domain name: certificates here "
+                    "name domains only. Remove it from the CSR."
+                )
+                % {"name": _shown(str(others[0].value))}
             )
     return extension.value.get_values_for_type(x509.DNSName)
 
@@ -202,29 +211,38 @@ def stored_key_algorithm(certificate_pem: str, csr_pem: str) -> KeyAlgorithm | N
 def describe_key(csr: x509.CertificateSigningRequest) -> str:
     """The CSR's key in words (RSA 2048, EC P-256), or raise CSRError if it is not allowed."""
     with unreadable_as(
-        "The CSR's public key cannot be read, or is of a kind this CA does not know: use "
-        "RSA (2048 bits or more) or EC P-256/P-384."
+        _(
+            "The CSR's public key cannot be read, or is of a kind this CA does not know: use "
+            "RSA (2048 bits or more) or EC P-256/P-384."
+        )
     ):
         key = csr.public_key()
     if isinstance(key, rsa.RSAPublicKey):
         if key.key_size < MIN_RSA_BITS:
             raise CSRError(
-                f"The CSR's RSA key has {key.key_size} bits; at least {MIN_RSA_BITS} are needed."
+                _("The CSR's RSA key has %(bits)d bits; at least %(least)d are needed.")
+                % {"bits": key.key_size, "least": MIN_RSA_BITS}
             )
         if key.key_size > MAX_RSA_BITS:
-            raise CSRError(f"The CSR's RSA key has {key.key_size} bits; at most {MAX_RSA_BITS}.")
+            raise CSRError(
+                _("The CSR's RSA key has %(bits)d bits; at most %(most)d.")
+                % {"bits": key.key_size, "most": MAX_RSA_BITS}
+            )
         return f"RSA {key.key_size}"
     if isinstance(key, ec.EllipticCurvePublicKey):
         curve = ALLOWED_CURVES.get(key.curve.name)
         if curve is None:
             raise CSRError(
-                f"The CSR's key uses the curve {key.curve.name}; only EC P-256 and P-384 "
-                "are allowed."
+                _("The CSR's key uses the curve %(curve)s; only EC P-256 and P-384 are allowed.")
+                % {"curve": key.curve.name}
             )
         return f"EC {curve}"
     raise CSRError(
-        f"The CSR's key type ({type(key).__name__.removeprefix('_')}) is not accepted; "
-        "use RSA (2048 bits or more) or EC P-256/P-384."
+        _(
+            "The CSR's key type (%(kind)s) is not accepted; use RSA (2048 bits or more) or "
+            "EC P-256/P-384."
+        )
+        % {"kind": type(key).__name__.removeprefix("_")}
     )
 
 
@@ -239,24 +257,36 @@ def check_csr(csr: x509.CertificateSigningRequest, domains: Sequence[str]) -> st
         signed = False  # a signature algorithm `cryptography` does not know, or unreadable
     if not signed:
         raise CSRError(
-            "The CSR's signature does not verify: it was changed after it was signed, or is "
-            "damaged. Generate it again."
+            _(
+                "The CSR's signature does not verify: it was changed after it was signed, or is "
+                "damaged. Generate it again."
+            )
         )
     key = describe_key(csr)
     names = csr_names(csr)
     if not names:
-        raise CSRError("The CSR names no domain: put the primary domain in its common name.")
+        raise CSRError(_("The CSR names no domain: put the primary domain in its common name."))
     if domains:
         unknown = [name for name in names if name not in domains]
         if unknown:
             shown = ", ".join(_shown(name) for name in unknown[:5])
-            more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+            if len(unknown) > 5:
+                shown = _("%(names)s and %(count)d more") % {
+                    "names": shown,
+                    "count": len(unknown) - 5,
+                }
             raise CSRError(
-                f"The CSR names {shown}{more}, which "
-                f"{'is' if len(unknown) == 1 else 'are'} not in this application."
+                ngettext(
+                    "The CSR names %(names)s, which is not in this application.",
+                    "The CSR names %(names)s, which are not in this application.",
+                    len(unknown),
+                )
+                % {"names": shown}
             )
         if domains[0] not in names:
-            raise CSRError(f"The CSR does not name the primary domain {domains[0]}.")
+            raise CSRError(
+                _("The CSR does not name the primary domain %(domain)s.") % {"domain": domains[0]}
+            )
     return key
 
 

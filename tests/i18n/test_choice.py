@@ -112,3 +112,16 @@ def test_the_header_offers_each_language_in_its_own_words(alice_client):
     for code, name in (("en", "English"), ("zh-hans", "简体中文"), ("th", "ไทย")):
         assert f'value="{code}" lang="{code}"' in text and f">{name}</button>" in text
     assert 'value="en" lang="en" aria-current="true" disabled>' in text
+
+
+def test_acme_speaks_english_to_every_client(client):
+    """ACME's problem documents stay English whatever the client's Accept-Language."""
+    response = client.post(
+        "/acme/new-account",
+        b"{}",
+        content_type="application/jose+json",
+        headers={"Accept-Language": "th"},
+    )
+    assert response.status_code == 400
+    assert response.headers["Content-Language"] == "en"
+    assert response.json()["type"].startswith("urn:ietf:params:acme:error:")
