@@ -3,6 +3,7 @@ team, contact and key. Read-only: a team's members deactivate their accounts on 
 ACME page, and the client itself through ACME (services/acme_accounts.py)."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from certificates.admin.log import ReadOnly
 from certificates.admin.titles import Titled
@@ -18,8 +19,8 @@ class AcmeOrderInline(ReadOnly, admin.TabularInline):
 
 @admin.register(AcmeAccount)
 class AcmeAccountAdmin(Titled, ReadOnly, admin.ModelAdmin):
-    list_title = "Choose an ACME account"
-    object_title = "ACME account"
+    list_title = _("Choose an ACME account")
+    object_title = _("ACME account")
     list_display = ("__str__", "team", "status", "created_at", "last_used_at")
     list_filter = ("status",)
     search_fields = ("=id", "thumbprint", "team__name")

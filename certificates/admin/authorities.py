@@ -4,6 +4,8 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from certificates.admin.titles import Titled
 from certificates.models import CertificateAuthority
@@ -14,8 +16,8 @@ from certificates.services.issuance import init_ca
 class CertificateAuthorityAdmin(Titled, admin.ModelAdmin):
     """The CA certificates; keys are never shown. Rotation (a new CA) is for superusers."""
 
-    list_title = "Choose a certificate authority"
-    object_title = "Certificate authority"
+    list_title = gettext_lazy("Choose a certificate authority")
+    object_title = gettext_lazy("Certificate authority")
 
     list_display = ("name", "brand", "kind", "active", "created_at", "crl_number")
     list_filter = ("brand", "kind", "active")
@@ -47,10 +49,18 @@ class CertificateAuthorityAdmin(Titled, admin.ModelAdmin):
             actions.pop("rotate", None)
         return actions
 
-    @admin.action(description="Rotate: replace every brand's root and issuing CA")
+    @admin.action(description=gettext_lazy("Rotate: replace every brand's root and issuing CA"))
     def rotate(self, request: HttpRequest, queryset: Any) -> None:
         if not request.user.is_superuser:
-            self.message_user(request, "Only superusers can rotate the CA.", messages.ERROR)
+            self.message_user(request, _("Only superusers can rotate the CA."), messages.ERROR)
             return
         created = init_ca(rotate=True)
-        self.message_user(request, f"Created {len(created)} new CA certificates.")
+        self.message_user(
+            request,
+            ngettext(
+                "Created %(count)d new CA certificate.",
+                "Created %(count)d new CA certificates.",
+                len(created),
+            )
+            % {"count": len(created)},
+        )

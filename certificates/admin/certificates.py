@@ -8,6 +8,8 @@ from django.forms import Textarea
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm.admin import FSMAdminMixin, FSMObjectTransition, FSMTransitionContext
 
 from certificates.actions import STAFF_EDIT
@@ -69,28 +71,28 @@ class ContactAttemptInline(admin.TabularInline):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_perm(VALIDATE)
 
-    @admin.display(description="When")
+    @admin.display(description=gettext_lazy("When"))
     def called_at(self, attempt: ContactAttempt) -> str:
-        return when(attempt.at) if attempt.pk else "now"
+        return when(attempt.at) if attempt.pk else _("now")
 
-    @admin.display(description="Who")
+    @admin.display(description=gettext_lazy("Who"))
     def called_by(self, attempt: ContactAttempt) -> str:
         if not attempt.pk:
-            return "you"
-        return attempt.staff.get_username() if attempt.staff else "the CA"
+            return _("you")
+        return attempt.staff.get_username() if attempt.staff else _("the CA")
 
 
 class StateChangeInline(ReadOnlyInline):
     model = StateChange
-    verbose_name_plural = "Transition log"
+    verbose_name_plural = gettext_lazy("Transition log")
     fields = readonly_fields = ("at", "summary", "source", "target", "who", "detail")
     ordering = ("at", "id")
 
 
 @admin.register(Certificate)
 class CertificateAdmin(Titled, FSMAdminMixin, BoundedListAdmin):
-    list_title = "Choose a certificate"
-    object_title = "Certificate"
+    list_title = gettext_lazy("Choose a certificate")
+    object_title = gettext_lazy("Certificate")
     fsm_fields = ["status"]
     list_display = (
         "name",
@@ -105,7 +107,7 @@ class CertificateAdmin(Titled, FSMAdminMixin, BoundedListAdmin):
     list_filter = ("status", "certificate_type", "brand", "manual_review", "is_test")
     # Searched by get_search_results below, not by a join per field.
     search_fields = ("name", "primary_domain", "domains__name", "team__name", "owner__username")
-    search_help_text = (
+    search_help_text = gettext_lazy(
         "The start of a name or domain, or of any word or label in them (shop finds "
         "www.acme-shop.com); or a team's exact name, or its buyer's exact username or email."
     )
@@ -119,9 +121,9 @@ class CertificateAdmin(Titled, FSMAdminMixin, BoundedListAdmin):
             None,
             {"fields": (("name", "team", "owner"), ("certificate_type", "brand", "is_test"))},
         ),
-        ("Application", {"fields": (("domain_type", "key"), "primary_domain")}),
+        (gettext_lazy("Application"), {"fields": (("domain_type", "key"), "primary_domain")}),
         (
-            "Status",
+            gettext_lazy("Status"),
             {
                 "fields": (
                     "status_with_progress",
@@ -132,7 +134,7 @@ class CertificateAdmin(Titled, FSMAdminMixin, BoundedListAdmin):
             },
         ),
         (
-            "Organization verification",
+            gettext_lazy("Organization verification"),
             {
                 "fields": (
                     "organization_details",
@@ -142,7 +144,7 @@ class CertificateAdmin(Titled, FSMAdminMixin, BoundedListAdmin):
             },
         ),
         (
-            "Dates",
+            gettext_lazy("Dates"),
             {
                 "classes": ("collapse",),
                 "fields": (
@@ -158,7 +160,7 @@ class CertificateAdmin(Titled, FSMAdminMixin, BoundedListAdmin):
     # Staff decide through transitions; the application itself belongs to the applicant.
     readonly_fields = tuple(
         name
-        for _, options in fieldsets
+        for _title, options in fieldsets
         for entry in options["fields"]
         for name in (entry if isinstance(entry, tuple) else (entry,))
         if name not in STAFF_FIELDS
@@ -167,7 +169,7 @@ class CertificateAdmin(Titled, FSMAdminMixin, BoundedListAdmin):
 
     @staticmethod
     def get_fsm_block_label(fsm_field_name: str) -> str:
-        return "CA decision"
+        return _("CA decision")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Certificates are bought by applicants in the console, never made up by staff.
@@ -224,49 +226,61 @@ class CertificateAdmin(Titled, FSMAdminMixin, BoundedListAdmin):
             attempt.staff = request.user
             attempt.save()
 
-    @admin.display(description="Key")
+    @admin.display(description=gettext_lazy("Key"))
     def key(self, certificate: Certificate) -> str:
         """Read from the certificate or the CSR, not the purchase's default."""
         return key_description(certificate)
 
-    @admin.display(description="Organization")
+    @admin.display(description=gettext_lazy("Organization"))
     def organization_details(self, certificate: Certificate) -> str:
         org = certificate.organization
         if org is None:
             return "—"
-        verified = f"verified {org.verified_at:%Y-%m-%d}" if org.verified_at else "not verified yet"
+        verified = (
+            _("verified %(date)s") % {"date": f"{org.verified_at:%Y-%m-%d}"}
+            if org.verified_at
+            else _("not verified yet")
+        )
+        registration = _("Registration %(number)s · public phone %(phone)s · %(verified)s") % {
+            "number": org.registration_number,
+            "phone": org.phone,
+            "verified": verified,
+        }
         return format_html(
-            "<strong>{}</strong><br>{}, {}, {}, {}<br>Registration {} · public phone {} · {}",
+            "<strong>{}</strong><br>{}, {}, {}, {}<br>{}",
             org.legal_name,
             org.address,
             org.city,
             org.state,
             org.country.name,
-            org.registration_number,
-            org.phone,
-            verified,
+            registration,
         )
 
-    @admin.display(description="Applicant")
+    @admin.display(description=gettext_lazy("Applicant"))
     def applicant_details(self, certificate: Certificate) -> str:
         if not certificate.applicant_name:
             return "—"
-        return format_html(
-            "{} · {} · {} (the CA may call this number)<br>Technical: {} · {} · {}",
-            certificate.applicant_name,
-            certificate.applicant_email,
-            certificate.applicant_phone,
-            certificate.technical_name or "—",
-            certificate.technical_email or "—",
-            certificate.technical_phone or "—",
-        )
+        applicant = _("%(name)s · %(email)s · %(phone)s (the CA may call this number)") % {
+            "name": certificate.applicant_name,
+            "email": certificate.applicant_email,
+            "phone": certificate.applicant_phone,
+        }
+        technical = _("Technical: %(name)s · %(email)s · %(phone)s") % {
+            "name": certificate.technical_name or "—",
+            "email": certificate.technical_email or "—",
+            "phone": certificate.technical_phone or "—",
+        }
+        return format_html("{}<br>{}", applicant, technical)
 
-    @admin.display(description="Status", ordering="status")
+    @admin.display(description=gettext_lazy("Status"), ordering="status")
     def status_with_progress(self, certificate: Certificate) -> str:
         percent = progress(certificate)
         if percent is None:
             return certificate.get_status_display()
-        return f"{certificate.get_status_display()} ({percent}%)"
+        return _("%(status)s (%(percent)s%%)") % {
+            "status": certificate.get_status_display(),
+            "percent": percent,
+        }
 
     def _get_fsm_extra_context(self, *, request: HttpRequest, obj: Any) -> Any:
         # Offer every transition the state and the user's permissions allow, even when a
@@ -303,11 +317,16 @@ class CertificateAdmin(Titled, FSMAdminMixin, BoundedListAdmin):
         try:
             obj.run_transition(transition_name, by=request.user, reason=reason)
         except TransitionRefused as refused:
-            self.message_user(request, f"{refused}{_last_step(obj)}", level=messages.ERROR)
+            said = " ".join(part for part in (str(refused), _last_step(obj)) if part)
+            self.message_user(request, said, level=messages.ERROR)
             request.scm_refused = True
             return False
         done = Certificate.action(transition_name).done
-        self.message_user(request, f"{done}: {obj.name} is now “{obj.get_status_display()}”.")
+        self.message_user(
+            request,
+            _("%(done)s: %(name)s is now “%(status)s”.")
+            % {"done": done, "name": obj.name, "status": obj.get_status_display()},
+        )
         return True
 
     def after_decision_url(self, request: HttpRequest, obj: Certificate) -> str:
@@ -322,7 +341,9 @@ class CertificateAdmin(Titled, FSMAdminMixin, BoundedListAdmin):
         if not name:
             return super().response_change(request, obj)
         if name not in TRANSITION_NAMES:
-            self.message_user(request, f"There is no step called “{name}”.", messages.ERROR)
+            self.message_user(
+                request, _("There is no step called “%(name)s”.") % {"name": name}, messages.ERROR
+            )
             return HttpResponseRedirect(request.path)
         transition = self._get_fsm_transition_by_name(obj=obj, transition_name=name)
         if self.get_fsm_transition_form(transition=transition):
@@ -339,7 +360,7 @@ class CertificateAdmin(Titled, FSMAdminMixin, BoundedListAdmin):
         the step was refused (the state moved on, a race was lost), 404 for a step that
         does not exist; after the decision, where after_decision_url() says."""
         if transition_name not in TRANSITION_NAMES:
-            raise Http404("No such step.")
+            raise Http404(_("No such step."))
         obj = self.get_object(request, object_id)
         response = super().fsm_transition_view(request, object_id, transition_name, **kwargs)
         if getattr(request, "scm_refused", False):
@@ -350,7 +371,8 @@ class CertificateAdmin(Titled, FSMAdminMixin, BoundedListAdmin):
 
 
 def _last_step(certificate: Certificate) -> str:
-    """' Already done: <step> by <who> at <when> (<reason>).' when the certificate moved on."""
+    """'Already done: <step> by <who> at <when> (<reason>).' when the certificate moved on;
+    '' when it did not."""
     entry = (
         StateChange.objects.filter(certificate=certificate)
         .exclude(action=STAFF_EDIT)
@@ -359,5 +381,10 @@ def _last_step(certificate: Certificate) -> str:
     )
     if entry is None:
         return ""
-    why = f" ({entry.detail})" if entry.detail else ""
-    return f" Already done: {entry.summary} by {entry.who} at {when(entry.at)}{why}."
+    done = {"step": entry.summary, "who": entry.who, "when": when(entry.at)}
+    if entry.detail:
+        return _("Already done: %(step)s by %(who)s at %(when)s (%(reason)s).") % {
+            **done,
+            "reason": entry.detail,
+        }
+    return _("Already done: %(step)s by %(who)s at %(when)s.") % done

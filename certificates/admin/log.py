@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from certificates.actions import STAFF_EDIT, done_wording, record_choices
 from certificates.admin.scale import BoundedListAdmin
@@ -65,7 +66,7 @@ def choices_filter(field: str, title: str, choices: Callable[[], list[tuple[str,
 
 
 class AuditListAdmin(Titled, ReadOnly, BoundedListAdmin):
-    search_help_text = (
+    search_help_text = _(
         "The start of a certificate's name or domain, or of any word or label in them; its "
         "ID; or a user's exact username."
     )
@@ -97,13 +98,13 @@ TRANSITION_NAMES = {
 class StateChangeAdmin(AuditListAdmin):
     """The operation records of state changes, with the staff member who took each step."""
 
-    list_title = "Transition log: every state change, newest first"
-    object_title = "Transition log entry"
+    list_title = _("Transition log: every state change, newest first")
+    object_title = _("Transition log entry")
     list_display = ("at", "certificate", "summary", "source", "target", "who", "detail")
     list_filter = (
         choices_filter(
             "action",
-            "step",
+            _("step"),
             lambda: [
                 (name, done_wording(name)) for name in (*sorted(TRANSITION_NAMES), STAFF_EDIT)
             ],
@@ -119,14 +120,14 @@ class RecordAdmin(AuditListAdmin):
     """The teams' operation records, for the CA's own audits: read-only, as in the console
     (records are append-only; nobody edits or deletes one)."""
 
-    list_title = "Operation records of every team, newest first"
-    object_title = "Operation record"
+    list_title = _("Operation records of every team, newest first")
+    object_title = _("Operation record")
 
     list_display = ("at", "team", "actor_name", "label", "certificate_label", "source", "target")
-    list_filter = (choices_filter("action", "action", record_choices),)
+    list_filter = (choices_filter("action", _("action"), record_choices),)
     list_select_related = ("team",)
     search_fields = ("certificate", "actor", "team")  # searched by found_by()
-    search_help_text = (
+    search_help_text = _(
         "The start of a certificate's name or domain, or of any word or label in them; its "
         "ID; or a member's exact username, or a team's exact name."
     )

@@ -10,6 +10,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from certificates.admin.certificates import CertificateAdmin
 from certificates.choices import Status
@@ -59,8 +60,8 @@ class OrganizationReviewAdmin(QueueAdmin):
     """The Validation group's queue: applications at 70%, oldest first."""
 
     duty = VALIDATE
-    list_title = "Choose an organization to verify"
-    object_title = "Organization to verify"
+    list_title = _("Choose an organization to verify")
+    object_title = _("Organization to verify")
 
     list_display = (
         "name",
@@ -87,7 +88,7 @@ class OrganizationReviewAdmin(QueueAdmin):
         )
         return queryset.annotate(call_count=Coalesce(Subquery(calls), 0))
 
-    @admin.display(description="Checklist")
+    @admin.display(description=_("Checklist"))
     def checklist(self, certificate: Certificate) -> str:
         done = sum(
             [
@@ -98,7 +99,7 @@ class OrganizationReviewAdmin(QueueAdmin):
         )
         return f"{done}/3"
 
-    @admin.display(description="Calls")
+    @admin.display(description=_("Calls"))
     def calls(self, certificate: Certificate) -> int:
         return certificate.call_count
 
@@ -109,8 +110,8 @@ class IssuanceQueueAdmin(QueueAdmin):
     itself (OV and EV; DVs in manual review), oldest first."""
 
     duty = ISSUE
-    list_title = "Choose an application to issue"
-    object_title = "Application to issue"
+    list_title = _("Choose an application to issue")
+    object_title = _("Application to issue")
     list_display = (
         "name",
         "primary_domain",
@@ -126,7 +127,7 @@ class IssuanceQueueAdmin(QueueAdmin):
         queryset = super().get_queryset(request).filter(status=Status.TO_BE_ISSUED)
         return queryset.exclude(issues_by_itself_q())
 
-    @admin.display(description="Waiting since", ordering="updated_at")
+    @admin.display(description=_("Waiting since"), ordering="updated_at")
     def waiting_since(self, certificate: Certificate) -> Any:
         return certificate.org_verified_at or certificate.domains_verified_at
 
@@ -136,8 +137,8 @@ class RevocationRequestAdmin(QueueAdmin):
     """The Revocation group's queue: what teams asked to revoke, oldest first."""
 
     duty = REVOKE
-    list_title = "Choose a revocation request to decide"
-    object_title = "Revocation request"
+    list_title = _("Choose a revocation request to decide")
+    object_title = _("Revocation request")
     list_display = (
         "name",
         "primary_domain",

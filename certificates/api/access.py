@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db.models import CharField, Value
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, permissions
 from rest_framework.request import Request
 
@@ -19,7 +20,7 @@ class IsTeamMember(permissions.BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         if request.auth is None:
             raise exceptions.NotAuthenticated(
-                "Send an API token in the X-Auth-Token header (or Authorization: Bearer)."
+                _("Send an API token in the X-Auth-Token header (or Authorization: Bearer).")
             )
         return True
 
@@ -50,6 +51,9 @@ def certificate(request: Request, pk: int, operation: str = VIEW) -> Certificate
     found = team_certificates(request).select_related("team", "organization").filter(pk=pk)
     found = found.first()
     if found is None:
-        raise Http404(f"There is no certificate {pk} in {request.auth.team.name}.")
+        raise Http404(
+            _("There is no certificate %(id)s in %(team)s.")
+            % {"id": pk, "team": request.auth.team.name}
+        )
     require(request, operation)
     return found

@@ -4,6 +4,7 @@ request.user is the token's creator, request.auth the token and the role it acts
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
@@ -15,15 +16,17 @@ class TokenAuthentication(authentication.BaseAuthentication):
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         raw = request.META.get("HTTP_X_AUTH_TOKEN", "")
         if not raw:
-            scheme, _, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+            scheme, _space, value = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
             if scheme.lower() != "bearer":
                 return None
             raw = value
         found = tokens.authenticate(raw.strip())
         if found is None:
             raise exceptions.AuthenticationFailed(
-                "This token is unknown, expired or revoked, or its creator has left the "
-                "team: make a new one on the console's API tokens page."
+                _(
+                    "This token is unknown, expired or revoked, or its creator has left the "
+                    "team: make a new one on the console's API tokens page."
+                )
             )
         token, role = found
         token.acting_role = role

@@ -2,17 +2,26 @@
 true or false (not 0, "yes" or "1"), an integer a JSON number without a fraction (not
 "5"), a string a JSON string (not 5); a body names only the fields it documents. DRF's own
 fields coerce, so `"test": 0` bought a certificate the schema forbids. A refused choice
-lists the values it takes."""
+lists the values it takes. The messages are in the reader's language (translated when
+raised), the values and field names as the schema spells them."""
 
 from typing import Any
 
+from django.utils.functional import lazy
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from certificates.ids import MAX_ID, number
 
 
+def interpolated(message: Any, values: dict) -> Any:
+    """`message % values` as a lazy string, translated when it is shown (a lazy string's own
+    `%` translates at once: at import, in English, for a field's messages)."""
+    return lazy(lambda: str(message) % values, str)()
+
+
 class BooleanField(serializers.BooleanField):
-    default_error_messages = {"invalid": "Must be true or false (a JSON boolean)."}
+    default_error_messages = {"invalid": _("Must be true or false (a JSON boolean).")}
 
     def to_internal_value(self, data: Any) -> bool:
         if isinstance(data, bool):
@@ -24,7 +33,7 @@ class IntegerField(serializers.IntegerField):
     """A body's whole number: a JSON number without a fraction (DRF's own takes "5", '١' or
     '²' in a string)."""
 
-    default_error_messages = {"invalid": "Must be a whole number (a JSON number, not a string)."}
+    default_error_messages = {"invalid": _("Must be a whole number (a JSON number, not a string).")}
 
     def to_internal_value(self, data: Any) -> int:
         found = None if isinstance(data, str) else number(data, lowest=-MAX_ID)
@@ -36,7 +45,7 @@ class IntegerField(serializers.IntegerField):
 class QueryIntegerField(IntegerField):
     """A query string's whole number: ASCII digits only (DRF's own takes '١' and '²')."""
 
-    default_error_messages = {"invalid": "Must be a whole number in ASCII digits."}
+    default_error_messages = {"invalid": _("Must be a whole number in ASCII digits.")}
 
     def to_internal_value(self, data: Any) -> int:
         return super().to_internal_value(
@@ -45,7 +54,7 @@ class QueryIntegerField(IntegerField):
 
 
 class CharField(serializers.CharField):
-    default_error_messages = {"invalid": "Must be a string."}
+    default_error_messages = {"invalid": _("Must be a string.")}
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
@@ -63,7 +72,10 @@ class ChoiceField(serializers.ChoiceField):
     def __init__(self, choices, **kwargs) -> None:
         super().__init__(choices, **kwargs)
         shown = ", ".join(str(choice) for choice in self.choices if choice != "")
-        self.error_messages["invalid_choice"] = f"“{{input}}” is not one of: {shown}."
+        # DRF fills in {input} when it refuses a value.
+        self.error_messages["invalid_choice"] = interpolated(
+            _("“{input}” is not one of: %(choices)s."), {"choices": shown}
+        )
 
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, str):
@@ -78,8 +90,7 @@ class Body(serializers.Serializer):
         if isinstance(data, dict):
             unknown = sorted(str(name) for name in data if name not in self.fields)
             if unknown:
-                known = ", ".join(self.fields) or "none"
-                raise serializers.ValidationError(
-                    dict.fromkeys(unknown[:10], [f"Unknown field; this body takes: {known}."])
-                )
+                known = ", ".join(self.fields) or _("none")
+                said = _("Unknown field; this body takes: %(fields)s.") % {"fields": known}
+                raise serializers.ValidationError(dict.fromkeys(unknown[:10], [said]))
         return super().to_internal_value(data)

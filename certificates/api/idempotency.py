@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
@@ -23,14 +25,16 @@ HEADER = OpenApiParameter(
     "Idempotency-Key",
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
-    description="Any unique string (a UUID): a retry with the same key and body gets the "
-    "first answer; kept for 24 hours.",
+    description=gettext_lazy(
+        "Any unique string (a UUID): a retry with the same key and body gets the first "
+        "answer; kept for 24 hours."
+    ),
 )
 
 
 class KeyReused(exceptions.APIException):
     status_code = 422
-    default_detail = (
+    default_detail = gettext_lazy(
         "This Idempotency-Key was used for another request: use a new key for a new request."
     )
 
@@ -64,9 +68,9 @@ def once(request: Request, answer: Callable[[], Response]) -> Response:
     if not key:
         return answer()
     if len(key) > 200:
-        raise exceptions.ValidationError({"Idempotency-Key": ["At most 200 characters."]})
+        raise exceptions.ValidationError({"Idempotency-Key": [_("At most 200 characters.")]})
     fingerprint = _fingerprint(request)
-    for _ in range(3):
+    for _attempt in range(3):
         if (first := _first_answer(request, key, fingerprint)) is not None:
             return first
         with transaction.atomic():
@@ -82,4 +86,4 @@ def once(request: Request, answer: Callable[[], Response]) -> Response:
                 status_code=response.status_code, body=json.dumps(response.data)
             )
         return response
-    raise Conflict("A request with this Idempotency-Key is still being answered: try again.")
+    raise Conflict(_("A request with this Idempotency-Key is still being answered: try again."))

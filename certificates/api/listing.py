@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import IntegerField
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.request import Request
 
@@ -38,31 +39,41 @@ ORDERS = {
 }
 
 
+MAX_OFFSET = {"limit": f"{settings.SCM_API_MAX_OFFSET:,}"}
+
+
 class Query(serializers.Serializer):
     limit = strict.QueryIntegerField(min_value=1, max_value=50, default=10)
     offset = strict.QueryIntegerField(
         min_value=0,
         max_value=settings.SCM_API_MAX_OFFSET,
         default=0,
-        help_text=f"Rows to skip, up to {settings.SCM_API_MAX_OFFSET:,}; walk further with cursor.",
+        help_text=strict.interpolated(
+            _("Rows to skip, up to %(limit)s; walk further with cursor."), MAX_OFFSET
+        ),
         error_messages={
-            "max_value": f"offset goes up to {settings.SCM_API_MAX_OFFSET:,}: walk further "
-            "with cursor (each answer's next_cursor)."
+            "max_value": strict.interpolated(
+                _(
+                    "offset goes up to %(limit)s: walk further with cursor (each answer's "
+                    "next_cursor)."
+                ),
+                MAX_OFFSET,
+            )
         },
     )
     # An empty value means the default, as a script that builds `?status=` expects.
     sort_key = strict.ChoiceField(
-        choices=["", *SORT_KEYS], required=False, allow_blank=True, help_text="Default: newest."
+        choices=["", *SORT_KEYS], required=False, allow_blank=True, help_text=_("Default: newest.")
     )
     sort_dir = strict.ChoiceField(choices=["", "ASC", "DESC"], required=False, allow_blank=True)
     status = strict.ChoiceField(
         choices=["", "ALL", *SCM_STATUS.values()], required=False, allow_blank=True
     )
     search = strict.CharField(
-        max_length=253, required=False, allow_blank=True, help_text="As the console's search."
+        max_length=253, required=False, allow_blank=True, help_text=_("As the console's search.")
     )
     cursor = strict.CharField(
-        max_length=500, required=False, allow_blank=True, help_text="A next_cursor of an answer."
+        max_length=500, required=False, allow_blank=True, help_text=_("A next_cursor of an answer.")
     )
 
 

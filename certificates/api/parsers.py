@@ -2,6 +2,7 @@
 shape (SCM.0400), never a server error. DRF's own parser turns only ValueError into a 400:
 JSON nested thousands deep raised RecursionError, a 500 on every POST."""
 
+from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
@@ -16,15 +17,20 @@ class JSONParser(parsers.JSONParser):
         try:
             data = super().parse(stream, media_type, parser_context)
         except ParseError as error:
-            raise ParseError(f"The body is not valid JSON: {_reason(error)}") from None
+            raise ParseError(
+                _("The body is not valid JSON: %(reason)s") % {"reason": _reason(error)}
+            ) from None
         except Exception:  # RecursionError, MemoryError, whatever else: all unreadable input
             raise ParseError(
-                "The body cannot be read as JSON (nested too deep, or not UTF-8): send one "
-                "JSON object."
+                _(
+                    "The body cannot be read as JSON (nested too deep, or not UTF-8): send one "
+                    "JSON object."
+                )
             ) from None
         if _depth(data) > MAX_DEPTH:
             raise ParseError(
-                f"The body is nested more than {MAX_DEPTH} levels deep: send one flat JSON object."
+                _("The body is nested more than %(depth)d levels deep: send one flat JSON object.")
+                % {"depth": MAX_DEPTH}
             )
         return data
 

@@ -7,6 +7,7 @@ ApplicationForm, the console's one home for them)."""
 from collections.abc import Callable
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -105,8 +106,10 @@ class Certificate(serializers.Serializer):
     domain = serializers.CharField(source="primary_domain")
     sans = serializers.SerializerMethodField()
     signature_algorithm = serializers.SerializerMethodField(
-        help_text="The certificate's key, read from its CSR (RSA 2048, EC P-256…); before a CSR "
-        "exists, the key the console will generate."
+        help_text=_(
+            "The certificate's key, read from its CSR (RSA 2048, EC P-256…); before a CSR "
+            "exists, the key the console will generate."
+        )
     )
     type = serializers.SerializerMethodField()
     brand = serializers.SerializerMethodField()
@@ -117,7 +120,7 @@ class Certificate(serializers.Serializer):
     expire_time = serializers.DateTimeField(source="not_after", allow_null=True)
     status = serializers.SerializerMethodField()
     progress = PresentedInteger(
-        shows=presenter.progress, allow_null=True, help_text="Percent, 0–100."
+        shows=presenter.progress, allow_null=True, help_text=_("Percent, 0–100.")
     )
     status_text = serializers.CharField(source="state.label")
     test = strict.BooleanField(source="is_test")
@@ -201,8 +204,10 @@ class Authentification(serializers.Serializer):
     domain = serializers.CharField(source="name")
     status = serializers.CharField(
         source="shown_status.code",
-        help_text="pending, verified, failed, or not-verified once the application stopped "
-        "before its domains were proven (as the console's Domains card says)",
+        help_text=_(
+            "pending, verified, failed, or not-verified once the application stopped "
+            "before its domains were proven (as the console's Domains card says)"
+        ),
     )
     record_type = serializers.SerializerMethodField()
     record_name = serializers.SerializerMethodField()
@@ -254,12 +259,14 @@ class CertificateDetail(Certificate):
 class CertificateList(serializers.Serializer):
     certificates = Certificate(many=True)
     total_count = strict.IntegerField(
-        help_text="How many certificates the filters keep, counted up to 1,000 (there are "
-        "more when total_count_capped is true)."
+        help_text=_(
+            "How many certificates the filters keep, counted up to 1,000 (there are "
+            "more when total_count_capped is true)."
+        )
     )
     total_count_capped = serializers.BooleanField()
     next_cursor = serializers.CharField(
-        allow_null=True, help_text="Pass as `cursor` for the next page (any depth)."
+        allow_null=True, help_text=_("Pass as `cursor` for the next page (any depth).")
     )
 
 
@@ -277,11 +284,11 @@ class Buy(strict.Body):
     key_algorithm = strict.ChoiceField(
         choices=list(SCM_KEY.values()),
         required=False,
-        help_text="The key the console generates on applying; the application may change it.",
+        help_text=_("The key the console generates on applying; the application may change it."),
     )
     quantity = strict.IntegerField(min_value=1, max_value=100, default=1)
     test = strict.BooleanField(
-        default=False, help_text="A free test certificate (DV, 3 months; 20 per team)."
+        default=False, help_text=_("A free test certificate (DV, 3 months; 20 per team).")
     )
 
 
@@ -299,14 +306,14 @@ class Apply(strict.Body):
     csr = strict.CharField(
         required=False,
         allow_blank=True,
-        help_text="Your own CSR (PEM); else the console makes one.",
+        help_text=_("Your own CSR (PEM); else the console makes one."),
     )
     key_algorithm = strict.ChoiceField(choices=list(SCM_KEY.values()), required=False)
     domain_method = strict.ChoiceField(
-        choices=["DNS", "FILE"], required=False, help_text="How every domain is proven."
+        choices=["DNS", "FILE"], required=False, help_text=_("How every domain is proven.")
     )
     company_id = strict.IntegerField(
-        required=False, help_text="An organization of the team (OV and EV)."
+        required=False, help_text=_("An organization of the team (OV and EV).")
     )
     contact_name = strict.CharField(required=False, allow_blank=True, max_length=100)
     contact_email = strict.CharField(required=False, allow_blank=True, max_length=254)
@@ -314,7 +321,7 @@ class Apply(strict.Body):
     technical_name = strict.CharField(required=False, allow_blank=True, max_length=100)
     technical_email = strict.CharField(required=False, allow_blank=True, max_length=254)
     technical_phone = strict.CharField(required=False, allow_blank=True, max_length=40)
-    submit = strict.BooleanField(default=True, help_text="false only saves the draft.")
+    submit = strict.BooleanField(default=True, help_text=_("false only saves the draft."))
 
 
 class Revoke(strict.Body):
@@ -322,7 +329,7 @@ class Revoke(strict.Body):
     code = strict.ChoiceField(
         choices=RevocationReason.values,
         default=RevocationReason.UNSPECIFIED,
-        help_text="The RFC 5280 reason.",
+        help_text=_("The RFC 5280 reason."),
     )
 
 
@@ -332,7 +339,7 @@ class Export(strict.Body):
         min_length=8,
         max_length=200,
         trim_whitespace=False,
-        help_text="Encrypt the private key (PKCS#8) with this; without it the key is plain PEM.",
+        help_text=_("Encrypt the private key (PKCS#8) with this; without it the key is plain PEM."),
     )
 
 
@@ -341,24 +348,24 @@ class NoBody(strict.Body):
 
 
 class Exported(serializers.Serializer):
-    entire_certificate = serializers.CharField(help_text="The certificate and its chain (PEM).")
+    entire_certificate = serializers.CharField(help_text=_("The certificate and its chain (PEM)."))
     certificate = serializers.CharField()
     certificate_chain = serializers.CharField()
     private_key = serializers.CharField(
         allow_null=True,
-        help_text="Only where the console made the key and the token's role may have it.",
+        help_text=_("Only where the console made the key and the token's role may have it."),
     )
 
 
 class Error(serializers.Serializer):
     """SCM's error shape (every 4xx and 5xx)."""
 
-    error_code = serializers.CharField(help_text="SCM.0400, SCM.0401, … SCM.0<status>")
+    error_code = serializers.CharField(help_text=_("SCM.0400, SCM.0401, … SCM.0<status>"))
     error_msg = serializers.CharField()
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
-        help_text="Each field that is not valid, with its messages (400).",
+        help_text=_("Each field that is not valid, with its messages (400)."),
     )
 
 

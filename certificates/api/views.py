@@ -5,6 +5,7 @@ steps are open, the same limits count. The token's team and role decide (access.
 from dataclasses import replace
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers as drf
 from rest_framework.request import Request
@@ -141,7 +142,7 @@ class CertificateDetail(TeamView):
         """Delete from the list where the console allows it (its history is kept)."""
         certificate = access.certificate(request, pk, ACT)
         _step(certificate, "discard", request)
-        return Response({"message": "Deleted.", "status": "DELETED"})
+        return Response({"message": _("Deleted."), "status": "DELETED"})
 
 
 def _step(certificate, name: str, request: Request, **kwargs) -> None:
@@ -171,9 +172,8 @@ class Apply(TeamView):
             raise Conflict(NOT_EDITABLE)
         if data.get("sans") and certificate.domain_type != DomainType.MULTIPLE:
             kind = DomainType(certificate.domain_type).label.lower()
-            raise drf.ValidationError(
-                {"sans": [f"Only multiple-domain certificates have sans; this one is {kind}."]}
-            )
+            said = _("Only multiple-domain certificates have sans; this one is %(kind)s.")
+            raise drf.ValidationError({"sans": [said % {"kind": kind}]})
         form = ApplicationForm(
             _form_data(certificate, data), instance=certificate, submitting=data["submit"]
         )
@@ -243,7 +243,7 @@ class Cancel(TeamView):
         certificate = access.certificate(request, pk, ACT)
         shapes.NoBody(data=request.data).is_valid(raise_exception=True)
         _step(certificate, "withdraw", request)
-        return Response({"message": "Withdrawal requested.", "status": "CANCELCHECKING"})
+        return Response({"message": _("Withdrawal requested."), "status": "CANCELCHECKING"})
 
 
 class Revoke(TeamView):
@@ -264,7 +264,7 @@ class Revoke(TeamView):
             reason=asked.validated_data["reason"],
             code=asked.validated_data["code"],
         )
-        return Response({"message": "Revocation requested.", "status": "REVOKING"})
+        return Response({"message": _("Revocation requested."), "status": "REVOKING"})
 
 
 class Export(TeamView):

@@ -4,8 +4,9 @@ normalised, and what is wrong explained in words an applicant understands."""
 from django import forms
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django_countries import countries
 
 from certificates import ids
@@ -23,7 +24,7 @@ from certificates.models import Certificate, Organization
 from certificates.services.applications import CONTACT_FIELDS, Application
 
 COUNTRY_CODES = frozenset(dict(countries))
-PHONE_HELP = "Enter the number in international format, such as +44 20 7946 0000."
+PHONE_HELP = gettext_lazy("Enter the number in international format, such as +44 20 7946 0000.")
 
 
 class OrganizationForm(forms.ModelForm):
@@ -73,15 +74,14 @@ class OrganizationForm(forms.ModelForm):
                 country=self.cleaned_data.get("country"),
                 registration_number=self.cleaned_data.get("registration_number"),
             ).first()
-            self.add_error(None, _already_saved(existing) if existing else "Try again.")
+            self.add_error(None, _already_saved(existing) if existing else _("Try again."))
             return None
 
 
 def _already_saved(existing: Organization) -> str:
-    return (
-        f"Your team already saved this organization as “{existing.legal_name}”: pick it "
-        "from the list above."
-    )
+    return _(
+        "Your team already saved this organization as “%(name)s”: pick it from the list above."
+    ) % {"name": existing.legal_name}
 
 
 class ApplicationForm(forms.ModelForm):
@@ -92,36 +92,38 @@ class ApplicationForm(forms.ModelForm):
     """
 
     primary_domain = forms.CharField(
-        label="Primary domain",
+        label=gettext_lazy("Primary domain"),
         max_length=1000,
         required=False,
-        help_text="For example www.example.com; internationalised names are fine.",
+        help_text=gettext_lazy("For example www.example.com; internationalised names are fine."),
     )
     additional_domains = forms.CharField(
-        label="Additional domains",
+        label=gettext_lazy("Additional domains"),
         required=False,
         max_length=30_000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="One per line.",
+        help_text=gettext_lazy("One per line."),
     )
     # An ACME order's CSR comes from its client, never from this form.
     csr_source = forms.ChoiceField(
-        label="CSR",
+        label=gettext_lazy("CSR"),
         choices=[(s.value, s.label) for s in (CsrSource.SYSTEM, CsrSource.OWN)],
         widget=forms.RadioSelect,
         initial=CsrSource.SYSTEM,
     )
-    key_algorithm = forms.ChoiceField(label="Key algorithm", choices=KeyAlgorithm.choices)
+    key_algorithm = forms.ChoiceField(
+        label=gettext_lazy("Key algorithm"), choices=KeyAlgorithm.choices
+    )
     csr_text = forms.CharField(
-        label="Paste your CSR",
+        label=gettext_lazy("Paste your CSR"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false"}),
     )
-    csr_file = forms.FileField(label="…or upload it", required=False)
+    csr_file = forms.FileField(label=gettext_lazy("…or upload it"), required=False)
     organization = ids.ModelChoiceField(
         queryset=Organization.objects.none(),
         required=False,
-        empty_label="A new organization (enter it below)",
+        empty_label=gettext_lazy("A new organization (enter it below)"),
     )
 
     class Meta:
@@ -160,7 +162,7 @@ class ApplicationForm(forms.ModelForm):
                 organization=certificate.organization_id or self._verified_organization(),
             )
         if self.wildcard:
-            self.fields["primary_domain"].help_text = "A wildcard name such as *.example.com."
+            self.fields["primary_domain"].help_text = _("A wildcard name such as *.example.com.")
         # While typing, htmx asks the server how the domains read (apply.html#domain-check).
         check = {
             "hx-get": reverse("certificates:apply-check", args=[certificate.pk]),
@@ -214,7 +216,8 @@ class ApplicationForm(forms.ModelForm):
         name = normalise(self._typed(raw), wildcard_allowed=self.wildcard)
         if self.wildcard and not name.startswith("*."):
             raise forms.ValidationError(
-                f"A wildcard certificate covers *.{name}: start the domain with *."
+                _("A wildcard certificate covers *.%(name)s: start the domain with *.")
+                % {"name": name}
             )
         return name
 
@@ -231,11 +234,17 @@ class ApplicationForm(forms.ModelForm):
             raise forms.ValidationError(errors)
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
-            raise forms.ValidationError(f"Listed twice: {', '.join(duplicates)}.")
+            raise forms.ValidationError(
+                _("Listed twice: %(names)s.") % {"names": ", ".join(duplicates)}
+            )
         if len(names) > slots:
             raise forms.ValidationError(
-                f"This certificate covers {slots} additional domain{pluralize(slots)}; "
-                f"remove {len(names) - slots}."
+                ngettext(
+                    "This certificate covers %(slots)d additional domain; remove %(extra)d.",
+                    "This certificate covers %(slots)d additional domains; remove %(extra)d.",
+                    slots,
+                )
+                % {"slots": slots, "extra": len(names) - slots}
             )
         return names
 
@@ -243,13 +252,19 @@ class ApplicationForm(forms.ModelForm):
         upload = self.cleaned_data["csr_file"]
         if "csr_file" in self.too_large:
             raise forms.ValidationError(
-                f"That file is larger than {settings.SCM_MAX_CSR_BYTES // 1024} KB; a CSR is "
-                "a few kilobytes. Upload the .csr file."
+                _(
+                    "That file is larger than %(limit)d KB; a CSR is a few kilobytes. Upload "
+                    "the .csr file."
+                )
+                % {"limit": settings.SCM_MAX_CSR_BYTES // 1024}
             )
         if upload and upload.size > settings.SCM_MAX_CSR_BYTES:
             raise forms.ValidationError(
-                f"That file has {upload.size:,} bytes; a CSR is a few kilobytes "
-                f"(at most {settings.SCM_MAX_CSR_BYTES // 1024} KB). Upload the .csr file."
+                _(
+                    "That file has %(size)s bytes; a CSR is a few kilobytes (at most "
+                    "%(limit)d KB). Upload the .csr file."
+                )
+                % {"size": f"{upload.size:,}", "limit": settings.SCM_MAX_CSR_BYTES // 1024}
             )
         return upload
 
@@ -257,7 +272,8 @@ class ApplicationForm(forms.ModelForm):
         text = self.cleaned_data["csr_text"].strip()
         if len(text.encode()) > settings.SCM_MAX_CSR_BYTES:
             raise forms.ValidationError(
-                f"That is too long for a CSR (at most {settings.SCM_MAX_CSR_BYTES // 1024} KB)."
+                _("That is too long for a CSR (at most %(limit)d KB).")
+                % {"limit": settings.SCM_MAX_CSR_BYTES // 1024}
             )
         return text
 
@@ -266,7 +282,10 @@ class ApplicationForm(forms.ModelForm):
         primary = cleaned.get("primary_domain", "")
         additional = cleaned.get("additional_domains", [])
         if primary and primary in additional:
-            self.add_error("additional_domains", f"{primary} is already the primary domain.")
+            self.add_error(
+                "additional_domains",
+                _("%(name)s is already the primary domain.") % {"name": primary},
+            )
         if cleaned.get("csr_source") == CsrSource.OWN:
             cleaned["csr_pem"] = self._clean_own_csr(primary, additional)
         if self.submitting:
@@ -274,19 +293,21 @@ class ApplicationForm(forms.ModelForm):
         if self.submitting and self.needs_organization:
             for name in ("applicant_name", "applicant_email", "applicant_phone"):
                 if name in self.fields and not cleaned.get(name) and name not in self.errors:
-                    self.add_error(name, "Required to submit: the CA contacts the applicant.")
+                    self.add_error(name, _("Required to submit: the CA contacts the applicant."))
         return cleaned
 
     def _require_domains(self) -> None:
         """To submit, the domains must be there: typed, or filled in from an own CSR."""
         if "primary_domain" not in self.errors and not self.cleaned_data.get("primary_domain"):
-            self.add_error("primary_domain", "Enter the primary domain, such as www.example.com.")
+            self.add_error(
+                "primary_domain", _("Enter the primary domain, such as www.example.com.")
+            )
         if (
             "additional_domains" in self.fields
             and "additional_domains" not in self.errors
             and not self.cleaned_data.get("additional_domains")
         ):
-            self.add_error("additional_domains", "Enter at least one additional domain.")
+            self.add_error("additional_domains", _("Enter at least one additional domain."))
 
     def _clean_own_csr(self, primary: str, additional: list[str]) -> str:
         upload = self.cleaned_data.get("csr_file")
@@ -294,7 +315,9 @@ class ApplicationForm(forms.ModelForm):
         field = "csr_file" if upload else "csr_text"
         if not data:
             if self.submitting and "csr_file" not in self.errors:
-                self.add_error("csr_text", "Paste your CSR or upload it, or let us generate one.")
+                self.add_error(
+                    "csr_text", _("Paste your CSR or upload it, or let us generate one.")
+                )
             return ""
         try:
             csr = x509.load_csr(data)
@@ -334,7 +357,7 @@ class ApplicationForm(forms.ModelForm):
             self.data["primary_domain"] = unicode_form(primary)
             self.data["additional_domains"] = "\n".join(unicode_form(n) for n in additional)
             shown = ", ".join(unicode_form(name) for name in filled)
-            self.notes.append(f"Filled in from your CSR: {shown}.")
+            self.notes.append(_("Filled in from your CSR: %(names)s.") % {"names": shown})
         return primary, additional
 
     def application(self, organization: Organization | None) -> Application:

@@ -1,6 +1,8 @@
 """What to buy: certificates of a type, brand and domain type, or a free test certificate."""
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from certificates import ids
 from certificates.choices import (
@@ -18,37 +20,49 @@ class PurchaseForm(forms.Form):
     made), not here."""
 
     certificate_type = forms.ChoiceField(
-        label="Certificate type",
+        label=gettext_lazy("Certificate type"),
         choices=CertificateType.choices,
         initial=CertificateType.DV,
         widget=forms.RadioSelect,
     )
-    brand = forms.ChoiceField(choices=Brand.choices, initial=Brand.AURORA, widget=forms.RadioSelect)
+    brand = forms.ChoiceField(
+        label=gettext_lazy("Brand"),
+        choices=Brand.choices,
+        initial=Brand.AURORA,
+        widget=forms.RadioSelect,
+    )
     domain_type = forms.ChoiceField(
-        label="Domain type",
+        label=gettext_lazy("Domain type"),
         choices=DomainType.choices,
         initial=DomainType.SINGLE,
         widget=forms.RadioSelect,
     )
     additional_domains = ids.IntegerField(
-        label="Additional domains",
+        label=gettext_lazy("Additional domains"),
         required=False,
         min_value=1,
         max_value=MAX_ADDITIONAL_DOMAINS,
-        help_text="Multiple domains only: how many besides the primary domain (1–99).",
+        help_text=gettext_lazy(
+            "Multiple domains only: how many besides the primary domain (1–99)."
+        ),
         error_messages={
-            "min_value": "A multiple-domain certificate covers at least 1 additional domain.",
-            "max_value": "A multiple-domain certificate covers at most 99 additional domains.",
+            "min_value": gettext_lazy(
+                "A multiple-domain certificate covers at least 1 additional domain."
+            ),
+            "max_value": gettext_lazy(
+                "A multiple-domain certificate covers at most 99 additional domains."
+            ),
         },
     )
     quantity = ids.IntegerField(
+        label=gettext_lazy("Quantity"),
         min_value=1,
         max_value=100,
         initial=1,
-        help_text="One list row per certificate.",
+        help_text=gettext_lazy("One list row per certificate."),
         error_messages={
-            "min_value": "Buy at least 1 certificate.",
-            "max_value": "At most 100 certificates at a time.",
+            "min_value": gettext_lazy("Buy at least 1 certificate."),
+            "max_value": gettext_lazy("At most 100 certificates at a time."),
         },
     )
 
@@ -58,13 +72,15 @@ class PurchaseForm(forms.Form):
         if product and CertificateType(product).is_ev and domain_type == DomainType.WILDCARD:
             self.add_error(
                 "domain_type",
-                "EV certificates cannot be wildcard (CA/Browser Forum rules): choose single "
-                "or multiple domains.",
+                _(
+                    "EV certificates cannot be wildcard (CA/Browser Forum rules): choose single "
+                    "or multiple domains."
+                ),
             )
         if domain_type == DomainType.MULTIPLE:
             if not cleaned.get("additional_domains") and "additional_domains" not in self.errors:
                 self.add_error(
-                    "additional_domains", "Say how many additional domains (1–99) to cover."
+                    "additional_domains", _("Say how many additional domains (1–99) to cover.")
                 )
         else:
             cleaned["additional_domains"] = 0
@@ -99,4 +115,6 @@ class PurchaseForm(forms.Form):
 
 
 class TestCertificateForm(forms.Form):
-    brand = forms.ChoiceField(choices=Brand.choices, initial=Brand.AURORA)
+    brand = forms.ChoiceField(
+        label=gettext_lazy("Brand"), choices=Brand.choices, initial=Brand.AURORA
+    )

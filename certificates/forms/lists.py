@@ -1,10 +1,11 @@
 """The list's query string: tab, status, search, sort and the page's cursor."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from certificates.choices import Status
 
-TABS = {"all": "All", "ssl": "SSL certificates", "test": "Test certificates"}
+TABS = {"all": _("All"), "ssl": _("SSL certificates"), "test": _("Test certificates")}
 LISTED_STATUSES = [(s.value, s.label) for s in Status if s != Status.DELETED]
 
 
@@ -12,14 +13,14 @@ class ListFilterForm(forms.Form):
     """The list's query string. Unknown or malformed values fall back to the defaults."""
 
     tab = forms.ChoiceField(choices=TABS.items(), required=False)
-    status = forms.ChoiceField(choices=[("", "All statuses"), *LISTED_STATUSES], required=False)
+    status = forms.ChoiceField(choices=[("", _("All statuses")), *LISTED_STATUSES], required=False)
     q = forms.CharField(max_length=253, required=False, strip=True)
     sort = forms.ChoiceField(
         choices=[
-            ("created", "Newest"),
-            ("updated", "Last updated"),
-            ("expiry", "Expiry"),
-            ("status", "Status"),
+            ("created", _("Newest")),
+            ("updated", _("Last updated")),
+            ("expiry", _("Expiry")),
+            ("status", _("Status")),
         ],
         required=False,
     )

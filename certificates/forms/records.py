@@ -16,26 +16,26 @@ from certificates.models.records import CA
 # Records exist from the console's first day on; dates far outside say so on the form
 # instead of becoming times the database cannot hold.
 DATES = [
-    MinValueValidator(dt.date(2000, 1, 1), "Pick a date from 2000 on."),
-    MaxValueValidator(dt.date(9000, 12, 31), "Pick a date before the year 9001."),
+    MinValueValidator(dt.date(2000, 1, 1), _("Pick a date from 2000 on.")),
+    MaxValueValidator(dt.date(9000, 12, 31), _("Pick a date before the year 9001.")),
 ]
 
 
 class RecordFilterForm(forms.Form):
-    member = forms.ChoiceField(required=False, label="Member")
+    member = forms.ChoiceField(required=False, label=_("Member"))
     action = forms.ChoiceField(
         choices=lambda: [("", _("All actions")), *record_choices()],
         required=False,
         label=_("Action"),
     )
     certificate = ids.IntegerField(
-        required=False, min_value=1, max_value=2**63 - 1, label="Certificate ID"
+        required=False, min_value=1, max_value=2**63 - 1, label=_("Certificate ID")
     )
     since = forms.DateField(
-        required=False, label="From", widget=forms.DateInput({"type": "date"}), validators=DATES
+        required=False, label=_("From"), widget=forms.DateInput({"type": "date"}), validators=DATES
     )
     until = forms.DateField(
-        required=False, label="To", widget=forms.DateInput({"type": "date"}), validators=DATES
+        required=False, label=_("To"), widget=forms.DateInput({"type": "date"}), validators=DATES
     )
     after = forms.CharField(max_length=200, required=False)
 
@@ -43,16 +43,16 @@ class RecordFilterForm(forms.Form):
         super().__init__(data)
         # The team's members now, and the CA; a former member's records show under "All".
         self.fields["member"].choices = [
-            ("", "All members"),
+            ("", _("All members")),
             *[(name, name) for name in members],
-            (CA, "The CA"),
+            (CA, _("The CA")),
         ]
 
     def clean(self) -> dict:
         cleaned = super().clean()
         since, until = cleaned.get("since"), cleaned.get("until")
         if since and until and since > until:
-            self.add_error("until", "“To” is before “From”: pick a later date.")
+            self.add_error("until", _("“To” is before “From”: pick a later date."))
         return cleaned
 
     def filters(self) -> dict:

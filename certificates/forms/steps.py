@@ -1,6 +1,8 @@
 """Forms of single steps: the reason or confirmation a step asks for, and renaming."""
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from certificates.choices import RevocationReason
 from certificates.models import Certificate
@@ -10,9 +12,10 @@ class ReasonForm(forms.Form):
     """Asks staff why; the reason is logged and shown to the applicant."""
 
     reason = forms.CharField(
+        label=gettext_lazy("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
-        help_text="Shown to the applicant in the certificate's timeline.",
+        help_text=gettext_lazy("Shown to the applicant in the certificate's timeline."),
     )
 
 
@@ -20,10 +23,11 @@ class ConfirmRevocationForm(forms.Form):
     """Revoking cannot be undone: staff confirm they mean this certificate."""
 
     confirm = forms.BooleanField(
-        label="Revoke this certificate",
-        help_text="It is listed on the CRL and OCSP answers “revoked” from now on; this "
-        "cannot be undone.",
-        error_messages={"required": "Tick the box to confirm the revocation."},
+        label=gettext_lazy("Revoke this certificate"),
+        help_text=gettext_lazy(
+            "It is listed on the CRL and OCSP answers “revoked” from now on; this cannot be undone."
+        ),
+        error_messages={"required": gettext_lazy("Tick the box to confirm the revocation.")},
     )
 
 
@@ -32,14 +36,16 @@ class RenameForm(forms.ModelForm):
         model = Certificate
         fields = ["name"]
         help_texts = {
-            "name": "Up to 64 characters, for your team to tell its certificates apart; it "
-            "is not written into the certificate."
+            "name": gettext_lazy(
+                "Up to 64 characters, for your team to tell its certificates apart; it is "
+                "not written into the certificate."
+            )
         }
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
         if not name.isprintable():
-            raise forms.ValidationError("Use letters, digits, spaces and punctuation only.")
+            raise forms.ValidationError(_("Use letters, digits, spaces and punctuation only."))
         return name
 
 
@@ -47,16 +53,17 @@ class ActionForm(forms.Form):
     """Confirms an owner's action; some need a reason, revocation an RFC 5280 reason code."""
 
     code = forms.ChoiceField(
-        label="Reason code",
+        label=gettext_lazy("Reason code"),
         choices=RevocationReason.choices,
         initial=RevocationReason.UNSPECIFIED,
         required=False,
-        help_text="Published in the CRL and OCSP answers.",
+        help_text=gettext_lazy("Published in the CRL and OCSP answers."),
     )
     reason = forms.CharField(
+        label=gettext_lazy("Reason"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
-        error_messages={"required": "Please say why, in a few words."},
+        error_messages={"required": gettext_lazy("Please say why, in a few words.")},
     )
 
     def __init__(self, *args, reason_required: bool, reason_codes: bool = False, **kwargs) -> None:
