@@ -58,8 +58,9 @@ def switch(request: HttpRequest) -> HttpResponse:
     and go back to the page it was chosen on."""
     code = request.POST.get("language", "")
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    # Only a path of this site (the switcher sends the page's own): no host, so no other site.
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts=set()
     ):
         target = "/"
     response = HttpResponseRedirect(target)

@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Min, Q, Sum
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from certificates import figures
 from certificates.choices import CertificateType, Status
@@ -116,7 +116,17 @@ def _issuance(team_id: int, today: dt.date) -> dict:
     for median in medians:
         median["share"] = round(median["seconds"] / longest * 100) if longest else 0
     return {
-        "months": figures.bars((f"{m:%b %Y}", per_month[m]) for m in months),
+        "months": [
+            {**bar, "short": formats.date_format(month, "M")}  # the axis: Dec, ธ.ค., 12月
+            for month, bar in zip(
+                months,
+                figures.bars(
+                    (formats.date_format(month, "YEAR_MONTH_FORMAT"), per_month[month])
+                    for month in months
+                ),
+                strict=True,
+            )
+        ],
         "issued_in_year": sum(per_month.values()),
         "medians": medians,
     }

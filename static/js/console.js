@@ -1,10 +1,11 @@
-// Copy buttons: <button data-copy="text">. No inline scripts, so a strict CSP can apply.
+// Copy buttons: <button data-copy="text">. No inline scripts, so a strict CSP can apply; the
+// word they show once done comes from the page (base.html), in its language.
 document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-copy]");
   if (!button || !navigator.clipboard) return;
   navigator.clipboard.writeText(button.dataset.copy).then(() => {
     const label = button.textContent;
-    button.textContent = "Copied";
+    button.textContent = document.body.dataset.copied || "Copied";  // in the page's language
     setTimeout(() => { button.textContent = label; }, 1500);
   });
 });

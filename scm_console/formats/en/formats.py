@@ -7,3 +7,4 @@ SHORT_DATETIME_FORMAT = "Y-m-d H:i T"
 DATE_FORMAT = "Y-m-d"
 SHORT_DATE_FORMAT = "Y-m-d"
 TIME_FORMAT = "H:i"
+YEAR_MONTH_FORMAT = "M Y"  # Dec 2026: the overview's months
