@@ -177,7 +177,9 @@ def staff_overview(*, now: dt.datetime | None = None) -> StaffOverview:
         review_queue=waiting.get(Status.PENDING_ORG_VERIFICATION, 0),
         oldest_review=oldest,
         waiting=[(s, waiting.get(s, 0)) for s in WAITING],
-        days=figures.bars((f"{d:%d %b}", per_day.get(d, 0)) for d in days),
+        days=figures.bars(
+            (formats.date_format(d, "MONTH_DAY_FORMAT"), per_day.get(d, 0)) for d in days
+        ),
         issued_in_days=sum(per_day.values()),
         failures=_failures(now - dt.timedelta(days=STAFF_DAYS)),
         failure_days=STAFF_DAYS,

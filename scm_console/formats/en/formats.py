@@ -8,3 +8,4 @@ DATE_FORMAT = "Y-m-d"
 SHORT_DATE_FORMAT = "Y-m-d"
 TIME_FORMAT = "H:i"
 YEAR_MONTH_FORMAT = "M Y"  # Dec 2026: the overview's months
+MONTH_DAY_FORMAT = "d M"  # 07 Dec: the staff overview's days

@@ -7,3 +7,4 @@ DATE_FORMAT = "j M Y"
 SHORT_DATE_FORMAT = "j M Y"
 TIME_FORMAT = "H:i"
 YEAR_MONTH_FORMAT = "M Y"  # ธ.ค. 2026
+MONTH_DAY_FORMAT = "j M"  # 7 ธ.ค.
