@@ -35,6 +35,7 @@ class RenameForm(forms.ModelForm):
     class Meta:
         model = Certificate
         fields = ["name"]
+        labels = {"name": gettext_lazy("Name")}
         help_texts = {
             "name": gettext_lazy(
                 "Up to 64 characters, for your team to tell its certificates apart; it is "

@@ -6,6 +6,7 @@ import secrets
 from typing import NamedTuple
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 from django.utils import timezone
 
 from certificates.choices import EMAIL_LOCAL_PARTS, CsrSource, DomainStatus, Method, Status
@@ -25,7 +26,7 @@ class ShownStatus(NamedTuple):
     label: str
 
 
-NOT_VERIFIED = ShownStatus("not-verified", "Not verified")
+NOT_VERIFIED = ShownStatus("not-verified", gettext_lazy("Not verified"))
 # States a certificate reaches only once every domain was verified.
 PAST_DOMAIN_VERIFICATION = frozenset(
     {

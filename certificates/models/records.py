@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils import timezone
 
 from certificates.actions import ACTIONS, STAFF_EDIT, done_wording, record_label
@@ -18,6 +19,11 @@ from certificates.choices import Server, Status
 from certificates.templatetags.console import when
 
 CA = "the CA"  # staff and the system, as a team sees them (one name for the CA)
+
+
+def shown_actor(actor_name: str) -> str:
+    """A record's actor name as pages show it: "the CA" in the reader's language."""
+    return gettext("the CA") if actor_name == CA else actor_name
 # The records of a bundle downloaded (the certificate's page) or exported (the API): the
 # hourly download limit counts them.
 DOWNLOADS = ("download", "export")
@@ -107,6 +113,12 @@ class Record(models.Model):
     @property
     def label(self) -> str:
         return record_label(self.action)
+
+    @property
+    def actor_shown(self) -> str:
+        """Who acted as the team reads it, in the reader's language: a member's username, or
+        "the CA" (stored in English, as the records' filter and CSV name it)."""
+        return shown_actor(self.actor_name)
 
     @property
     def summary(self) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Min, Q, Sum
 from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy
 
 from certificates import figures
 from certificates.choices import CertificateType, Status
@@ -26,12 +27,18 @@ MONTHS = 12
 # Which states ask something of the team, and what: the overview's "needs your attention"
 # says "<n> <what they are> — <what to do>".
 ASKS_THE_TEAM = {
-    Status.PENDING_APPLICATION: ("not submitted yet", "finish the applications and submit them"),
-    Status.PENDING_DOMAIN_VERIFICATION: (
-        "waiting for proof of domain control",
-        "publish the DNS record or file each one asks for",
+    Status.PENDING_APPLICATION: (
+        gettext_lazy("not submitted yet"),
+        gettext_lazy("finish the applications and submit them"),
     ),
-    Status.APPLICATION_FAILED: ("failed", "read why, then apply again or delete them"),
+    Status.PENDING_DOMAIN_VERIFICATION: (
+        gettext_lazy("waiting for proof of domain control"),
+        gettext_lazy("publish the DNS record or file each one asks for"),
+    ),
+    Status.APPLICATION_FAILED: (
+        gettext_lazy("failed"),
+        gettext_lazy("read why, then apply again or delete them"),
+    ),
 }
 
 

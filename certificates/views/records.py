@@ -18,6 +18,7 @@ from certificates.actions import record_label
 from certificates.choices import Status
 from certificates.forms.records import RecordFilterForm
 from certificates.models import Record
+from certificates.models.records import shown_actor
 from certificates.permissions import VIEW
 from teams import session
 
@@ -90,7 +91,7 @@ def _csv(found, team_name: str) -> StreamingHttpResponse:
             yield writer.writerow(
                 [
                     at.astimezone(dt.UTC).isoformat(timespec="seconds"),
-                    _cell(actor),
+                    _cell(shown_actor(actor)),
                     kinds[action],
                     _cell(label),
                     states.get(source, source),
