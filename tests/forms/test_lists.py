@@ -110,4 +110,9 @@ def test_a_search_for_an_id_finds_that_certificate(alice, rows):
 
 def test_a_search_with_a_team_finds_only_that_teams_certificates(alice, bob, rows):
     CertificateFactory(owner=bob, primary_domain="shop.bob.example")
-    assert kept(alice, "q=shop") == {"shop"}
+    values = parsed("q=shop")
+    everyone = Certificate.objects.all()
+    found = ListFilterForm.apply(everyone, values, team=team_of(alice))
+    assert [c.primary_domain for c in found] == ["shop.example.com"]
+    anywhere = ListFilterForm.apply(everyone, values)
+    assert {c.primary_domain for c in anywhere} == {"shop.example.com", "shop.bob.example"}
