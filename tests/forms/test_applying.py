@@ -3,6 +3,8 @@ bound to real certificates: what a valid application cleans to and hands the ser
 notes on what was read differently from how it was typed, and each message an applicant can
 get, on its field. (Through the page, with the saving: tests/views/test_applying*.py.)"""
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -184,7 +186,9 @@ def test_the_special_words_are_those_of_the_domains_entered(alice):
 def test_a_wildcard_certificate_needs_a_wildcard_name(alice, typed, message):
     application = bound(fresh(alice, domain_type=DomainType.WILDCARD), primary_domain=typed)
     assert application.errors == {"primary_domain": [message]}
-    assert bound(fresh(alice, domain_type=DomainType.WILDCARD), primary_domain="*.example.com")
+    assert bound(
+        fresh(alice, domain_type=DomainType.WILDCARD), primary_domain="*.example.com"
+    ).is_valid()
 
 
 def test_a_wildcard_on_another_certificate_is_refused(alice):
@@ -286,7 +290,9 @@ def test_an_own_csr_that_cannot_be_used_says_why(alice, csr, message):
 
 
 def test_a_draft_with_no_csr_yet_is_fine(alice):
-    assert bound(fresh(alice), submitting=False, primary_domain="www.example.com", **own(""))
+    draft = bound(fresh(alice), submitting=False, primary_domain="www.example.com", **own(""))
+    assert draft.is_valid(), draft.errors
+    assert draft.cleaned_data["csr_pem"] == ""
 
 
 def test_a_csr_that_is_too_long_is_refused_before_it_is_read(alice, settings):
@@ -344,8 +350,8 @@ def test_an_unbound_form_shows_what_was_saved(alice):
 
 def test_an_ov_form_starts_with_the_teams_most_recently_verified_organization(alice):
     now = timezone.now()
-    OrganizationFactory(owner=alice, verified_at=now - timezone.timedelta(days=30))
-    latest = OrganizationFactory(owner=alice, verified_at=now - timezone.timedelta(days=1))
+    OrganizationFactory(owner=alice, verified_at=now - dt.timedelta(days=30))
+    latest = OrganizationFactory(owner=alice, verified_at=now - dt.timedelta(days=1))
     OrganizationFactory(owner=alice)  # never verified
     assert ApplicationForm(instance=fresh(alice, ov=True)).initial["organization"] == latest.pk
 
