@@ -1,6 +1,8 @@
-"""The verification workflow (services/domain_checks.py, domain_methods.py): re-checks
-with backoff, deadline, workers, email links, and what follows (organization reuse,
-automatic DV issuance, CAA); the simulated CA is the demo's (tests/demo/test_simulated_ca.py)."""
+"""The verification workflow (services/domain_checks.py): re-checks with backoff, deadline,
+workers, email links through their page, and what follows (organization reuse, automatic DV
+issuance, a CAA refusal shown to staff). The jobs on their own: tests/test_tasks.py; the
+methods and the link's rules: tests/services/test_domain_methods.py; the simulated CA is
+the demo's (tests/demo/test_simulated_ca.py)."""
 
 import datetime as dt
 import threading
