@@ -21,7 +21,7 @@ from tests.factories import (
     in_state,
     team_of,
 )
-from tests.views.test_lists import LIST, row_ids
+from tests.support.pages import LIST, row_ids
 
 
 def link(html: str, rel: str) -> str | None:
