@@ -10,6 +10,7 @@ from tests.factories import UserFactory
 from tests.support.browsing import browser, no_csp_violations, people  # noqa: F401 - fixtures
 from tests.support.follow_ups import follow_ups  # noqa: F401 - fixture
 from tests.support.pages import client_for
+from tests.support.world import world  # noqa: F401 - fixture (the URL-by-person tests)
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,8 @@
-"""The application form and a new organization entered on it (certificates/forms/applying.py),
-bound to real certificates: what a valid application cleans to and hands the service, the
-notes on what was read differently from how it was typed, and each message an applicant can
-get, on its field. (Through the page, with the saving: tests/views/test_applying*.py.)"""
+"""The application form (certificates/forms/applying.py ApplicationForm), bound to real
+certificates: what a valid application cleans to and hands the service, the notes on what was
+read differently from how it was typed, and each message an applicant can get, on its field.
+(The organization entered on it: test_applying_organization.py; through the page, with the
+saving: tests/views/test_applying*.py.)"""
 
 import datetime as dt
 
@@ -11,10 +12,9 @@ from django.utils import timezone
 
 from certificates.ca import csr as x509
 from certificates.choices import CsrSource, DomainType, KeyAlgorithm
-from certificates.forms import ApplicationForm, OrganizationForm
-from certificates.models import Organization
-from tests.factories import OrganizationFactory, make_csr, team_of
-from tests.support.applying import CONTACTS, ORGANIZATION, form, fresh
+from certificates.forms import ApplicationForm
+from tests.factories import OrganizationFactory, make_csr
+from tests.support.applying import CONTACTS, form, fresh
 
 REQUIRED = "This field is required."
 PHONE = "Enter the number in international format, such as +44 20 7946 0000."
@@ -354,64 +354,3 @@ def test_an_ov_form_starts_with_the_teams_most_recently_verified_organization(al
     latest = OrganizationFactory(owner=alice, verified_at=now - dt.timedelta(days=1))
     OrganizationFactory(owner=alice)  # never verified
     assert ApplicationForm(instance=fresh(alice, ov=True)).initial["organization"] == latest.pk
-
-
-# OrganizationForm
-
-
-def organization_form(owner, **changes) -> OrganizationForm:
-    data = {**ORGANIZATION, **{f"org-{name}": value for name, value in changes.items()}}
-    entered = OrganizationForm(data, prefix="org", team=team_of(owner))
-    entered.is_valid()
-    return entered
-
-
-def test_a_new_organization_is_saved_for_the_team_with_its_phone_in_e164(alice):
-    entered = organization_form(alice)
-    assert entered.is_valid(), entered.errors
-    saved = entered.save_new()
-    assert saved is not None and saved.team == team_of(alice)
-    assert Organization.objects.values_list("legal_name", "phone").get() == (
-        "Contoso Ltd",
-        "+442079460000",  # typed the British way: read in the organization's country
-    )
-
-
-def test_a_national_number_is_read_in_the_organizations_country(alice):
-    entered = organization_form(alice, country="US", phone="(202) 555-0123")
-    assert entered.is_valid(), entered.errors
-    assert entered.cleaned_data["phone"].as_e164 == "+12025550123"
-    assert organization_form(alice, country="ZZ", phone="020 7946 0000").errors["phone"] == [PHONE]
-
-
-def test_an_organization_the_team_saved_already_is_refused_by_its_name(alice, bob):
-    OrganizationFactory(
-        owner=alice, legal_name="Contoso", country="GB", registration_number="01234567"
-    )
-    assert organization_form(alice).errors == {
-        "__all__": [
-            "Your team already saved this organization as “Contoso”: pick it from the list above."
-        ]
-    }
-    assert organization_form(bob).is_valid()  # another team's is theirs
-
-
-def test_an_organization_saved_by_a_racing_request_is_refused_not_a_500(alice):
-    entered = organization_form(alice)
-    assert entered.is_valid()
-    OrganizationFactory(
-        owner=alice, legal_name="Contoso", country="GB", registration_number="01234567"
-    )
-    assert entered.save_new() is None
-    assert entered.non_field_errors() == [
-        "Your team already saved this organization as “Contoso”: pick it from the list above."
-    ]
-    assert Organization.objects.count() == 1
-
-
-@pytest.mark.parametrize(
-    "field", ["legal_name", "country", "state", "city", "address", "registration_number", "phone"]
-)
-def test_each_field_of_an_organization_is_required(alice, field):
-    international = {"phone": "+44 20 7946 0000"} if field == "country" else {}
-    assert organization_form(alice, **international, **{field: ""}).errors == {field: [REQUIRED]}
