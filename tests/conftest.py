@@ -9,6 +9,8 @@ from certificates.staff_groups import ensure_staff_groups
 from tests.factories import UserFactory
 from tests.support.browsing import browser, no_csp_violations, people  # noqa: F401 - fixtures
 from tests.support.follow_ups import follow_ups  # noqa: F401 - fixture
+from tests.support.pages import client_for
+from tests.support.world import world  # noqa: F401 - fixture (the URL-by-person tests)
 
 
 @pytest.fixture(autouse=True)
@@ -64,25 +66,19 @@ def revoker(db):
     return _staff("rev", "Revocation")
 
 
-def _client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def alice_client(alice) -> Client:
-    return _client_for(alice)
+    return client_for(alice)
 
 
 @pytest.fixture
 def bob_client(bob) -> Client:
-    return _client_for(bob)
+    return client_for(bob)
 
 
 @pytest.fixture
 def staff_client(staff) -> Client:
-    return _client_for(staff)
+    return client_for(staff)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from certificates.ca import bundles, keystore
 from tests.ca.helpers import issued
 from tests.support.processes import ROOT
 from tests.support.urlconf import routes
-from tests.test_authorization import url_for, world  # noqa: F401 (fixture)
+from tests.support.world import url_for
 
 PRODUCTION = {
     "DEBUG": "0",
@@ -121,7 +121,7 @@ def test_every_page_carries_a_csp_without_unsafe_inline(alice_client, path):
 INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style[\s>]|\sstyle=|\son[a-z]+=", re.I)
 
 
-def test_no_page_has_inline_scripts_styles_or_handlers(world):  # noqa: F811
+def test_no_page_has_inline_scripts_styles_or_handlers(world):
     """What the policy would block, looked for in every page each person can open."""
     found = []
     for role in ("reader", "member", "administrator", "superuser"):
@@ -165,7 +165,7 @@ def test_the_fifth_wrong_password_locks_that_username_from_that_address(db, clie
         assert again.status_code == 302
 
 
-def test_every_post_without_the_csrf_token_is_refused(world):  # noqa: F811
+def test_every_post_without_the_csrf_token_is_refused(world):
     """Every URL, POSTed by its owner without a token: 403. The OCSP responder is the one
     exception by design (relying parties POST DER requests, RFC 6960). The REST API reads
     no cookie at all: a browser's session is no credential there (401), so a forged
@@ -248,7 +248,7 @@ def test_validation_tokens_never_reach_the_log():
     assert stream.getvalue().count("/verify-email/[token]/") == 2
 
 
-def test_pages_with_private_data_are_never_cached(world):  # noqa: F811
+def test_pages_with_private_data_are_never_cached(world):
     """Every page a signed-in user gets, and the emailed-link page, says `private, no-store`;
     the CA's public pages (certificates, CRLs) may be cached."""
     cached = []

@@ -1,12 +1,14 @@
 """The follow-ups (certificates/workflow.py): one per transition, run by run_transition()
 whichever class the certificate is read as (a staff queue is a proxy), in its transaction."""
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
 from certificates import workflow
-from certificates.choices import Status
-from certificates.models import Certificate, StateChange
+from certificates.choices import CsrSource, DomainStatus, Status
+from certificates.models import Certificate, Domain, StateChange
 from tests.factories import CertificateFactory, OrganizationFactory
 from tests.support.follow_ups import (
     CERTIFICATE_CLASSES,
@@ -15,6 +17,7 @@ from tests.support.follow_ups import (
     arguments_for,
     as_class,
     effect_of,
+    queued,
     ready_for,
 )
 
@@ -68,3 +71,38 @@ def test_a_reused_organization_verification_is_followed_up_too(alice, follow_ups
 
     assert [name for name, _, _ in follow_ups] == ["verify_domains", "verify_organization"]
     assert Certificate.objects.get(pk=certificate.pk).status == Status.TO_BE_ISSUED
+
+
+def test_domains_verified_by_the_ca_settle_every_pending_domain(alice):
+    certificate = CertificateFactory(owner=alice, ov=True, domain=True, domains=["api.example.com"])
+    proven, pending = certificate.domains.order_by("id")
+    earlier = timezone.now() - dt.timedelta(hours=1)
+    Domain.objects.filter(pk=proven.pk).update(
+        status=DomainStatus.VERIFIED, verified_at=earlier, last_result="TXT record found."
+    )
+
+    certificate.run_transition("verify_domains", by=None, reason=REASON)
+
+    proven.refresh_from_db()
+    pending.refresh_from_db()
+    assert (proven.verified_at, proven.last_result) == (earlier, "TXT record found.")
+    assert pending.status == DomainStatus.VERIFIED
+    assert (pending.last_result, pending.next_check_at) == ("Marked verified by the CA.", None)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "issued_by_the_worker"),
+    [
+        ({}, True),
+        ({"manual_review": True}, False),  # staff issue it from their queue
+        ({"csr_source": CsrSource.ACME, "csr_pem": ""}, False),  # its client finalizes
+    ],
+    ids=["dv", "dv in manual review", "acme order without its csr"],
+)
+def test_a_dv_whose_domains_are_verified_is_issued_by_the_worker_unless(
+    alice, kwargs, issued_by_the_worker
+):
+    certificate = CertificateFactory(owner=alice, domain=True, **kwargs)
+    certificate.run_transition("verify_domains", by=None)
+    assert Certificate.objects.get(pk=certificate.pk).status == Status.TO_BE_ISSUED
+    assert bool(queued("issue", certificate.pk)) is issued_by_the_worker

@@ -314,7 +314,8 @@ class ApplicationForm(forms.ModelForm):
         data = upload.read() if upload else self.cleaned_data.get("csr_text", "")
         field = "csr_file" if upload else "csr_text"
         if not data:
-            if self.submitting and "csr_file" not in self.errors:
+            # A CSR refused already (too long, too large) was pasted or chosen: one message.
+            if self.submitting and not {"csr_file", "csr_text"} & set(self.errors):
                 self.add_error(
                     "csr_text", _("Paste your CSR or upload it, or let us generate one.")
                 )

@@ -6,8 +6,8 @@ import secrets
 from typing import NamedTuple
 
 from django.db import models
-from django.utils.translation import gettext_lazy
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from certificates.choices import EMAIL_LOCAL_PARTS, CsrSource, DomainStatus, Method, Status
 from certificates.domains import registrable, unicode_form

@@ -240,7 +240,9 @@ def timeline(certificate: Certificate) -> list[TimelineEntry]:
         )
         kind = record.action if record.action in ACME_STEPS else record.target
         entries.append(
-            TimelineEntry(record.at, kind, record.summary, record.actor_shown, states, record.detail)
+            TimelineEntry(
+                record.at, kind, record.summary, record.actor_shown, states, record.detail
+            )
         )
     for renewal in certificate.renewals.select_related("owner"):
         entries.append(

@@ -11,8 +11,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from certificates.actions import ACTIONS, STAFF_EDIT, done_wording, record_label
 from certificates.choices import Server, Status
@@ -24,6 +24,8 @@ CA = "the CA"  # staff and the system, as a team sees them (one name for the CA)
 def shown_actor(actor_name: str) -> str:
     """A record's actor name as pages show it: "the CA" in the reader's language."""
     return gettext("the CA") if actor_name == CA else actor_name
+
+
 # The records of a bundle downloaded (the certificate's page) or exported (the API): the
 # hourly download limit counts them.
 DOWNLOADS = ("download", "export")

@@ -8,7 +8,6 @@ import json
 import josepy as jose
 import pytest
 import time_machine
-from acme import jws as acme_jws
 from acme import messages
 from django.test import Client
 from django.utils import timezone
@@ -20,8 +19,10 @@ from tests.factories import UserFactory
 from tests.support.acme_client import (
     BASE,
     DIRECTORY,
+    binding,
     eab_for,
     fresh_nonce,
+    key_change_jws,
     new_key,
     post_jws,
     register,
@@ -33,29 +34,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def web() -> Client:
     return Client()
-
-
-def binding(key: jose.JWK, kid: str, hmac: str, url: str = f"{BASE}/acme/new-account") -> dict:
-    """An externalAccountBinding JWS, as RFC 8555 §7.3.4 makes it."""
-    return acme_jws.JWS.sign(
-        json.dumps(key.public_key().to_json()).encode(),
-        key=jose.JWKOct(key=jose.b64decode(hmac)),
-        alg=jose.HS256,
-        nonce=None,
-        kid=kid,
-        url=url,
-    ).to_json()
-
-
-def key_change_jws(new: jose.JWK, account: str, old: jose.JWK) -> dict:
-    """The inner JWS of a keyChange (RFC 8555 §7.3.5), signed by the new key."""
-    return acme_jws.JWS.sign(
-        json.dumps({"account": account, "oldKey": old.public_key().to_json()}).encode(),
-        key=new,
-        alg=jose.ES256,
-        nonce=None,
-        url=f"{BASE}/acme/key-change",
-    ).to_json()
 
 
 def raw_jws(header: dict, payload: bytes = b"{}", signature: bytes = b"sig") -> str:

@@ -2,7 +2,6 @@
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from certificates.choices import Status
@@ -10,12 +9,7 @@ from certificates.exceptions import EditRefused
 from certificates.models import Certificate, StateChange
 from tests.factories import CertificateFactory
 from tests.support.admin_forms import FormInputs, change_url, press
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+from tests.support.pages import client_for
 
 
 def test_changelist_filters_and_search(staff_client, alice):

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from certificates.choices import CallOutcome
 from certificates.models import ContactAttempt
-from tests.admin.test_certificates import client_for
 from tests.factories import CertificateFactory
 from tests.support.admin_forms import FormInputs
+from tests.support.pages import client_for
 
 QUEUE = "/admin/certificates/organizationreview"
 

@@ -11,7 +11,6 @@ from django.test import Client
 from certificates.actions import ACTIONS, CONFIRM_REVOCATION_FORM, REASON_FORM
 from certificates.choices import Status
 from certificates.models import CertificateAuthority, RevocationRequest, StateChange
-from tests.admin.test_certificates import client_for
 from tests.support.admin_forms import FormInputs
 from tests.support.follow_ups import (
     CERTIFICATE_CLASSES,
@@ -20,6 +19,7 @@ from tests.support.follow_ups import (
     on_served_crl,
     ready_for,
 )
+from tests.support.pages import client_for
 
 STAFF_STEPS = sorted(
     name for name, action in ACTIONS.items() if not action.owner and not action.system_only

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from certificates.choices import Status
 from tests.factories import CertificateFactory
-from tests.views.test_lists import row_ids
+from tests.support.pages import row_ids
 
 SORTS = [
     ("created", ""),

@@ -1,7 +1,9 @@
 """What the CA tests share: the key of each algorithm, the policy of each product, openssl,
-the brand's CA files and a certificate issued by the system."""
+the brand's CA files, a certificate issued by the system and the files of its download."""
 
+import io
 import subprocess
+import zipfile
 
 from cryptography.hazmat.primitives import serialization
 
@@ -71,3 +73,14 @@ def system_key_certificate(owner, algorithm="ec_p256") -> Certificate:
     return issued(
         owner, key=algorithm, csr_source=CsrSource.SYSTEM, private_key=keystore.encrypt(pem)
     )
+
+
+def download(client, certificate, server: str) -> dict[str, bytes]:
+    """The files of the certificate's bundle for this server, as its download serves them."""
+    response = client.get(f"/certificates/{certificate.pk}/download/{server}/")
+    assert response.status_code == 200, response.content[:200]
+    assert (
+        response["Content-Disposition"] == f'attachment; filename="{certificate.name}_{server}.zip"'
+    )
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}

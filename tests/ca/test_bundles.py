@@ -5,8 +5,7 @@ details page offers when the applicant kept their key."""
 import pytest
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from tests.ca.helpers import issued, openssl, system_key_certificate
-from tests.ca.test_issuance import download
+from tests.ca.helpers import download, issued, openssl, system_key_certificate
 
 
 def pfx_info(tmp_path, files: dict[str, bytes], *extra: str) -> str:

@@ -1,12 +1,10 @@
 """Issuance with the built-in CA (SPEC §6), checked with openssl and real TLS handshakes."""
 
-import io
 import shutil
 import socket
 import ssl
 import subprocess
 import threading
-import zipfile
 from unittest import mock
 
 import pytest
@@ -19,7 +17,15 @@ from certificates.choices import CertificateType, KeyAlgorithm, Status
 from certificates.exceptions import TransitionRefused
 from certificates.models import Certificate, CertificateAuthority, Record, StateChange
 from certificates.models.records import DOWNLOADS
-from tests.ca.helpers import KEYS, POLICY, ca_files, issued, openssl, system_key_certificate
+from tests.ca.helpers import (
+    KEYS,
+    POLICY,
+    ca_files,
+    download,
+    issued,
+    openssl,
+    system_key_certificate,
+)
 from tests.factories import CertificateFactory
 
 
@@ -126,16 +132,6 @@ def test_staff_without_the_issuance_permission_cannot_issue(alice, validator, re
 
 
 # Downloads
-
-
-def download(client, certificate, server: str) -> dict[str, bytes]:
-    response = client.get(f"/certificates/{certificate.pk}/download/{server}/")
-    assert response.status_code == 200, response.content[:200]
-    assert (
-        response["Content-Disposition"] == f'attachment; filename="{certificate.name}_{server}.zip"'
-    )
-    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
 
 
 @pytest.mark.parametrize(

@@ -22,8 +22,8 @@ from certificates.choices import Brand, CertificateType, DomainType, KeyAlgorith
 from certificates.models import CertificateAuthority
 from tests.factories import CertificateFactory, submitted
 from tests.support import der
-from tests.views.test_applying import form as application
-from tests.views.test_applying import fresh, url
+from tests.support.applying import form as application
+from tests.support.applying import fresh, url
 
 FIXTURES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 NASTY = st.one_of(

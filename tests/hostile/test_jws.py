@@ -12,9 +12,9 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.acme.test_protocol import binding
 from tests.support.acme_client import (
     BASE,
+    binding,
     csr_for,
     eab_for,
     fresh_nonce,

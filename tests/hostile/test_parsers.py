@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from certificates.ca import csr as x509
 from tests.factories import make_csr
-from tests.views.test_applying import form, fresh, url
+from tests.support.applying import form, fresh, url
 
 FIXTURES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 DOMAINS = ["www.example.com"]

@@ -29,10 +29,19 @@ from teams.models import ApiToken, Invitation, Membership, Team
 from teams.roles import Role
 from teams.services import MembershipRefused, own_team
 from teams.tokens import create_token
-from tests.acme.test_protocol import binding, key_change_jws
 from tests.factories import CertificateFactory, team_of
-from tests.support.acme_client import BASE, HOST, eab_for, issued, new_key, post_jws, register
-from tests.views.test_applying import ORGANIZATION
+from tests.support.acme_client import (
+    BASE,
+    HOST,
+    binding,
+    eab_for,
+    issued,
+    key_change_jws,
+    new_key,
+    post_jws,
+    register,
+)
+from tests.support.applying import ORGANIZATION
 
 pytestmark = pytest.mark.django_db(transaction=True)
 RACERS = 6

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from tests.models.test_team_migration import latest, migrate
+from tests.support.migrations import latest, migrate
 
 BEFORE = [("certificates", "0027_legacy_pfx_download")]
 

@@ -10,7 +10,7 @@ from certificates import prefixes
 from certificates.models import Certificate, SearchKey
 from certificates.services.purchases import Purchase, buy
 from tests.factories import CertificateFactory, team_of
-from tests.views.test_lists import LIST, row_ids
+from tests.support.pages import LIST, row_ids
 
 
 def test_keys_are_every_start_of_a_word_or_label():

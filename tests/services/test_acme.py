@@ -33,8 +33,7 @@ from certificates.services.acme import (
 )
 from tests.ca.helpers import issued
 from tests.factories import team_of
-from tests.services.test_acme_accounts import account_of
-from tests.support.acme_client import csr_for, csr_with_key, new_key
+from tests.support.acme_client import account_of, csr_for, csr_with_key, new_key
 from tests.support.follow_ups import queued
 
 

@@ -6,7 +6,6 @@ operation records by the account's name."""
 import base64
 import datetime as dt
 
-import josepy as jose
 import pytest
 from django.utils import timezone
 
@@ -26,22 +25,7 @@ from certificates.services.acme_accounts import (
 from teams.models import Membership
 from teams.roles import Role
 from tests.factories import MembershipFactory, team_of
-from tests.support.acme_client import new_key
-
-
-def thumbprint_of(key: jose.JWK) -> str:
-    return jose.b64encode(key.thumbprint()).decode()
-
-
-def account_of(user, *, key: jose.JWK | None = None, contact=("mailto:ops@example.com",)):
-    """An ACME account (of this account key) made with an EAB key `user` made in their own
-    team."""
-    binding, _ = create_key(team_of(user), by=user)
-    public = (key or new_key()).public_key()
-    account, _ = register(
-        binding, jwk=public.to_json(), thumbprint=thumbprint_of(public), contact=list(contact)
-    )
-    return account
+from tests.support.acme_client import account_of, new_key, thumbprint_of
 
 
 def demote(user, team, role=Role.READ_ONLY) -> None:

@@ -1,6 +1,8 @@
-"""The verification workflow (services/domain_checks.py, domain_methods.py): re-checks
-with backoff, deadline, workers, email links, and what follows (organization reuse,
-automatic DV issuance, CAA); the simulated CA is the demo's (tests/demo/test_simulated_ca.py)."""
+"""The verification workflow (services/domain_checks.py): re-checks with backoff, deadline,
+workers, email links through their page, and what follows (organization reuse, automatic DV
+issuance, a CAA refusal shown to staff). The jobs on their own: tests/test_tasks.py; the
+methods and the link's rules: tests/services/test_domain_methods.py; the simulated CA is
+the demo's (tests/demo/test_simulated_ca.py)."""
 
 import datetime as dt
 import threading
@@ -103,23 +105,6 @@ def test_every_domain_must_pass(alice, dns_zone):
     domain_checks.check_domain(extra.pk, force=True)
     certificate.refresh_from_db()
     assert certificate.status == Status.TO_BE_ISSUED
-
-
-def test_the_task_rechecks_with_backoff_and_is_idempotent(alice, dns_zone):
-    certificate = submitted(alice)
-    domain = certificate.domains.get()
-    with time_machine.travel(timezone.now() + dt.timedelta(seconds=61), tick=False):
-        assert tasks.check_domain.call(domain.pk, domain.token) == "checked"
-        assert tasks.check_domain.call(domain.pk, domain.token) == "not due yet"  # re-run
-    domain.refresh_from_db()
-    assert domain.checks == 1
-    assert dns_zone.queries[(domain.txt_name, "TXT")] == 1
-
-
-def test_a_superseded_chain_stops(alice):
-    certificate = submitted(alice)
-    domain = certificate.domains.get()
-    assert tasks.check_domain.call(domain.pk, "an-old-token") == "superseded"
 
 
 def test_deadline_fails_the_application_with_the_reason(alice, dns_zone, settings):
@@ -273,16 +258,6 @@ def test_staff_approval_records_the_organization_as_verified(alice, validator):
     assert certificate.organization.verified_at == certificate.org_verified_at
 
 
-def test_caa_for_another_ca_fails_an_automatic_issue(alice, dns_zone, settings):
-    settings.SCM_CHECK_CAA = True
-    certificate = CertificateFactory(owner=alice, ready=True, primary_domain="www.example.com")
-    dns_zone.caa("example.com", "issue", "other-ca.example")
-    tasks.issue.call(certificate.pk)
-    certificate.refresh_from_db()
-    assert certificate.status == Status.APPLICATION_FAILED
-    assert "allows other-ca.example to issue for www.example.com" in certificate.failure_reason
-
-
 def test_caa_refusal_is_shown_to_staff_and_changes_nothing(alice, issuer, dns_zone, settings):
     settings.SCM_CHECK_CAA = True
     certificate = CertificateFactory(owner=alice, ready=True, primary_domain="www.example.com")
@@ -291,17 +266,6 @@ def test_caa_refusal_is_shown_to_staff_and_changes_nothing(alice, issuer, dns_zo
         certificate.run_transition("issue", by=issuer)
     certificate.refresh_from_db()
     assert certificate.status == Status.TO_BE_ISSUED
-
-
-def test_unreachable_caa_retries_later(alice, dns_zone, settings):
-    settings.SCM_CHECK_CAA = True
-    settings.SCM_DNS_TIMEOUT = 0.3
-    certificate = CertificateFactory(owner=alice, ready=True, primary_domain="www.example.com")
-    dns_zone.silent.add("www.example.com")
-    assert "Issuance waits" in tasks.issue.call(certificate.pk)
-    certificate.refresh_from_db()
-    assert certificate.status == Status.TO_BE_ISSUED
-    assert len(queued("issue")) == 1
 
 
 def test_a_check_that_fails_unexpectedly_is_recorded_and_tried_again(alice, monkeypatch, caplog):

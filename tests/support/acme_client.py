@@ -1,8 +1,11 @@
 """An ACME client for the protocol tests: the `acme` library's own ClientV2 (what certbot
 uses) talking to the console through Django's test client, with accounts made from EAB keys
-as a team member makes them, and the task worker's jobs run in-process on demand."""
+as a team member makes them, and the task worker's jobs run in-process on demand; JWS made
+by hand where the library sends no such thing (an EAB binding, a keyChange's inner JWS), and
+an account made at the service boundary (account_of)."""
 
 import datetime as dt
+import json
 import secrets
 from dataclasses import dataclass
 from unittest import mock
@@ -10,6 +13,7 @@ from unittest import mock
 import josepy as jose
 import requests
 from acme import challenges, client, messages
+from acme import jws as acme_jws
 from cryptography import x509 as crypto_x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -254,3 +258,41 @@ def key_with_a_leading_dash(team, by):
         key, hmac = acme_service.create_key(team, by=by)
     assert hmac.startswith("-")
     return key, hmac
+
+
+def binding(key: jose.JWK, kid: str, hmac: str, url: str = f"{BASE}/acme/new-account") -> dict:
+    """An externalAccountBinding JWS, as RFC 8555 §7.3.4 makes it."""
+    return acme_jws.JWS.sign(
+        json.dumps(key.public_key().to_json()).encode(),
+        key=jose.JWKOct(key=jose.b64decode(hmac)),
+        alg=jose.HS256,
+        nonce=None,
+        kid=kid,
+        url=url,
+    ).to_json()
+
+
+def key_change_jws(new: jose.JWK, account: str, old: jose.JWK) -> dict:
+    """The inner JWS of a keyChange (RFC 8555 §7.3.5), signed by the new key."""
+    return acme_jws.JWS.sign(
+        json.dumps({"account": account, "oldKey": old.public_key().to_json()}).encode(),
+        key=new,
+        alg=jose.ES256,
+        nonce=None,
+        url=f"{BASE}/acme/key-change",
+    ).to_json()
+
+
+def thumbprint_of(key: jose.JWK) -> str:
+    return jose.b64encode(key.thumbprint()).decode()
+
+
+def account_of(user, *, key: jose.JWK | None = None, contact=("mailto:ops@example.com",)):
+    """An ACME account (of this account key) made with an EAB key `user` made in their own
+    team, at the service boundary (no request)."""
+    binding, _ = acme_service.create_key(own_team(user).team, by=user)
+    public = (key or new_key()).public_key()
+    account, _ = acme_service.register(
+        binding, jwk=public.to_json(), thumbprint=thumbprint_of(public), contact=list(contact)
+    )
+    return account

@@ -6,21 +6,15 @@ import re
 
 import pytest
 from django.db import IntegrityError
-from django.test import Client
 
 from certificates.models import Record
 from teams.models import Invitation, Membership
 from teams.roles import Role
 from tests.factories import UserFactory, team_of
+from tests.support.pages import client_for
 
 MEMBERS = "/teams/members/"
 INVITATIONS = "/teams/invitations/"
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def messages_of(response) -> list[str]:

@@ -6,20 +6,14 @@ switching between teams."""
 import re
 
 import pytest
-from django.test import Client
 
 from certificates.models import Record
 from teams.models import Membership, Team
 from teams.roles import Role
 from tests.factories import CertificateFactory, MembershipFactory, UserFactory, team_of
+from tests.support.pages import client_for
 
 MEMBERS = "/teams/members/"
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def messages_of(response) -> list[str]:

@@ -6,21 +6,15 @@ import io
 import zipfile
 
 import pytest
-from django.test import Client
 
 from certificates.choices import Status
 from certificates.models import Certificate, Record
 from teams.models import Membership
 from teams.roles import Role
 from tests.factories import CertificateFactory, MembershipFactory, UserFactory, team_of
+from tests.support.pages import client_for
 
 LIST = "/certificates/"
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 look-alike letters, a pasted address read as its domain, a mistyped top-level domain."""
 
 from certificates.choices import Status
-from tests.views.test_applying import form, fresh, url
+from tests.support.applying import form, fresh, url
 
 
 def test_look_alike_special_words_go_to_manual_review_and_wait_for_staff(

@@ -21,7 +21,7 @@ from tests.factories import (
     in_state,
     team_of,
 )
-from tests.views.test_lists import LIST, row_ids
+from tests.support.pages import LIST, row_ids
 
 
 def link(html: str, rel: str) -> str | None:
@@ -228,30 +228,6 @@ def test_poll_after_the_session_ended_redirects_the_whole_page(db, client, htmx_
     response = client.get(LIST, {"fp": "x"}, headers=htmx_headers)
     assert response.status_code == 200
     assert response["HX-Redirect"] == f"/accounts/login/?next={LIST}%3Ffp%3Dx"
-
-
-@pytest.mark.parametrize("sort", ["created", "updated", "expiry", "status"])
-def test_a_poll_reads_exactly_the_rows_of_the_page_it_came_from(alice, sort):
-    from certificates import pagination
-    from certificates.views.lists import stamp
-
-    for index in range(7):
-        CertificateFactory(owner=alice, issued=index % 2 == 0)
-    mine = Certificate.objects.of_team(team_of(alice).pk, alice.pk)
-    keyset = pagination.LIST_KEYSETS[sort]
-    first = pagination.read(mine, keyset, 3)
-    second = pagination.read(mine, keyset, 3, after=first.next_cursor)
-    back = pagination.read(mine, keyset, 3, before=second.previous_cursor)
-    short_back = pagination.read(mine, keyset, 3, before=keyset.encode(first.rows[1]))
-    for page, where in [
-        (first, {}),
-        (second, {"after": first.next_cursor}),
-        (back, {"before": second.previous_cursor}),
-        (short_back, {"before": keyset.encode(first.rows[1])}),
-    ]:
-        expected = [(c.pk, c.status, stamp(c.updated_at)) for c in page.rows]
-        states = pagination.page_states(mine, keyset, 3, **where)
-        assert [(pk, status, stamp(at)) for pk, status, at in states] == expected
 
 
 def operations_of(html: str, pk: int) -> list[str]:

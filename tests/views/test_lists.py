@@ -10,13 +10,7 @@ from django.utils import timezone
 from certificates.choices import Status
 from certificates.models.presenter import status_notes
 from tests.factories import CertificateFactory, in_state
-
-LIST = "/certificates/"
-
-
-def row_ids(response_or_html) -> list[int]:
-    html = getattr(response_or_html, "text", response_or_html)
-    return [int(i) for i in re.findall(r'<tr data-certificate-id="(\d+)"', html)]
+from tests.support.pages import LIST, row_ids
 
 
 def test_root_redirects_to_the_list(alice_client):
