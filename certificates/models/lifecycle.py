@@ -319,17 +319,13 @@ class Lifecycle(ConcurrentTransitionMixin, models.Model):
         label = self.action(name).label
         method = getattr(self, name)
         if not can_proceed(method, check_conditions=False):
-            return _("“%(step)s” is not possible: the certificate is “%(state)s”.") % {
-                "step": label,
-                "state": self.get_status_display(),
-            }
+            facts = {"step": label, "state": self.get_status_display()}
+            return _("“%(step)s” is not possible: the certificate is “%(state)s”.") % facts
         if not can_proceed(method):
             conditions = method._django_fsm.transitions[self.status].conditions
             unmet = [condition.refusal for condition in conditions if not condition(self)]
-            return _("“%(step)s” is not possible yet: %(unmet)s.") % {
-                "step": label,
-                "unmet": _("; ").join(str(condition) for condition in unmet),
-            }
+            unmet = _("; ").join(str(condition) for condition in unmet)
+            return _("“%(step)s” is not possible yet: %(unmet)s.") % {"step": label, "unmet": unmet}
         return None
 
     def owner_actions(self) -> list[Action]:
