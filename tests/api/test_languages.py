@@ -2,6 +2,8 @@
 Accept-Language, and say which language they are in; codes and field names stay English.
 Whether a message reads in Thai is the catalogues' check (tests/i18n/)."""
 
+import re
+
 import pytest
 
 from tests.api.test_certificates import LIST, one
@@ -50,3 +52,15 @@ def test_a_refused_choice_names_the_value_and_the_choices_in_any_language(api):
         answer = api.post(LIST, {"brand": "NOPE"}, **asking(language))
         [message] = answer.json()["fields"]["brand"]
         assert "NOPE" in message and "AURORA" in message and "{" not in message
+
+
+@pytest.mark.parametrize("language", ["th", "zh-hans"])
+def test_the_error_message_reads_in_the_language_asked_for(api, language):
+    """With the catalogues in place, the same 404 reads otherwise in Thai and in Chinese:
+    its words come from the catalogue, the certificate's ID and the team's name stay as
+    they are."""
+    english = api.get(one(999_999)).json()["error_msg"]
+    translated = api.get(one(999_999), **asking(language)).json()["error_msg"]
+    assert translated != english and "999999" in translated
+    words = translated.replace("999999", "").replace("alice", "")  # alice's own team
+    assert not re.search(r"[A-Za-z]{4,}", words), translated
