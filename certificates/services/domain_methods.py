@@ -93,20 +93,36 @@ def _send_link(domain: Domain, base_url: str) -> None:
     link = base_url.rstrip("/") + reverse("certificates:verify-email", args=[token])
     days = settings.SCM_EMAIL_LINK_MAX_AGE_DAYS
     organization = domain.certificate.organization
-    requester = (
-        f"{organization.legal_name} ({organization.country.name}) asked"
-        if organization
-        else "Someone asked"
-    )
+    facts = {
+        "domain": domain.unicode_name,
+        "type": domain.certificate.get_certificate_type_display(),
+        "days": days,
+        "link": link,
+    }
+    # In the language of whoever asked for it to be sent (the applicant's page).
+    if organization:
+        facts["organization"] = f"{organization.legal_name} ({organization.country.name})"
+        asked = _(
+            "%(organization)s asked for an SSL certificate (%(type)s) that includes %(domain)s."
+        )
+    else:
+        asked = _("Someone asked for an SSL certificate (%(type)s) that includes %(domain)s.")
     send_mail(
-        subject=f"Confirm the certificate request for {domain.unicode_name}",
+        subject=_("Confirm the certificate request for %(domain)s") % facts,
         message=(
-            f"{requester} for an SSL certificate "
-            f"({domain.certificate.get_certificate_type_display()}) that includes "
-            f"{domain.unicode_name}.\n\n"
-            f"If you manage this domain and agree, open this link within {days} days and "
-            f"press Confirm:\n\n{link}\n\nIf you did not expect this, ignore this email: "
-            "nothing happens without your confirmation.\n"
+            asked % facts
+            + "\n\n"
+            + _(
+                "If you manage this domain and agree, open this link within %(days)d days and "
+                "press Confirm:"
+            )
+            % facts
+            + f"\n\n{link}\n\n"
+            + _(
+                "If you did not expect this, ignore this email: nothing happens without your "
+                "confirmation."
+            )
+            + "\n"
         ),
         from_email=None,
         recipient_list=[domain.email_address],

@@ -8,7 +8,9 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from certificates.choices import Status
 from certificates.exceptions import TransitionRefused
@@ -56,18 +58,48 @@ def renewers(certificate: Certificate) -> list[str]:
 
 
 def _send_expiry_notice(certificate: Certificate, days: int) -> None:
+    """One email to each language the renewers read (their saved choice, else English)."""
     recipients = renewers(certificate)
     if not recipients:
         return
     left = days_left(certificate)
-    send_mail(
-        subject=f"{certificate.name} expires in {left} days",
-        message=(
-            f"Your team's certificate {certificate.name} for {primary_domain_unicode(certificate)} "
-            f"expires on {certificate.not_after:%Y-%m-%d}, in {left} days.\n\n"
-            f"Renew it from {settings.SCM_PUBLIC_URL}"
-            f"{reverse('certificates:detail', args=[certificate.pk])}\n"
-        ),
-        from_email=None,
-        recipient_list=recipients,
+    chosen, by_language = languages_of(certificate), {}
+    for address in recipients:
+        by_language.setdefault(chosen.get(address, "en"), []).append(address)
+    link = f"{settings.SCM_PUBLIC_URL}{reverse('certificates:detail', args=[certificate.pk])}"
+    for language, addresses in sorted(by_language.items()):
+        with translation.override(language):
+            facts = {
+                "name": certificate.name,
+                "domain": primary_domain_unicode(certificate),
+                "date": formats.date_format(certificate.not_after, "DATE_FORMAT"),
+                "days": left,
+            }
+            send_mail(
+                subject=ngettext(
+                    "%(name)s expires in %(days)d day", "%(name)s expires in %(days)d days", left
+                )
+                % facts,
+                message=ngettext(
+                    "Your team's certificate %(name)s for %(domain)s expires on %(date)s, in "
+                    "%(days)d day.",
+                    "Your team's certificate %(name)s for %(domain)s expires on %(date)s, in "
+                    "%(days)d days.",
+                    left,
+                )
+                % facts
+                + "\n\n"
+                + _("Renew it from %(link)s") % {"link": link}
+                + "\n",
+                from_email=None,
+                recipient_list=addresses,
+            )
+
+
+def languages_of(certificate: Certificate) -> dict[str, str]:
+    """The saved language of each renewer, by email address (those who chose one)."""
+    return dict(
+        Membership.objects.filter(
+            team_id=certificate.team_id, user__profile__language__gt=""
+        ).values_list("user__email", "user__profile__language")
     )

@@ -1,17 +1,21 @@
 import datetime as dt
+import re
 
 import time_machine
 from django.core import mail
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import ngettext
 
 from certificates.choices import Status
 from certificates.models import StateChange
 from certificates.services.expiry import expire_and_warn
 from certificates.services.renewals import renewal_validity
 from certificates.validity import validity_period
+from teams.models import Profile
+from teams.roles import Role
 from tests.ca.helpers import issued
-from tests.factories import CertificateFactory
+from tests.factories import CertificateFactory, MembershipFactory, team_of
 
 
 def test_expire_command_expires_past_not_after(alice):
@@ -41,6 +45,31 @@ def test_one_email_at_30_and_one_at_7_days(alice):
         assert expire_and_warn() == (0, 1)
     assert len(mail.outbox) == 2
     assert f"/certificates/{certificate.pk}/" in mail.outbox[-1].body
+
+
+def test_each_renewer_reads_the_expiry_email_in_their_language(alice, bob):
+    """One email per language the team's renewers chose; English for those who chose none."""
+    team = team_of(alice)
+    MembershipFactory(team=team, user=bob, role=Role.FULL_ACCESS)
+    alice.email, bob.email = "alice@example.com", "bob@example.com"
+    alice.save()
+    bob.save()
+    Profile.objects.create(user=alice, language="th")
+    CertificateFactory(
+        owner=alice, name="Shop", issued=True, not_after=timezone.now() + dt.timedelta(days=20)
+    )
+    assert expire_and_warn() == (0, 1)
+    sent = {tuple(email.to): email for email in mail.outbox}
+    assert set(sent) == {("alice@example.com",), ("bob@example.com",)}
+    thai, english = sent[("alice@example.com",)], sent[("bob@example.com",)]
+    assert english.subject == "Shop expires in 19 days"
+    with translation.override("th"):
+        wanted = ngettext(
+            "%(name)s expires in %(days)d day", "%(name)s expires in %(days)d days", 19
+        ) % {"name": "Shop", "days": 19}
+    assert thai.subject == wanted
+    assert thai.subject != english.subject and "Shop" in thai.subject
+    assert not re.search(r"[A-Za-z]{5,}", thai.body.replace("Shop", "").split("http")[0])
 
 
 def test_renew_starts_a_prefilled_application(alice_client, alice):
