@@ -30,7 +30,11 @@ def shown_actor(actor_name: str) -> str:
 # hourly download limit counts them.
 DOWNLOADS = ("download", "export")
 # A state change (a transition, a staff edit of the checks): a record with states.
-STEPS = ~models.Q(target="")
+# "Reached a state", written as a range ('' sorts first) rather than NOT (target = ''): the
+# same rows, but a range the target index and the partial index both serve; the database's
+# NOT made the transition log's count walk every download's index entry first (1.76x slower
+# at 1M rows than at 1k in `make bench`).
+STEPS = models.Q(target__gt="")
 # Who a member's actions are recorded as while a credential of theirs acts for them (an API
 # token: "API token deploy-bot"); set by the API for the length of a request.
 _acting_as: ContextVar[str] = ContextVar("scm_acting_as", default="")
