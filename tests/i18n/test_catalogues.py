@@ -27,24 +27,44 @@ def catalogue(locale: str, root: Path = ROOT / "locale") -> Path:
     return root / locale / "LC_MESSAGES" / "django.po"
 
 
+# What makemessages reads: the sources `make messages` reads (Makefile MESSAGES_IGNORE).
+SOURCES = ("certificates", "teams", "demo", "scm_console", "templates")
+
+
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory) -> Path:
-    """The catalogues as makemessages writes them today from the code and templates."""
-    out = tmp_path_factory.mktemp("locale")
+    """The catalogues as makemessages writes them today from the code and templates. It
+    runs on a copy of the sources, with a copy of the catalogues: makemessages writes to the
+    locale/ folder next to what it reads, and the committed one must stay as it is."""
+    copy = tmp_path_factory.mktemp("sources")
+    for folder in SOURCES:
+        shutil.copytree(
+            ROOT / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__", "*.mo")
+        )
+    out = copy / "locale"
     for locale in LOCALES:
         catalogue(locale, out).parent.mkdir(parents=True)
         shutil.copy(catalogue(locale), catalogue(locale, out))
     with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(ROOT)
+        patch.chdir(copy)
         patch.setattr(settings, "LOCALE_PATHS", [out])
         call_command(
             "makemessages",
             locale=list(LOCALES),
-            ignore_patterns=[*IGNORED, "locale"],
+            ignore_patterns=IGNORED,
             no_obsolete=True,
             verbosity=0,
         )
     return out
+
+
+def test_the_committed_catalogues_are_left_as_they_are(fresh):
+    """Gathering the strings writes to the copy only."""
+    assert all(catalogue(locale, fresh).exists() for locale in LOCALES)
+    changed = subprocess.run(
+        ["git", "status", "--porcelain", "--", "locale"], cwd=ROOT, capture_output=True, text=True
+    ).stdout
+    assert changed == "", changed
 
 
 def entries(path: Path) -> dict[tuple[str, str], list[str]]:
