@@ -12,6 +12,8 @@ a few percent to a third apart, finer than anyone reads a median of hours or day
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
+from django.utils.translation import gettext, ngettext
+
 # The upper edges, in seconds, of the buckets of "submitted to issued": bucket i holds the
 # durations from EDGES[i - 1] (0 for the first) up to EDGES[i]; the last, len(EDGES), holds
 # everything from 30 days on. Frozen: migration 0025 writes these numbers into its triggers.
@@ -56,18 +58,24 @@ def duration_words(seconds: float | None) -> str:
     if seconds is None:
         return "—"
     if seconds >= EDGES[-1]:
-        return "30 days or more"
+        return gettext("30 days or more")
     if seconds < 60:
-        return "under a minute"
+        return gettext("under a minute")
     minutes = max(round(seconds / 60), 1)
     if minutes < 60:
-        return f"{minutes} min"
+        return gettext("%(minutes)d min") % {"minutes": minutes}
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+        facts = {"hours": hours, "minutes": minutes}
+        return (
+            gettext("%(hours)d h %(minutes)d min") if minutes else gettext("%(hours)d h")
+        ) % facts
     days, hours = divmod(hours, 24)
-    unit = "day" if days == 1 else "days"
-    return f"{days} {unit} {hours} h" if hours else f"{days} {unit}"
+    if hours:
+        words = ngettext("%(days)d day %(hours)d h", "%(days)d days %(hours)d h", days)
+    else:
+        words = ngettext("%(days)d day", "%(days)d days", days)
+    return words % {"days": days, "hours": hours}
 
 
 def months_back(today: dt.date, count: int) -> list[dt.date]:
