@@ -150,6 +150,13 @@ def _run_requests(size: int, seeded: dict, requests: int) -> dict:
         htmx = {"HX-Request": "true"}
         kinds = {
             "list_first": (f"{base}/certificates/", tenant_cookie, None),
+            # The same page in Thai and in Chinese (the browser's Accept-Language), side by side.
+            "list_first_th": (f"{base}/certificates/", tenant_cookie, {"Accept-Language": "th"}),
+            "list_first_zh": (
+                f"{base}/certificates/",
+                tenant_cookie,
+                {"Accept-Language": "zh-Hans"},
+            ),
             "list_deep": (f"{base}/certificates/?after={deep}", tenant_cookie, None),
             "list_filter": (f"{base}/certificates/?status=issued", tenant_cookie, None),
             "list_search": (f"{base}/certificates/?q={FAMILY_DOMAIN}", tenant_cookie, None),
@@ -295,6 +302,15 @@ def report(results: list[dict], signed: dict | None = None) -> list[tuple[str, b
                 ratio <= 1.5 and r["status"]["poll_unchanged"] == 204 and extra <= 2,
             )
         )
+        for language, kind in (("Thai", "list_first_th"), ("Chinese", "list_first_zh")):
+            ratio = m(r, kind) / m(r, "list_first")
+            targets.append(
+                (
+                    f"{kind} ≤ 1.1× list_first (English) at {r['size']:,}: {ratio:.2f}× "
+                    f"({language}, {r['rows'][kind]} rows)",
+                    ratio <= 1.1 and r["rows"][kind] == r["rows"]["list_first"],
+                )
+            )
         at_scale = r["size"] >= 1_000_000
         for stock, ours, wanted, applies in (
             ("admin_stock", "list_first", 12, postgresql),

@@ -21,6 +21,8 @@ def test_bench_harness_runs_at_1k_rows():
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
     for kind in (
         "list_first",
+        "list_first_th ≤ 1.1× list_first (English)",
+        "list_first_zh ≤ 1.1× list_first (English)",
         "list_deep",
         "list_search",
         "poll_unchanged",
